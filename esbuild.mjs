@@ -1,0 +1,39 @@
+// Bundles: the extension (CommonJS, `vscode` external), the language server and the CLI (Node,
+// node-llama-cpp external: it is native and ESM, shipped as a package and loaded with import()).
+// Usage: node esbuild.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** @type {import('esbuild').BuildOptions} */
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  sourcesContent: false,
+  logLevel: 'info',
+  // Native / ESM-only packages stay outside the bundle.
+  external: ['node-llama-cpp', '@node-llama-cpp/*'],
+  define: { 'process.env.MEDLOCAL_PRODUCTION': JSON.stringify(production ? '1' : '') },
+};
+
+const builds = [
+  { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] },
+  { ...common, entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
+];
+if (existsSync('src/cli/main.ts')) {
+  builds.push({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
+}
+
+if (watch) {
+  const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));
+  await Promise.all(contexts.map((context) => context.watch()));
+  console.log('[esbuild] watching for changes');
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}

@@ -1,0 +1,202 @@
+// The client context: owns the language client, the log channel, the status item and everything
+// tied to the server's life (start, stop, restart, crash policy).
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  RevealOutputChannelOn,
+  State,
+  TransportKind,
+  type CloseHandlerResult,
+  type ErrorHandler,
+  type ErrorHandlerResult,
+  type LanguageClientOptions,
+  type Message,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import { EngineStatsRequest, ModelInfoRequest, StatusNotification, type ModelInfo, type ModelStatus } from '../shared/protocol';
+import { describeStatus, type ClientState } from './statusView';
+
+/** Crashes tolerated within CRASH_WINDOW_MS before MedLocal stops restarting and asks the user. */
+const MAX_CRASHES = 4;
+const CRASH_WINDOW_MS = 3 * 60 * 1000;
+
+export interface MedLocalApi {
+  getStatus(): ModelStatus | undefined;
+  onDidChangeStatus: vscode.Event<ModelStatus>;
+  restartServer(): Promise<void>;
+  serverPid(): number | undefined;
+}
+
+export class MedLocalClient implements vscode.Disposable {
+  readonly log: vscode.LogOutputChannel;
+  private readonly statusItem: vscode.StatusBarItem;
+  private readonly statusEmitter = new vscode.EventEmitter<ModelStatus>();
+  private client: LanguageClient | undefined;
+  private clientDisposables: vscode.Disposable[] = [];
+  private status: ModelStatus | undefined;
+  private clientState: ClientState = 'stopped';
+  private pid: number | undefined;
+  private readonly crashes: number[] = [];
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel('MedLocal', { log: true });
+    this.statusItem = vscode.window.createStatusBarItem('medlocal.status', vscode.StatusBarAlignment.Right, 100);
+    this.statusItem.name = 'MedLocal';
+    this.statusItem.command = 'medlocal.showStatus';
+    this.render();
+    this.statusItem.show();
+  }
+
+  readonly api: MedLocalApi = {
+    getStatus: () => this.status,
+    onDidChangeStatus: this.statusEmitter.event,
+    restartServer: () => this.restart(),
+    serverPid: () => this.pid,
+  };
+
+  get running(): boolean {
+    return this.client?.state === State.Running;
+  }
+
+  get languageClient(): LanguageClient | undefined {
+    return this.client;
+  }
+
+  async start(): Promise<void> {
+    if (this.client) return;
+    const serverModule = this.context.asAbsolutePath('dist/server.js');
+    const serverOptions: ServerOptions = {
+      run: { module: serverModule, transport: TransportKind.ipc },
+      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [
+        { scheme: 'file', language: 'markdown' },
+        { scheme: 'file', language: 'plaintext' },
+        { scheme: 'untitled', language: 'markdown' },
+        { scheme: 'untitled', language: 'plaintext' },
+      ],
+      outputChannel: this.log,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      errorHandler: this.errorHandler(),
+      initializationOptions: { locale: vscode.env.language },
+    };
+    const client = new LanguageClient('medlocal', 'MedLocal', serverOptions, clientOptions);
+    this.client = client;
+    this.clientDisposables.push(
+      client.onDidChangeState((event) => {
+        this.clientState = event.newState === State.Running ? 'running' : event.newState === State.Starting ? 'starting' : 'stopped';
+        if (event.newState === State.Running) void this.refreshPid();
+        if (event.newState !== State.Running) this.pid = undefined;
+        this.render();
+      }),
+      client.onNotification(StatusNotification.type, (status) => this.setStatus(status)),
+    );
+    this.clientState = 'starting';
+    this.render();
+    try {
+      await client.start();
+    } catch (error) {
+      this.log.error(`The MedLocal server failed to start: ${String(error)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('The MedLocal server failed to start: {0}', String(error)), vscode.l10n.t('Show Logs')).then((pick) => {
+        if (pick) this.log.show();
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    for (const disposable of this.clientDisposables.splice(0)) disposable.dispose();
+    if (client) {
+      try {
+        await client.stop(5000);
+      } catch (error) {
+        this.log.warn(`Stopping the server: ${String(error)}`);
+      }
+    }
+    this.clientState = 'stopped';
+    this.status = undefined;
+    this.render();
+  }
+
+  async restart(): Promise<void> {
+    this.crashes.length = 0;
+    await this.stop();
+    await this.start();
+  }
+
+  async modelInfo(): Promise<ModelInfo | null> {
+    if (!this.client || !this.running) return null;
+    return this.client.sendRequest(ModelInfoRequest.type);
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.statusItem.dispose();
+    this.statusEmitter.dispose();
+    this.log.dispose();
+  }
+
+  private async refreshPid(): Promise<void> {
+    try {
+      const stats = await this.client?.sendRequest(EngineStatsRequest.type);
+      this.pid = stats?.pid;
+    } catch {
+      this.pid = undefined;
+    }
+  }
+
+  private setStatus(status: ModelStatus): void {
+    const previous = this.status;
+    this.status = status;
+    this.render();
+    this.statusEmitter.fire(status);
+    if (status.state === 'error' && (previous?.state !== 'error' || previous.message !== status.message)) {
+      this.log.error(`${status.message ?? 'Model error'}${status.hint ? ` — ${status.hint}` : ''}`);
+      const openSettings = vscode.l10n.t('Open Settings');
+      const showLogs = vscode.l10n.t('Show Logs');
+      void vscode.window.showErrorMessage(`MedLocal: ${status.message ?? ''} ${status.hint ?? ''}`, openSettings, showLogs).then((pick) => {
+        if (pick === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', 'medlocal.model');
+        if (pick === showLogs) this.log.show();
+      });
+    }
+  }
+
+  private render(): void {
+    const view = describeStatus(this.status, this.clientState, vscode.l10n.t);
+    this.statusItem.text = view.text;
+    const tooltip = new vscode.MarkdownString(view.tooltip, true);
+    tooltip.appendMarkdown(`\n\n[${vscode.l10n.t('Show Logs')}](command:medlocal.showLogs) · [${vscode.l10n.t('Restart Server')}](command:medlocal.restartServer)`);
+    tooltip.isTrusted = { enabledCommands: ['medlocal.showLogs', 'medlocal.restartServer', 'medlocal.showStatus'] };
+    this.statusItem.tooltip = tooltip;
+    this.statusItem.backgroundColor =
+      view.severity === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : view.severity === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+  }
+
+  /** Restarts after a crash, but not in a loop: a model that crashes the server every time is a fatal case. */
+  private errorHandler(): ErrorHandler {
+    return {
+      error: (_error: Error, _message: Message | undefined, count: number | undefined): ErrorHandlerResult => ({
+        action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
+      }),
+      closed: (): CloseHandlerResult => {
+        const now = Date.now();
+        this.crashes.push(now);
+        while (this.crashes.length > 0 && now - (this.crashes[0] ?? now) > CRASH_WINDOW_MS) this.crashes.shift();
+        if (this.crashes.length > MAX_CRASHES) {
+          const message = vscode.l10n.t(
+            'The MedLocal server stopped {0} times in 3 minutes and will not be restarted. The model file may be damaged or too large for this machine: check medlocal.model.path, then run MedLocal: Restart Server.',
+            this.crashes.length,
+          );
+          this.log.error(message);
+          return { action: CloseAction.DoNotRestart, message };
+        }
+        this.log.warn(`The MedLocal server stopped unexpectedly; restarting (${this.crashes.length} of ${MAX_CRASHES}).`);
+        return { action: CloseAction.Restart, handled: true };
+      },
+    };
+  }
+}

@@ -1,0 +1,55 @@
+// What the status item says for each model state: plain data, no `vscode` import, so it is unit
+// tested. `t` localizes (vscode.l10n.t in the extension, identity in tests).
+import type { ModelStatus } from '../shared/protocol';
+
+export type Translate = (message: string, ...args: Array<string | number>) => string;
+
+export interface StatusView {
+  text: string;
+  /** Markdown; command links are added by the caller. */
+  tooltip: string;
+  severity: 'normal' | 'warning' | 'error';
+}
+
+export type ClientState = 'starting' | 'running' | 'stopped';
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+export function describeStatus(status: ModelStatus | undefined, client: ClientState, t: Translate): StatusView {
+  if (client === 'stopped') {
+    return { text: `$(debug-disconnect) ${t('MedLocal: stopped')}`, tooltip: t('The MedLocal server is not running.'), severity: 'error' };
+  }
+  if (client === 'starting' || !status) {
+    return { text: `$(sync~spin) ${t('MedLocal: starting')}`, tooltip: t('Starting the MedLocal server…'), severity: 'normal' };
+  }
+  switch (status.state) {
+    case 'noModel':
+      return { text: `$(circle-slash) ${t('MedLocal: no model')}`, tooltip: joinLines(t('No model is configured.'), status.hint), severity: 'warning' };
+    case 'loading': {
+      const percent = Math.round((status.progress ?? 0) * 100);
+      return { text: `$(sync~spin) ${t('MedLocal: loading {0}%', percent)}`, tooltip: status.message ?? t('Loading the model…'), severity: 'normal' };
+    }
+    case 'ready': {
+      const model = status.model;
+      const backend = status.backend ?? 'cpu';
+      const lines = [
+        model ? `**${model.name}**` : '',
+        model ? t('{0}, {1}, {2}', model.architecture, model.quantization, formatBytes(model.sizeBytes)) : '',
+        t('Backend: {0}, GPU layers: {1}', backend, status.gpuLayers ?? 0),
+        model ? t('Context: {0} tokens', model.contextSize) : '',
+        status.message ?? '',
+      ];
+      return { text: `$(pulse) ${t('MedLocal: {0} ({1})', model?.name ?? '?', backend)}`, tooltip: joinLines(...lines), severity: 'normal' };
+    }
+    case 'error':
+      return { text: `$(error) ${t('MedLocal: model error')}`, tooltip: joinLines(status.message ?? t('The model failed to load.'), status.hint), severity: 'error' };
+  }
+}
+
+function joinLines(...lines: Array<string | undefined>): string {
+  return lines.filter((line): line is string => Boolean(line)).join('\n\n');
+}

@@ -1,0 +1,57 @@
+// medlocal/ask: a question in, an answer streamed back as partial results, generation stopped
+// when the request is cancelled.
+import type { Connection, Disposable } from 'vscode-languageserver';
+import { AskRequest, type AskParams, type AskResult } from '../../shared/protocol';
+import type { InferenceEngine } from '../engine/types';
+import { resolveLanguage } from '../qa/language';
+import { askPromptVersion, buildAskPrompt } from '../qa/prompts';
+import type { ModelHost } from '../modelHost';
+import { signalFromToken, toResponseError } from './cancellation';
+
+export const DEFAULT_ASK_MAX_TOKENS = 512;
+const MAX_ASK_TOKENS = 4096;
+
+export interface AskRun {
+  signal?: AbortSignal;
+  onText?: (text: string) => void;
+}
+
+/** The provider: plain data and a signal in, the answer out; no transport, testable with a fake engine. */
+export async function answerQuestion(engine: InferenceEngine, params: AskParams, run: AskRun): Promise<AskResult> {
+  const question = params.question.trim();
+  if (!question) throw new Error('The question is empty: select a question or put the cursor on a question line.');
+  const language = resolveLanguage(params.language, question);
+  const maxTokens = Math.min(Math.max(1, Math.floor(params.maxTokens ?? DEFAULT_ASK_MAX_TOKENS)), MAX_ASK_TOKENS);
+  const result = await engine.generate(buildAskPrompt(question, language), {
+    maxTokens,
+    priority: 'interactive',
+    signal: run.signal,
+    onTextChunk: run.onText,
+  });
+  return {
+    text: result.text,
+    tokens: result.tokens,
+    stopReason: result.stopReason === 'stopString' ? 'eos' : result.stopReason,
+    language,
+    promptId: askPromptVersion(language),
+  };
+}
+
+export function registerAsk(connection: Connection, host: ModelHost, log: (message: string) => void): Disposable {
+  return connection.onRequest(AskRequest.type, async (params, token) => {
+    const resultProgress = connection.languages.attachPartialResultProgress(AskRequest.partialResult, params);
+    const linked = signalFromToken(token);
+    const started = Date.now();
+    try {
+      const engine = await host.getEngine();
+      // Lengths and timings only: note text never reaches the log at the default level.
+      const result = await answerQuestion(engine, params, { signal: linked.signal, onText: (text) => resultProgress?.report({ text }) });
+      log(`ask: ${params.question.length} chars in, ${result.tokens} tokens out, ${result.stopReason}, ${Date.now() - started} ms`);
+      return result;
+    } catch (error) {
+      throw toResponseError(error);
+    } finally {
+      linked.dispose();
+    }
+  });
+}

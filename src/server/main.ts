@@ -1,0 +1,8 @@
+// The language server's entry point: create the connection (transport chosen by the command line:
+// --node-ipc from the extension, --stdio from tests and the CLI) and start the server.
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { startServer } from './server';
+
+const connection = createConnection(ProposedFeatures.all);
+startServer(connection);
+connection.listen();

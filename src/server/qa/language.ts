@@ -1,0 +1,21 @@
+// Which language a question is in, by script: answers come back in the question's language.
+export type Language = 'ja' | 'en';
+
+const JAPANESE = /[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]/gu;
+const LATIN = /[A-Za-z\uff21-\uff3a\uff41-\uff5a]/gu;
+
+/**
+ * Japanese when Japanese script (kana or kanji, full- or half-width) makes up a fair share of the
+ * letters: clinical Japanese is full of Latin abbreviations (CRP, HbA1c), so a majority rule would
+ * call "CRPとWBCの推移は？" English. Full-width Latin alone counts as Latin.
+ */
+export function detectLanguage(text: string): Language {
+  const japanese = text.match(JAPANESE)?.length ?? 0;
+  const latin = text.match(LATIN)?.length ?? 0;
+  if (japanese === 0) return 'en';
+  return japanese * 4 >= latin ? 'ja' : 'en';
+}
+
+export function resolveLanguage(requested: 'ja' | 'en' | 'auto' | undefined, text: string): Language {
+  return requested === 'ja' || requested === 'en' ? requested : detectLanguage(text);
+}

@@ -1,0 +1,31 @@
+// The prompts MedLocal sends to the model, in one place and versioned: the id and a hash of the
+// text travel with every answer, so an answer in a note can be traced to the exact instructions.
+import { createHash } from 'node:crypto';
+import type { ChatPrompt } from '../engine/types';
+import type { Language } from './language';
+
+const SYSTEM_PROMPTS: Record<Language, string> = {
+  ja: [
+    'あなたは臨床記録を支援する医療情報アシスタントです。',
+    '質問に日本語で簡潔に答えてください。',
+    '不確かなことは不確かだと述べ、患者に関する事実を作り出さないでください。',
+    '診断や治療の最終判断は担当医が行うことを前提にしてください。',
+  ].join('\n'),
+  en: [
+    'You are a clinical documentation assistant for medical professionals.',
+    'Answer the question concisely in English.',
+    'State uncertainty plainly and never invent facts about the patient.',
+    'Assume the treating physician makes the final diagnostic and treatment decisions.',
+  ].join('\n'),
+};
+
+export const ASK_PROMPT_ID = 'ask-v1';
+
+export function askPromptVersion(language: Language): string {
+  const hash = createHash('sha256').update(SYSTEM_PROMPTS[language]).digest('hex').slice(0, 12);
+  return `${ASK_PROMPT_ID}-${language}@${hash}`;
+}
+
+export function buildAskPrompt(question: string, language: Language): ChatPrompt {
+  return { system: SYSTEM_PROMPTS[language], user: question.trim() };
+}

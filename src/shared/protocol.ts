@@ -1,0 +1,141 @@
+// Every custom MedLocal message, typed once and used by the client, the server, the CLI and tests.
+// Imports only vscode-languageserver-protocol: never `vscode`, never node-llama-cpp.
+import {
+  NotificationType,
+  ProgressType,
+  ProtocolRequestType,
+  RequestType,
+  RequestType0,
+  type PartialResultParams,
+} from 'vscode-languageserver-protocol';
+
+// ---------------------------------------------------------------------------------------------
+// Shared shapes
+
+export type Backend = 'cuda' | 'vulkan' | 'metal' | 'cpu';
+export type ModelState = 'noModel' | 'loading' | 'ready' | 'error';
+
+export interface ModelFacts {
+  /** general.name from the GGUF, else the file name. */
+  name: string;
+  path: string;
+  sizeBytes: number;
+  architecture: string;
+  /** e.g. "Q4_K_M", from general.file_type; "unknown" when the file does not say. */
+  quantization: string;
+  contextSize: number;
+}
+
+export interface ModelStatus {
+  state: ModelState;
+  /** 0..1 while loading. */
+  progress?: number;
+  model?: ModelFacts;
+  backend?: Backend;
+  gpuLayers?: number;
+  /** Why the state is what it is: the error text, or why a GPU was not used. */
+  message?: string;
+  /** What the user can do about an error (open a setting, pick a file ...). */
+  hint?: string;
+}
+
+export interface ModelInfo {
+  model: ModelFacts;
+  backend: Backend;
+  gpuLayers: number;
+  threads: number;
+  sequences: number;
+  /** Set when a GPU backend was asked for but the CPU is used. */
+  fallbackReason?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server → client
+
+export namespace StatusNotification {
+  export const method = 'medlocal/status' as const;
+  export const type = new NotificationType<ModelStatus>(method);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client → server
+
+export namespace ModelInfoRequest {
+  export const method = 'medlocal/modelInfo' as const;
+  export const type = new RequestType0<ModelInfo | null, void>(method);
+}
+
+export type AnswerLanguage = 'ja' | 'en' | 'auto';
+
+export interface AskParams extends PartialResultParams {
+  uri?: string;
+  question: string;
+  language?: AnswerLanguage;
+  maxTokens?: number;
+}
+
+/** One streamed piece of the answer, sent as a partial result. */
+export interface AskPartialResult {
+  text: string;
+}
+
+export type AskStopReason = 'eos' | 'maxTokens' | 'cancelled';
+
+export interface AskResult {
+  text: string;
+  tokens: number;
+  stopReason: AskStopReason;
+  /** The language the answer was asked for. */
+  language: 'ja' | 'en';
+  /** Prompt id + hash, for the audit trail. */
+  promptId: string;
+}
+
+export namespace AskRequest {
+  export const method = 'medlocal/ask' as const;
+  export const type = new ProtocolRequestType<AskParams, AskResult, AskPartialResult, void, void>(method);
+  /** The progress type of the streamed chunks (`$/progress` with the request's partialResultToken). */
+  export const partialResult = new ProgressType<AskPartialResult>();
+}
+
+export interface ScoreChoicesParams {
+  prompt: string;
+  candidates: string[];
+}
+
+export interface ChoiceScore {
+  candidate: string;
+  logProb: number;
+  probability: number;
+}
+
+export interface ScoreChoicesResult {
+  scores: ChoiceScore[];
+}
+
+export namespace ScoreChoicesRequest {
+  export const method = 'medlocal/scoreChoices' as const;
+  export const type = new RequestType<ScoreChoicesParams, ScoreChoicesResult, void>(method);
+}
+
+/** Facts about the running engine, for diagnostics and tests (no document text). */
+export interface EngineStats {
+  pid: number;
+  /** Tokens generated since the server started (all requests). */
+  tokensGenerated: number;
+  totalSequences: number;
+  freeSequences: number;
+  queued: { interactive: number; background: number };
+}
+
+export namespace EngineStatsRequest {
+  export const method = 'medlocal/engineStats' as const;
+  export const type = new RequestType0<EngineStats, void>(method);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+export function logProbToProbability(logProb: number): number {
+  return Number.isFinite(logProb) ? Math.exp(logProb) : 0;
+}

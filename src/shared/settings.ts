@@ -1,0 +1,103 @@
+// The `medlocal.*` settings: their shape, defaults, validation and which need a model reload.
+// Used by the client (reading VS Code's configuration) and the server (validating what it gets).
+
+export type GpuSetting = 'auto' | 'cuda' | 'vulkan' | 'metal' | 'cpu';
+export type GpuLayersSetting = 'auto' | 'max' | number;
+export type ThreadsSetting = 'auto' | number;
+
+export interface ModelSettings {
+  path: string;
+  gpu: GpuSetting;
+  gpuLayers: GpuLayersSetting;
+  contextSize: number;
+  threads: ThreadsSetting;
+}
+
+export interface MedLocalSettings {
+  model: ModelSettings;
+}
+
+export const DEFAULT_SETTINGS: MedLocalSettings = {
+  model: { path: '', gpu: 'auto', gpuLayers: 'auto', contextSize: 4096, threads: 'auto' },
+};
+
+/** Settings whose change means the model must be loaded again (listed once, used by both sides). */
+export const MODEL_RELOAD_SETTINGS = [
+  'medlocal.model.path',
+  'medlocal.model.gpu',
+  'medlocal.model.gpuLayers',
+  'medlocal.model.contextSize',
+  'medlocal.model.threads',
+] as const;
+
+export interface SettingsProblem {
+  setting: string;
+  message: string;
+}
+
+export interface NormalizedSettings {
+  settings: MedLocalSettings;
+  /** Values that were unknown or out of range and replaced by their default. */
+  problems: SettingsProblem[];
+}
+
+const GPU_VALUES: readonly GpuSetting[] = ['auto', 'cuda', 'vulkan', 'metal', 'cpu'];
+
+/** Turns whatever the configuration holds into valid settings, reporting each value it had to replace. */
+export function normalizeSettings(raw: unknown): NormalizedSettings {
+  const problems: SettingsProblem[] = [];
+  const model = asRecord(asRecord(raw).model);
+  const defaults = DEFAULT_SETTINGS.model;
+
+  const path = typeof model.path === 'string' ? model.path.trim() : defaults.path;
+  if (model.path !== undefined && typeof model.path !== 'string') {
+    problems.push({ setting: 'medlocal.model.path', message: 'must be a string (the path of a .gguf file)' });
+  }
+
+  let gpu = defaults.gpu;
+  if (model.gpu !== undefined) {
+    if (typeof model.gpu === 'string' && (GPU_VALUES as readonly string[]).includes(model.gpu)) gpu = model.gpu as GpuSetting;
+    else problems.push({ setting: 'medlocal.model.gpu', message: `unknown value ${JSON.stringify(model.gpu)}; use one of ${GPU_VALUES.join(', ')}` });
+  }
+
+  const gpuLayers = parseCount(model.gpuLayers, ['auto', 'max'], 0, 100000, 'medlocal.model.gpuLayers', defaults.gpuLayers, problems) as GpuLayersSetting;
+  const threads = parseCount(model.threads, ['auto'], 1, 1024, 'medlocal.model.threads', defaults.threads, problems) as ThreadsSetting;
+
+  let contextSize = defaults.contextSize;
+  if (model.contextSize !== undefined) {
+    if (typeof model.contextSize === 'number' && Number.isInteger(model.contextSize) && model.contextSize >= 256 && model.contextSize <= 131072) {
+      contextSize = model.contextSize;
+    } else {
+      problems.push({ setting: 'medlocal.model.contextSize', message: `${JSON.stringify(model.contextSize)} is not a whole number of tokens between 256 and 131072` });
+    }
+  }
+  return { settings: { model: { path, gpu, gpuLayers, contextSize, threads } }, problems };
+}
+
+/** Accepts a keyword, a whole number in range, or a numeric string ("20"). */
+function parseCount(
+  value: unknown,
+  keywords: readonly string[],
+  min: number,
+  max: number,
+  setting: string,
+  fallback: string | number,
+  problems: SettingsProblem[],
+): string | number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'string' && keywords.includes(value)) return value;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (Number.isInteger(n) && n >= min && n <= max) return n;
+  problems.push({ setting, message: `${JSON.stringify(value)} is not valid; use ${keywords.map((k) => `"${k}"`).join(' or ')} or a whole number from ${min} to ${max}` });
+  return fallback;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+}
+
+/** True when the model must be reloaded to apply `next`. */
+export function modelSettingsChanged(previous: ModelSettings | undefined, next: ModelSettings): boolean {
+  if (!previous) return true;
+  return (Object.keys(next) as (keyof ModelSettings)[]).some((key) => previous[key] !== next[key]);
+}
