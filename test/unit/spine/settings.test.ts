@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_SETTINGS, modelSettingsChanged, MODEL_RELOAD_SETTINGS, normalizeSettings } from '../../../src/shared/settings';
+import { planThreads } from '../../../src/server/engine/threads';
+import manifest from '../../../package.json';
+
+test('missing settings give the defaults without problems', () => {
+  assert.deepEqual(normalizeSettings(undefined), { settings: DEFAULT_SETTINGS, problems: [] });
+  assert.deepEqual(normalizeSettings({ model: {} }).settings, DEFAULT_SETTINGS);
+});
+
+test('valid values are kept; numeric strings are accepted for counts', () => {
+  const { settings, problems } = normalizeSettings({ model: { path: ' /m/a.gguf ', gpu: 'vulkan', gpuLayers: '20', contextSize: 8192, threads: 3 } });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(settings.model, { path: '/m/a.gguf', gpu: 'vulkan', gpuLayers: 20, contextSize: 8192, threads: 3 });
+  assert.equal(normalizeSettings({ model: { gpuLayers: 'max' } }).settings.model.gpuLayers, 'max');
+});
+
+test('unknown or out-of-range values are replaced by defaults and reported by setting name', () => {
+  const { settings, problems } = normalizeSettings({ model: { path: 42, gpu: 'quantum', gpuLayers: -1, contextSize: 10, threads: 'many' } });
+  assert.deepEqual(settings.model, { ...DEFAULT_SETTINGS.model });
+  assert.deepEqual(problems.map((p) => p.setting).sort(), [
+    'medlocal.model.contextSize',
+    'medlocal.model.gpu',
+    'medlocal.model.gpuLayers',
+    'medlocal.model.path',
+    'medlocal.model.threads',
+  ]);
+  assert.match(problems.find((p) => p.setting === 'medlocal.model.gpu')?.message ?? '', /quantum.*auto, cuda, vulkan, metal, cpu/);
+});
+
+test('a reload is needed exactly when a model setting changed', () => {
+  const base = DEFAULT_SETTINGS.model;
+  assert.equal(modelSettingsChanged(undefined, base), true);
+  assert.equal(modelSettingsChanged(base, { ...base }), false);
+  for (const key of Object.keys(base) as (keyof typeof base)[]) {
+    const changed = { ...base, [key]: key === 'path' ? '/x.gguf' : key === 'contextSize' ? 512 : key === 'gpu' ? 'cpu' : 7 };
+    assert.equal(modelSettingsChanged(base, changed), true, key);
+  }
+  // Every reload setting is declared in the manifest with a description and a scope.
+  const properties = manifest.contributes.configuration.properties as Record<string, { markdownDescription?: string; scope?: string }>;
+  for (const name of MODEL_RELOAD_SETTINGS) {
+    assert.ok(properties[name]?.markdownDescription, name);
+    assert.ok(properties[name]?.scope, name);
+  }
+});
+
+test('threads never exceed the cores and ignore node-llama-cpp\'s oversubscribing default', () => {
+  assert.deepEqual(planThreads('auto', 2), { maxThreads: 2, contextThreads: 2 });
+  assert.deepEqual(planThreads('auto', 1), { maxThreads: 1, contextThreads: 1 });
+  assert.deepEqual(planThreads('auto', 16), { maxThreads: 15, contextThreads: 15 });
+  assert.deepEqual(planThreads(3, 2), { maxThreads: 3, contextThreads: 3 });
+});
