@@ -3,7 +3,7 @@
 import type { Connection, Disposable } from 'vscode-languageserver';
 import { AskRequest, type AskParams, type AskResult } from '../../shared/protocol';
 import type { InferenceEngine } from '../engine/types';
-import { resolveLanguage } from '../qa/language';
+import { resolveLanguage } from '../../shared/language';
 import { askPromptVersion, buildAskPrompt } from '../qa/prompts';
 import type { ModelHost } from '../modelHost';
 import { signalFromToken, toResponseError } from './cancellation';

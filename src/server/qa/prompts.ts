@@ -2,7 +2,7 @@
 // text travel with every answer, so an answer in a note can be traced to the exact instructions.
 import { createHash } from 'node:crypto';
 import type { ChatPrompt } from '../engine/types';
-import type { Language } from './language';
+import type { Language } from '../../shared/language';
 
 const SYSTEM_PROMPTS: Record<Language, string> = {
   ja: [

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Token } from 'node-llama-cpp';
 import { logProbsFromLogits } from '../../../src/server/engine/llamaEngine';
 import { answerQuestion } from '../../../src/server/features/ask';
 import { scoreChoices } from '../../../src/server/features/scoreChoices';
 import type { GenerateOptions, InferenceEngine, Prompt } from '../../../src/server/engine/types';
-import { detectLanguage } from '../../../src/server/qa/language';
+import { detectLanguage } from '../../../src/shared/language';
 import { AskRequest, logProbToProbability, ScoreChoicesRequest, StatusNotification } from '../../../src/shared/protocol';
 import { describeStatus } from '../../../src/extension/statusView';
 
@@ -21,12 +22,13 @@ test('log-probabilities from filtered logits equal a full softmax', () => {
   const max = Math.max(...logits);
   const total = logits.reduce((sum, l) => sum + Math.exp(l - max), 0);
   // The engine sees only the wanted tokens plus the top one, and the total weight.
-  const filtered = new Map<number, number>([[0, 2.0], [2, 0.5], [4, 3.0]]);
-  const result = logProbsFromLogits(filtered, total, [0, 2, 3]);
+  const t = (id: number) => id as Token;
+  const filtered = new Map<Token, number>([[t(0), 2.0], [t(2), 0.5], [t(4), 3.0]]);
+  const result = logProbsFromLogits(filtered, total, [t(0), t(2), t(3)]);
   const softmax = (i: number) => Math.exp((logits[i] ?? 0) - max) / total;
-  assert.ok(Math.abs(Math.exp(result.get(0) ?? NaN) - softmax(0)) < 1e-12);
-  assert.ok(Math.abs(Math.exp(result.get(2) ?? NaN) - softmax(2)) < 1e-12);
-  assert.equal(result.get(3), -Infinity, 'a token the engine did not return has probability 0');
+  assert.ok(Math.abs(Math.exp(result.get(t(0)) ?? NaN) - softmax(0)) < 1e-12);
+  assert.ok(Math.abs(Math.exp(result.get(t(2)) ?? NaN) - softmax(2)) < 1e-12);
+  assert.equal(result.get(t(3)), -Infinity, 'a token the engine did not return has probability 0');
   assert.equal(logProbToProbability(-Infinity), 0);
 });
 
