@@ -1,15 +1,23 @@
-// The palette commands of the spine: restart, logs, status.
+// The palette commands: restart, logs, status, ask, cancel.
 import * as vscode from 'vscode';
-import { formatBytes } from './statusView';
+import type { AskController } from './ask';
 import type { MedLocalClient } from './client';
+import { formatBytes } from './statusView';
 
-export function registerCommands(client: MedLocalClient): vscode.Disposable[] {
+export function registerCommands(client: MedLocalClient, asks: AskController): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('medlocal.restartServer', async () => {
       await client.restart();
     }),
     vscode.commands.registerCommand('medlocal.showLogs', () => client.log.show()),
     vscode.commands.registerCommand('medlocal.showStatus', () => showStatus(client)),
+    vscode.commands.registerCommand('medlocal.ask', () => asks.ask()),
+    vscode.commands.registerCommand('medlocal.askLine', async (uri: vscode.Uri, line: number) => {
+      const editor = await vscode.window.showTextDocument(uri);
+      editor.selection = new vscode.Selection(line, 0, line, 0);
+      return asks.ask(editor);
+    }),
+    vscode.commands.registerCommand('medlocal.cancel', () => asks.cancel(vscode.window.activeTextEditor?.document.uri)),
   ];
 }
 

@@ -1,15 +1,35 @@
-// Extension entry point: create the client context, register commands, start the server.
-import type * as vscode from 'vscode';
+// Extension entry point: create the client context, register commands and providers, start the server.
+import * as vscode from 'vscode';
+import { AskController } from './ask';
 import { MedLocalClient, type MedLocalApi } from './client';
+import { QuestionCodeLensProvider } from './codeLens';
 import { registerCommands } from './commands';
 
 let client: MedLocalClient | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<MedLocalApi> {
+export interface MedLocalExtensionApi extends MedLocalApi {
+  /** Asks about the question at the active editor's cursor; resolves when the answer is complete. */
+  ask(editor?: vscode.TextEditor): ReturnType<AskController['ask']>;
+  cancelAsk(): void;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<MedLocalExtensionApi> {
   client = new MedLocalClient(context);
-  context.subscriptions.push(client, ...registerCommands(client));
+  const asks = new AskController(client);
+  const codeLens = new QuestionCodeLensProvider();
+  const notes = [{ language: 'markdown' }, { language: 'plaintext' }];
+  context.subscriptions.push(
+    client,
+    asks,
+    codeLens,
+    vscode.languages.registerCodeLensProvider(notes, codeLens),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('medlocal.codeLens.enabled')) codeLens.refresh();
+    }),
+    ...registerCommands(client, asks),
+  );
   await client.start();
-  return client.api;
+  return { ...client.api, ask: (editor) => asks.ask(editor), cancelAsk: () => asks.cancel() };
 }
 
 export async function deactivate(): Promise<void> {
