@@ -19,7 +19,7 @@ export function answerHeader(language: Language, modelName: string, date: Date):
 /** Turns streamed text into blockquote lines: every newline in the answer starts a new "> " line. */
 export class BlockquoteStream {
   push(text: string): string {
-    return text.replace(/\r?\n/g, '\n> ');
+    return text.replace(/\r/g, '').replace(/\n/g, '\n> ');
   }
 }
 
