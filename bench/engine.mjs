@@ -68,7 +68,7 @@ async function measureRaw(threads) {
 
 async function measureEngine(threads, prompts) {
   const engine = await LlamaEngine.load({
-    settings: { path: modelPath, gpu: 'cpu', gpuLayers: 0, contextSize: 1024, threads },
+    settings: { path: modelPath, gpu: 'cpu', gpuLayers: 0, contextSize: 1024, threads, loraAdapters: [] },
     cores: availableParallelism(),
     sequences: 2,
   });

@@ -15,7 +15,7 @@ import {
   type Message,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { EngineStatsRequest, ModelInfoRequest, StatusNotification, type ModelInfo, type ModelStatus } from '../shared/protocol';
+import { DictionariesNotification, EngineStatsRequest, ModelInfoRequest, StatusNotification, type ModelInfo, type ModelStatus } from '../shared/protocol';
 import { describeStatus, type ClientState } from './statusView';
 
 /** Crashes tolerated within CRASH_WINDOW_MS before MedLocal stops restarting and asks the user. */
@@ -71,13 +71,13 @@ export class MedLocalClient implements vscode.Disposable {
       run: { module: serverModule, transport: TransportKind.ipc },
       debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
     };
+    const languages = new Set(['markdown', 'plaintext', ...vscode.workspace.getConfiguration('medlocal').get<string[]>('hover.languages', [])]);
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [
-        { scheme: 'file', language: 'markdown' },
-        { scheme: 'file', language: 'plaintext' },
-        { scheme: 'untitled', language: 'markdown' },
-        { scheme: 'untitled', language: 'plaintext' },
-      ],
+      documentSelector: [...languages].flatMap((language) => [
+        { scheme: 'file', language },
+        { scheme: 'untitled', language },
+      ]),
+      markdown: { isTrusted: { enabledCommands: ['medlocal.explainTerm'] }, supportHtml: false },
       outputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       errorHandler: this.errorHandler(),
@@ -93,6 +93,7 @@ export class MedLocalClient implements vscode.Disposable {
         this.render();
       }),
       client.onNotification(StatusNotification.type, (status) => this.setStatus(status)),
+      client.onNotification(DictionariesNotification.type, (report) => this.reportDictionaries(report)),
     );
     this.clientState = 'starting';
     this.render();
@@ -163,6 +164,19 @@ export class MedLocalClient implements vscode.Disposable {
         if (pick === showLogs) this.log.show();
       });
     }
+  }
+
+  private reportDictionaries(report: { builtinEntries: number; reports: Array<{ file: string; entries: number; skipped: number; messages: Array<{ file: string; line: number; reason: string }> }> }): void {
+    this.log.info(`Dictionaries: ${report.builtinEntries} built-in entries; ${report.reports.map((r) => `${r.file}: ${r.entries} entries, ${r.skipped} skipped`).join('; ') || 'no user dictionaries'}`);
+    const broken = report.reports.filter((r) => r.skipped > 0);
+    if (broken.length === 0) return;
+    for (const r of broken) for (const m of r.messages) this.log.warn(m.line > 0 ? `${m.file}:${m.line}: ${m.reason}` : `${m.file}: ${m.reason}`);
+    const showLogs = vscode.l10n.t('Show Logs');
+    const first = broken[0]?.messages[0];
+    const where = first ? (first.line > 0 ? `${first.file}:${first.line}: ${first.reason}` : `${first.file}: ${first.reason}`) : '';
+    void vscode.window.showWarningMessage(vscode.l10n.t('MedLocal: {0} dictionary file(s) had problems. {1}', broken.length, where), showLogs).then((pick) => {
+      if (pick) this.log.show();
+    });
   }
 
   private render(): void {

@@ -4,6 +4,7 @@ import { AskController } from './ask';
 import { MedLocalClient, type MedLocalApi } from './client';
 import { QuestionCodeLensProvider } from './codeLens';
 import { registerCommands } from './commands';
+import { ExplainController } from './explain';
 
 let client: MedLocalClient | undefined;
 
@@ -17,14 +18,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<MedLoc
   client = new MedLocalClient(context);
   const asks = new AskController(client);
   const codeLens = new QuestionCodeLensProvider();
+  const explain = new ExplainController(client);
   const notes = [{ language: 'markdown' }, { language: 'plaintext' }];
   context.subscriptions.push(
     client,
     asks,
     codeLens,
+    explain,
+    vscode.commands.registerCommand('medlocal.explainTerm', (args?: { term?: string; entryId?: string; uri?: string }) => explain.explain(args)),
     vscode.languages.registerCodeLensProvider(notes, codeLens),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('medlocal.codeLens.enabled')) codeLens.refresh();
+      if (event.affectsConfiguration('medlocal.hover.languages')) void client?.restart();
     }),
     ...registerCommands(client, asks),
   );

@@ -41,6 +41,7 @@ export function describeStatus(status: ModelStatus | undefined, client: ClientSt
         model ? t('{0}, {1}, {2}', model.architecture, model.quantization, formatBytes(model.sizeBytes)) : '',
         t('Backend: {0}, GPU layers: {1}', backend, status.gpuLayers ?? 0),
         model ? t('Context: {0} tokens', model.contextSize) : '',
+        ...(status.loraAdapters ?? []).map((a) => t('LoRA adapter: {0} (scale {1})', a.path, a.scale)),
         status.message ?? '',
       ];
       return { text: `$(pulse) ${t('MedLocal: {0} ({1})', model?.name ?? '?', backend)}`, tooltip: joinLines(...lines), severity: 'normal' };

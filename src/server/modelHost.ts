@@ -116,7 +116,14 @@ export class ModelHost {
       this.engine = engine;
       const { info } = engine;
       this.options.log(`Model loaded in ${Date.now() - started} ms: ${info.model.name} (${info.model.architecture}, ${info.model.quantization}), backend ${info.backend}, ${info.gpuLayers} GPU layers, ${info.threads} threads, ${info.sequences} sequences, context ${info.model.contextSize}`);
-      this.publish({ state: 'ready', model: info.model, backend: info.backend, gpuLayers: info.gpuLayers, ...(info.fallbackReason ? { message: info.fallbackReason } : {}) });
+      this.publish({
+        state: 'ready',
+        model: info.model,
+        backend: info.backend,
+        gpuLayers: info.gpuLayers,
+        ...(info.loraAdapters.length > 0 ? { loraAdapters: info.loraAdapters } : {}),
+        ...(info.fallbackReason ? { message: info.fallbackReason } : {}),
+      });
     } catch (error) {
       if (generation !== this.generation) return;
       const message = error instanceof Error ? error.message : String(error);

@@ -1,13 +1,17 @@
 // Wires the server's features onto a connection. Transport-free: main.ts passes a real
 // connection, tests can pass one over in-memory streams.
 import { availableParallelism } from 'node:os';
-import { DidChangeConfigurationNotification, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver';
-import { StatusNotification } from '../shared/protocol';
-import { normalizeSettings } from '../shared/settings';
+import { DidChangeConfigurationNotification, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { DictionariesNotification, StatusNotification } from '../shared/protocol';
+import { DEFAULT_SETTINGS, normalizeSettings, type MedLocalSettings } from '../shared/settings';
 import { registerAsk } from './features/ask';
 import { registerScoreChoices } from './features/scoreChoices';
 import { registerStatusRequests } from './features/status';
+import { ExplanationCache, registerTerms } from './features/terms';
 import { ModelHost } from './modelHost';
+import { DictionarySet } from './terms/dictionaries';
+import { formatSkipped, loadBuiltinDictionary } from './terms/index';
 
 export interface ServerDeps {
   cores?: number;
@@ -25,36 +29,53 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
     log,
     onStatus: (status) => void connection.sendNotification(StatusNotification.type, status),
   });
+  const documents = new TextDocuments(TextDocument);
+  const dictionaries = new DictionarySet();
+  let settings: MedLocalSettings = DEFAULT_SETTINGS;
   let configurationPull = false;
 
   connection.onInitialize((params): InitializeResult => {
     configurationPull = params.capabilities.workspace?.configuration === true;
     return {
-      capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
+      capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, hoverProvider: true },
       serverInfo: { name: 'MedLocal', version: SERVER_VERSION },
     };
   });
 
+  const applyDictionaries = async (files: string[]) => {
+    const reports = await dictionaries.configure(files);
+    for (const report of reports) {
+      log(`dictionary ${report.file}: ${report.entries} entries loaded, ${report.skipped} lines skipped`);
+      for (const message of report.messages) log(`  ${formatSkipped(message)}`);
+    }
+    await connection.sendNotification(DictionariesNotification.type, { builtinEntries: loadBuiltinDictionary().length, reports });
+  };
+
   const applySettings = async () => {
     const raw: unknown = configurationPull ? await connection.workspace.getConfiguration('medlocal') : undefined;
-    const { settings, problems } = normalizeSettings(raw);
-    for (const problem of problems) {
+    const normalized = normalizeSettings(raw);
+    for (const problem of normalized.problems) {
       connection.window.showWarningMessage(`MedLocal: setting ${problem.setting} ${problem.message}. The default is used.`);
       log(`settings: ${problem.setting} ${problem.message}`);
     }
+    settings = normalized.settings;
     host.configure(settings.model);
+    await applyDictionaries(settings.dictionaries);
   };
+  const reportSettingsError = (error: unknown) => log(`settings could not be read: ${String(error)}`);
 
   connection.onInitialized(() => {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'medlocal' }).catch(() => undefined);
     connection.sendNotification(StatusNotification.type, host.status);
-    void applySettings().catch((error: unknown) => log(`settings could not be read: ${String(error)}`));
+    void applySettings().catch(reportSettingsError);
   });
-  connection.onDidChangeConfiguration(() => void applySettings().catch((error: unknown) => log(`settings could not be read: ${String(error)}`)));
+  connection.onDidChangeConfiguration(() => void applySettings().catch(reportSettingsError));
 
   registerStatusRequests(connection, host);
   registerAsk(connection, host, log);
   registerScoreChoices(connection, host);
+  registerTerms(connection, { documents, dictionaries, host, cache: new ExplanationCache(), explainSetting: () => settings.hover.explain, log });
 
+  documents.listen(connection);
   connection.onShutdown(() => host.dispose());
 }

@@ -24,6 +24,15 @@ export interface ModelFacts {
   /** e.g. "Q4_K_M", from general.file_type; "unknown" when the file does not say. */
   quantization: string;
   contextSize: number;
+  /** sha256 over the file size and its first and last MiB: identifies the file cheaply (caches key on it). */
+  fingerprint: string;
+}
+
+export interface LoraAdapterInfo {
+  path: string;
+  scale: number;
+  /** See ModelFacts.fingerprint. */
+  fingerprint: string;
 }
 
 export interface ModelStatus {
@@ -33,6 +42,7 @@ export interface ModelStatus {
   model?: ModelFacts;
   backend?: Backend;
   gpuLayers?: number;
+  loraAdapters?: LoraAdapterInfo[];
   /** Why the state is what it is: the error text, or why a GPU was not used. */
   message?: string;
   /** What the user can do about an error (open a setting, pick a file ...). */
@@ -45,6 +55,7 @@ export interface ModelInfo {
   gpuLayers: number;
   threads: number;
   sequences: number;
+  loraAdapters: LoraAdapterInfo[];
   /** Set when a GPU backend was asked for but the CPU is used. */
   fallbackReason?: string;
 }
@@ -131,6 +142,89 @@ export interface EngineStats {
 export namespace EngineStatsRequest {
   export const method = 'medlocal/engineStats' as const;
   export const type = new RequestType0<EngineStats, void>(method);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terms (dictionary hovers)
+
+export type TermKind = 'disease' | 'symptom' | 'lab' | 'drug' | 'procedure' | 'anatomy' | 'other';
+
+export interface TermSourceInfo {
+  name: string;
+  file?: string;
+  version?: string;
+  licence?: string;
+}
+
+export interface TermEntryInfo {
+  id: string;
+  ja: string;
+  reading: string;
+  en: string;
+  synonyms: string[];
+  abbreviations: string[];
+  icd10?: string;
+  mesh?: string;
+  kind: TermKind;
+  definitionJa: string;
+  definitionEn: string;
+  source: TermSourceInfo;
+}
+
+export interface TermMatchInfo {
+  /** UTF-16 offsets into the text that was looked up, end-exclusive. */
+  start: number;
+  end: number;
+  surface: string;
+  /** Every candidate entry (several for an ambiguous abbreviation), best first. */
+  entries: TermEntryInfo[];
+}
+
+export interface LookupTermParams {
+  text: string;
+  offset: number;
+}
+
+export namespace LookupTermRequest {
+  export const method = 'medlocal/lookupTerm' as const;
+  export const type = new RequestType<LookupTermParams, { matches: TermMatchInfo[] }, void>(method);
+}
+
+export interface ExplainTermParams extends PartialResultParams {
+  term: string;
+  entryId?: string;
+  language?: AnswerLanguage;
+  uri?: string;
+}
+
+export interface ExplainTermResult {
+  term: string;
+  text: string;
+  language: 'ja' | 'en';
+  /** The model that wrote it (explanations are always labelled as model-generated). */
+  model: string;
+  cached: boolean;
+  stopReason: AskStopReason;
+}
+
+export namespace ExplainTermRequest {
+  export const method = 'medlocal/explainTerm' as const;
+  export const type = new ProtocolRequestType<ExplainTermParams, ExplainTermResult, AskPartialResult, void, void>(method);
+  export const partialResult = new ProgressType<AskPartialResult>();
+}
+
+export interface DictionaryReport {
+  file: string;
+  name: string;
+  entries: number;
+  skipped: number;
+  messages: Array<{ file: string; line: number; reason: string }>;
+  licence?: string;
+}
+
+export namespace DictionariesNotification {
+  export const method = 'medlocal/dictionaries' as const;
+  export const type = new NotificationType<{ builtinEntries: number; reports: DictionaryReport[] }>(method);
 }
 
 // ---------------------------------------------------------------------------------------------

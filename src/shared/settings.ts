@@ -5,20 +5,34 @@ export type GpuSetting = 'auto' | 'cuda' | 'vulkan' | 'metal' | 'cpu';
 export type GpuLayersSetting = 'auto' | 'max' | number;
 export type ThreadsSetting = 'auto' | number;
 
+export interface LoraAdapterSetting {
+  path: string;
+  /** 1 applies the adapter as trained; 0 disables it. */
+  scale: number;
+}
+
 export interface ModelSettings {
   path: string;
   gpu: GpuSetting;
   gpuLayers: GpuLayersSetting;
   contextSize: number;
   threads: ThreadsSetting;
+  loraAdapters: LoraAdapterSetting[];
 }
+
+export type HoverExplainSetting = 'off' | 'onDemand' | 'auto';
 
 export interface MedLocalSettings {
   model: ModelSettings;
+  /** User dictionary files (MANBYO CSV, MeSH XML, TSV/CSV tables). */
+  dictionaries: string[];
+  hover: { explain: HoverExplainSetting };
 }
 
 export const DEFAULT_SETTINGS: MedLocalSettings = {
-  model: { path: '', gpu: 'auto', gpuLayers: 'auto', contextSize: 4096, threads: 'auto' },
+  model: { path: '', gpu: 'auto', gpuLayers: 'auto', contextSize: 4096, threads: 'auto', loraAdapters: [] },
+  dictionaries: [],
+  hover: { explain: 'onDemand' },
 };
 
 /** Settings whose change means the model must be loaded again (listed once, used by both sides). */
@@ -28,6 +42,7 @@ export const MODEL_RELOAD_SETTINGS = [
   'medlocal.model.gpuLayers',
   'medlocal.model.contextSize',
   'medlocal.model.threads',
+  'medlocal.model.loraAdapters',
 ] as const;
 
 export interface SettingsProblem {
@@ -71,7 +86,36 @@ export function normalizeSettings(raw: unknown): NormalizedSettings {
       problems.push({ setting: 'medlocal.model.contextSize', message: `${JSON.stringify(model.contextSize)} is not a whole number of tokens between 256 and 131072` });
     }
   }
-  return { settings: { model: { path, gpu, gpuLayers, contextSize, threads } }, problems };
+  const loraAdapters = parseLoraAdapters(model.loraAdapters, problems);
+  const record = asRecord(raw);
+  let dictionaries: string[] = [];
+  if (Array.isArray(record.dictionaries)) dictionaries = record.dictionaries.filter((d): d is string => typeof d === 'string' && d.trim().length > 0);
+  else if (record.dictionaries !== undefined) problems.push({ setting: 'medlocal.dictionaries', message: 'must be a list of file paths' });
+  let explain: HoverExplainSetting = DEFAULT_SETTINGS.hover.explain;
+  const rawExplain = asRecord(record.hover).explain;
+  if (rawExplain === 'off' || rawExplain === 'onDemand' || rawExplain === 'auto') explain = rawExplain;
+  else if (rawExplain !== undefined) problems.push({ setting: 'medlocal.hover.explain', message: `unknown value ${JSON.stringify(rawExplain)}; use off, onDemand or auto` });
+  return { settings: { model: { path, gpu, gpuLayers, contextSize, threads, loraAdapters }, dictionaries, hover: { explain } }, problems };
+}
+
+function parseLoraAdapters(value: unknown, problems: SettingsProblem[]): LoraAdapterSetting[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    problems.push({ setting: 'medlocal.model.loraAdapters', message: 'must be a list of { "path": "…/adapter.gguf", "scale": 1 }' });
+    return [];
+  }
+  const adapters: LoraAdapterSetting[] = [];
+  value.forEach((item, index) => {
+    const record = asRecord(typeof item === 'string' ? { path: item } : item);
+    const path = typeof record.path === 'string' ? record.path.trim() : '';
+    const scale = record.scale === undefined ? 1 : record.scale;
+    if (!path || typeof scale !== 'number' || !Number.isFinite(scale)) {
+      problems.push({ setting: 'medlocal.model.loraAdapters', message: `item ${index + 1} needs a "path" to a GGUF LoRA adapter and a numeric "scale"` });
+      return;
+    }
+    adapters.push({ path, scale });
+  });
+  return adapters;
 }
 
 /** Accepts a keyword, a whole number in range, or a numeric string ("20"). */
@@ -99,5 +143,7 @@ function asRecord(value: unknown): Record<string, unknown> {
 /** True when the model must be reloaded to apply `next`. */
 export function modelSettingsChanged(previous: ModelSettings | undefined, next: ModelSettings): boolean {
   if (!previous) return true;
-  return (Object.keys(next) as (keyof ModelSettings)[]).some((key) => previous[key] !== next[key]);
+  return (Object.keys(next) as (keyof ModelSettings)[]).some((key) =>
+    key === 'loraAdapters' ? JSON.stringify(previous.loraAdapters) !== JSON.stringify(next.loraAdapters) : previous[key] !== next[key],
+  );
 }

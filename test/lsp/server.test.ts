@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ResponseError } from 'vscode-languageserver-protocol';
 import { AskRequest, EngineStatsRequest, ModelInfoRequest, ScoreChoicesRequest, type AskResult } from '../../src/shared/protocol';
-import { ensureTinyModel } from '../fixtures/gguf/tinyModel';
+import { ensureTinyModel, writeLoraAdapter } from '../fixtures/gguf/tinyModel';
 import { startTestServer, type TestServer } from './harness';
 
 const run = promisify(execFile);
@@ -127,6 +127,38 @@ describe('with the tiny model', () => {
     await server.configure(tinySettings({ gpu: 'quantum' }));
     const message = await server.waitForMessage(/medlocal\.model\.gpu/, 10000, seen);
     assert.match(message, /"quantum".*auto, cuda, vulkan, metal, cpu/);
+  });
+});
+
+describe('LoRA adapters', () => {
+  test('an adapter changes the scored probabilities and is named in the status; a mismatched one fails clearly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medlocal-lora-'));
+    const adapter = await writeLoraAdapter(join(dir, 'adapter.gguf'));
+    const mismatched = await writeLoraAdapter(join(dir, 'mismatched.gguf'), { mismatched: true });
+    const prompt = 'Question: which test rises first in myocardial infarction?\nA: troponin\nB: sodium\nAnswer:';
+    const candidates = [' A', ' B'];
+    const server = await startTestServer(tinySettings());
+    try {
+      await server.waitForStatus((s) => s.state === 'ready');
+      const base = await server.connection.sendRequest(ScoreChoicesRequest.type, { prompt, candidates });
+      let from = server.statuses.length;
+      await server.configure(tinySettings({ loraAdapters: [{ path: adapter, scale: 1 }] }));
+      const ready = await server.waitForStatus((s) => s.state === 'ready', 30000, from);
+      assert.equal(ready.loraAdapters?.[0]?.path, adapter);
+      assert.match(ready.loraAdapters?.[0]?.fingerprint ?? '', /^[0-9a-f]{16}$/);
+      const adapted = await server.connection.sendRequest(ScoreChoicesRequest.type, { prompt, candidates });
+      // The tiny model's next-token distribution is flat (p ≈ 1e-4), so compare log-probabilities.
+      const delta = Math.max(...adapted.scores.map((s, i) => Math.abs(s.logProb - (base.scores[i]?.logProb ?? 0))));
+      assert.ok(delta > 1e-3, `the adapter changed log-probabilities by only ${delta}`);
+      from = server.statuses.length;
+      await server.configure(tinySettings({ loraAdapters: [{ path: mismatched, scale: 1 }] }));
+      const failed = await server.waitForStatus((s) => s.state === 'error', 30000, from);
+      assert.match(failed.message ?? '', /LoRA adapter does not fit/);
+      assert.match(failed.hint ?? '', /loraAdapters/);
+      assert.equal((await server.connection.sendRequest(EngineStatsRequest.type)).pid, server.child.pid);
+    } finally {
+      await server.stop();
+    }
   });
 });
 

@@ -4,7 +4,9 @@
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import type { Backend, ModelInfo } from '../../shared/protocol';
 import type { ModelSettings } from '../../shared/settings';
-import { inspectModelFile, ModelFileError, type InspectedModel } from './modelFile';
+import { fingerprintFile, inspectModelFile, ModelFileError, type InspectedModel } from './modelFile';
+import type { LoraAdapterInfo } from '../../shared/protocol';
+import { promises as fs } from 'node:fs';
 import { loadNodeLlamaCpp, type NodeLlamaCpp } from './nodeLlamaCpp';
 import { abortError, SequenceScheduler, type Lease } from './scheduler';
 import { planThreads } from './threads';
@@ -60,6 +62,7 @@ export class LlamaEngine implements InferenceEngine {
   static async load(options: EngineLoadOptions): Promise<LlamaEngine> {
     const { settings, signal } = options;
     const inspected = await inspectModelFile(settings.path);
+    const adapters = await inspectAdapters(settings.loraAdapters);
     throwIfAborted(signal);
     const nlc = await loadNodeLlamaCpp();
     const threads = planThreads(settings.threads, options.cores);
@@ -77,9 +80,17 @@ export class LlamaEngine implements InferenceEngine {
         contextSize: Math.min(settings.contextSize, inspected.trainedContextSize ?? settings.contextSize),
         sequences: options.sequences,
         threads: threads.contextThreads,
+        ...(adapters.length > 0 ? { lora: { adapters: adapters.map((a) => ({ filePath: a.path, scale: a.scale })) } } : {}),
+      }).catch((error: unknown) => {
+        throw adapters.length > 0 && /lora/i.test(errorText(error))
+          ? new EngineLoadError(
+              `A LoRA adapter does not fit the model ${inspected.facts.name}: ${errorText(error)}`,
+              'Check `medlocal.model.loraAdapters`: each adapter must be trained for this base model (same architecture and shapes).',
+            )
+          : error;
       });
       const sequences = Array.from({ length: options.sequences }, () => context.getSequence());
-      const info = describe(inspected, context, model, resolved, threads.contextThreads, options.sequences);
+      const info = { ...describe(inspected, context, model, resolved, threads.contextThreads, options.sequences), loraAdapters: adapters };
       return new LlamaEngine(nlc, resolved.llama, model, context, new SequenceScheduler(sequences), info);
     } catch (error) {
       await model?.dispose().catch(() => undefined);
@@ -304,7 +315,32 @@ async function noGpuReason(nlc: NodeLlamaCpp): Promise<string> {
     : `A GPU backend (${supported.join(', ')}) is supported here but did not start; the model runs on the CPU.`;
 }
 
-function describe(inspected: InspectedModel, context: LlamaContext, model: LlamaModel, resolved: ResolvedLlama, threads: number, sequences: number): ModelInfo {
+/** Checks each adapter file before llama.cpp sees it, and fingerprints it for the manifest. */
+async function inspectAdapters(adapters: ModelSettings['loraAdapters']): Promise<LoraAdapterInfo[]> {
+  const result: LoraAdapterInfo[] = [];
+  for (const adapter of adapters) {
+    let size: number;
+    try {
+      size = (await fs.stat(adapter.path)).size;
+    } catch {
+      throw new EngineLoadError(`The LoRA adapter ${adapter.path} does not exist or cannot be read.`, 'Fix or remove it in `medlocal.model.loraAdapters`.');
+    }
+    const head = Buffer.alloc(4);
+    const handle = await fs.open(adapter.path, 'r');
+    try {
+      await handle.read(head, 0, 4, 0);
+    } finally {
+      await handle.close();
+    }
+    if (head.toString('latin1') !== 'GGUF') {
+      throw new EngineLoadError(`The LoRA adapter ${adapter.path} is not a GGUF file.`, 'Convert the adapter to GGUF with llama.cpp (convert_lora_to_gguf.py).');
+    }
+    result.push({ path: adapter.path, scale: adapter.scale, fingerprint: await fingerprintFile(adapter.path, size) });
+  }
+  return result;
+}
+
+function describe(inspected: InspectedModel, context: LlamaContext, model: LlamaModel, resolved: ResolvedLlama, threads: number, sequences: number): Omit<ModelInfo, 'loraAdapters'> {
   return {
     model: { ...inspected.facts, contextSize: context.contextSize },
     backend: resolved.backend,

@@ -1,6 +1,7 @@
 // Reads a GGUF file's header in JavaScript before llama.cpp sees it. A file that is missing,
 // truncated or lacks the hyper-parameters llama.cpp asserts on would otherwise abort the whole
 // server process instead of giving the user a message.
+import { createHash } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import type { ModelFacts } from '../../shared/protocol';
@@ -75,11 +76,33 @@ export async function inspectModelFile(path: string): Promise<InspectedModel> {
       sizeBytes: size,
       architecture,
       quantization: quantizationName(general.file_type, nlc.GgufFileType),
+      fingerprint: await fingerprintFile(path, size),
     },
     trainedContextSize: typeof arch.context_length === 'number' ? arch.context_length : undefined,
     layers: typeof arch.block_count === 'number' ? arch.block_count : undefined,
     hasChatTemplate: typeof (metadata.tokenizer as Record<string, unknown> | undefined)?.chat_template === 'string',
   };
+}
+
+const FINGERPRINT_SPAN = 1024 * 1024;
+
+/**
+ * sha256 over the size and the first and last MiB: cheap for a multi-GB model, and different for
+ * any two real model files (metadata at the start, tensor data at the end).
+ */
+export async function fingerprintFile(path: string, size: number): Promise<string> {
+  const hash = createHash('sha256').update(String(size));
+  const handle = await fs.open(path, 'r');
+  try {
+    for (const start of size > 2 * FINGERPRINT_SPAN ? [0, size - FINGERPRINT_SPAN] : [0]) {
+      const buffer = Buffer.alloc(Math.min(size, size > 2 * FINGERPRINT_SPAN ? FINGERPRINT_SPAN : size));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 async function checkMagic(path: string, size: number): Promise<void> {

@@ -29,3 +29,14 @@ export function askPromptVersion(language: Language): string {
 export function buildAskPrompt(question: string, language: Language): ChatPrompt {
   return { system: SYSTEM_PROMPTS[language], user: question.trim() };
 }
+
+const EXPLAIN_SYSTEM: Record<Language, string> = {
+  ja: '医療用語を臨床医向けに日本語で2〜3文で簡潔に説明してください。不確かな点は不確かだと述べてください。',
+  en: 'Explain the medical term for a clinician in two or three concise English sentences. Say so where you are unsure.',
+};
+
+export const EXPLAIN_PROMPT_ID = 'explain-v1';
+
+export function buildExplainPrompt(term: string, language: Language): ChatPrompt {
+  return { system: EXPLAIN_SYSTEM[language], user: language === 'ja' ? `用語: ${term}` : `Term: ${term}` };
+}

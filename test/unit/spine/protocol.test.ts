@@ -85,7 +85,7 @@ test('the status item says what state the model is in, with the reason on error'
   assert.match(describeStatus({ state: 'noModel', hint: 'Set medlocal.model.path' }, 'running', identity).tooltip, /medlocal\.model\.path/);
   assert.match(describeStatus({ state: 'loading', progress: 0.424 }, 'running', identity).text, /loading 42%/);
   const ready = describeStatus(
-    { state: 'ready', backend: 'cuda', gpuLayers: 33, model: { name: 'Qwen2.5-7B', path: '/m', sizeBytes: 4.7 * 1024 ** 3, architecture: 'qwen2', quantization: 'Q4_K_M', contextSize: 4096 } },
+    { state: 'ready', backend: 'cuda', gpuLayers: 33, model: { name: 'Qwen2.5-7B', path: '/m', sizeBytes: 4.7 * 1024 ** 3, architecture: 'qwen2', quantization: 'Q4_K_M', contextSize: 4096, fingerprint: 'f' } },
     'running',
     identity,
   );
