@@ -12,7 +12,7 @@ test('missing settings give the defaults without problems', () => {
 test('valid values are kept; numeric strings are accepted for counts', () => {
   const { settings, problems } = normalizeSettings({ model: { path: ' /m/a.gguf ', gpu: 'vulkan', gpuLayers: '20', contextSize: 8192, threads: 3 } });
   assert.deepEqual(problems, []);
-  assert.deepEqual(settings.model, { path: '/m/a.gguf', gpu: 'vulkan', gpuLayers: 20, contextSize: 8192, threads: 3 });
+  assert.deepEqual(settings.model, { path: '/m/a.gguf', gpu: 'vulkan', gpuLayers: 20, contextSize: 8192, threads: 3, loraAdapters: [] });
   assert.equal(normalizeSettings({ model: { gpuLayers: 'max' } }).settings.model.gpuLayers, 'max');
 });
 
@@ -50,4 +50,20 @@ test('threads never exceed the cores and ignore node-llama-cpp\'s oversubscribin
   assert.deepEqual(planThreads('auto', 1), { maxThreads: 1, contextThreads: 1 });
   assert.deepEqual(planThreads('auto', 16), { maxThreads: 15, contextThreads: 15 });
   assert.deepEqual(planThreads(3, 2), { maxThreads: 3, contextThreads: 3 });
+});
+
+test('LoRA adapters, dictionaries and hover settings are validated', () => {
+  const { settings, problems } = normalizeSettings({
+    model: { loraAdapters: [{ path: '/a.gguf', scale: 0.5 }, '/b.gguf', { scale: 1 }] },
+    dictionaries: ['/d/manbyo.csv', '', 3],
+    hover: { explain: 'sometimes' },
+  });
+  assert.deepEqual(settings.model.loraAdapters, [
+    { path: '/a.gguf', scale: 0.5 },
+    { path: '/b.gguf', scale: 1 },
+  ]);
+  assert.deepEqual(settings.dictionaries, ['/d/manbyo.csv']);
+  assert.equal(settings.hover.explain, 'onDemand');
+  assert.deepEqual(problems.map((p) => p.setting).sort(), ['medlocal.hover.explain', 'medlocal.model.loraAdapters']);
+  assert.equal(modelSettingsChanged(settings.model, { ...settings.model, loraAdapters: [{ path: '/a.gguf', scale: 1 }] }), true);
 });
