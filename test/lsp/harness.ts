@@ -15,7 +15,12 @@ import {
   type ProtocolConnection,
 } from 'vscode-languageserver-protocol';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
-import { StatusNotification, type ModelStatus } from '../../src/shared/protocol';
+import { DictionariesNotification, StatusNotification, type DictionaryReport, type ModelStatus } from '../../src/shared/protocol';
+
+export interface DictionariesEvent {
+  builtinEntries: number;
+  reports: DictionaryReport[];
+}
 
 export const SERVER_JS = join(__dirname, '..', '..', 'dist', 'server.js');
 
@@ -25,6 +30,7 @@ export interface TestServer {
   statuses: ModelStatus[];
   messages: string[];
   logs: string[];
+  dictionaries: DictionariesEvent[];
   settings: Record<string, unknown>;
   /** Replaces the settings and tells the server, as VS Code does on a configuration change. */
   configure(settings: Record<string, unknown>): Promise<void>;
@@ -32,6 +38,8 @@ export interface TestServer {
   waitForStatus(predicate: (status: ModelStatus) => boolean, timeoutMs?: number, from?: number): Promise<ModelStatus>;
   /** Resolves with the first message shown to the user (from index `from` on) that matches. */
   waitForMessage(pattern: RegExp, timeoutMs?: number, from?: number): Promise<string>;
+  /** Resolves with the first dictionaries report (from index `from` on) that satisfies the predicate. */
+  waitForDictionaries(predicate: (event: DictionariesEvent) => boolean, timeoutMs?: number, from?: number): Promise<DictionariesEvent>;
   stop(): Promise<void>;
 }
 
@@ -44,6 +52,7 @@ export async function startTestServer(settings: Record<string, unknown> = {}): P
   const statuses: ModelStatus[] = [];
   const messages: string[] = [];
   const logs: string[] = [];
+  const dictionaries: DictionariesEvent[] = [];
   const waiters = new Set<() => void>();
   /** Resolves once `find` returns a value; re-checked whenever a status or message arrives. */
   function waitFor<T>(find: () => T | undefined, timeoutMs: number, what: () => string): Promise<T> {
@@ -72,6 +81,7 @@ export async function startTestServer(settings: Record<string, unknown> = {}): P
     statuses,
     messages,
     logs,
+    dictionaries,
     settings,
     async configure(next) {
       server.settings = next;
@@ -79,6 +89,9 @@ export async function startTestServer(settings: Record<string, unknown> = {}): P
     },
     waitForStatus(predicate, timeoutMs = 30000, from = 0) {
       return waitFor(() => statuses.slice(from).find(predicate), timeoutMs, () => `a status; seen: ${JSON.stringify(statuses.slice(from))}`);
+    },
+    waitForDictionaries(predicate, timeoutMs = 30000, from = 0) {
+      return waitFor(() => dictionaries.slice(from).find(predicate), timeoutMs, () => `a dictionaries report; seen: ${JSON.stringify(dictionaries.slice(from))}`);
     },
     waitForMessage(pattern, timeoutMs = 10000, from = 0) {
       return waitFor(() => messages.slice(from).find((m) => pattern.test(m)), timeoutMs, () => `a message matching ${pattern}; seen: ${JSON.stringify(messages.slice(from))}`);
@@ -100,6 +113,10 @@ export async function startTestServer(settings: Record<string, unknown> = {}): P
   };
   connection.onNotification(StatusNotification.type, (status) => {
     statuses.push(status);
+    notify();
+  });
+  connection.onNotification(DictionariesNotification.type, (event) => {
+    dictionaries.push(event);
     notify();
   });
   connection.onRequest(ConfigurationRequest.type, (params) => params.items.map((item) => (item.section === 'medlocal' ? server.settings : null)));

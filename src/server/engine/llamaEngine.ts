@@ -25,6 +25,8 @@ export interface EngineLoadOptions {
   settings: ModelSettings;
   cores: number;
   sequences: number;
+  /** Sequences background work may not take (default: 1 when there are several, else 0). */
+  reserveForInteractive?: number;
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
   log?: (message: string) => void;
@@ -91,7 +93,7 @@ export class LlamaEngine implements InferenceEngine {
       });
       const sequences = Array.from({ length: options.sequences }, () => context.getSequence());
       const info = { ...describe(inspected, context, model, resolved, threads.contextThreads, options.sequences), loraAdapters: adapters };
-      return new LlamaEngine(nlc, resolved.llama, model, context, new SequenceScheduler(sequences), info);
+      return new LlamaEngine(nlc, resolved.llama, model, context, new SequenceScheduler(sequences, options.reserveForInteractive), info);
     } catch (error) {
       await model?.dispose().catch(() => undefined);
       await resolved.llama.dispose().catch(() => undefined);

@@ -43,13 +43,15 @@ export class SequenceScheduler<S> {
   private readonly free: S[];
   private readonly waiting: Waiter<S>[] = [];
   private disposedReason: string | undefined;
+  private readonly reserveForInteractive: number;
   /** Order in which leases were granted, for tests and diagnostics (bounded). */
   readonly grantLog: Priority[] = [];
 
   constructor(
     private readonly sequences: readonly S[],
-    private readonly reserveForInteractive = sequences.length > 1 ? 1 : 0,
+    reserveForInteractive?: number,
   ) {
+    this.reserveForInteractive = reserveForInteractive ?? (sequences.length > 1 ? 1 : 0);
     this.free = [...sequences];
   }
 

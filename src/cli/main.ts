@@ -1,0 +1,317 @@
+// `medlocal` command line: headless benchmarks over the same src/server/bench code the extension
+// uses.
+//
+//   medlocal bench --dataset igakuqa:DIR|medqa:FILE|medmcqa:FILE|jmedbench:FILE|jsonl:FILE|csv:FILE|sample
+//                  [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
+//                  [--language ja|en] [--limit N] [--parallel N] [--out DIR] [--resume DIR]
+//                  [--dry-run] [--json]
+//   medlocal bench compare RUN_A RUN_B [--json]
+//
+// Exit codes: 0 done, 1 the run failed, 2 bad usage or input, 130 cancelled (Ctrl-C; resumable).
+// The engine comes from a factory (dependency injection), so tests run the CLI with a fake one.
+
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { InferenceEngine } from '../server/engine/types';
+import { loadDataset, parseDatasetArgument, type DatasetSpec } from '../server/bench/datasets';
+import { getPromptFormat, loadTemplateFormat, PROMPT_FORMAT_IDS, type PromptFormat } from '../server/bench/formats';
+import { compareRuns } from '../server/bench/metrics';
+import { summariseDataset, type Language, type Question } from '../server/bench/question';
+import { readManifest, readRun } from '../server/bench/runFiles';
+import { runBenchmark, type BenchmarkResult } from '../server/bench/runner';
+import { SCORING_MODES, type ScoringMode } from '../server/bench/scoring';
+import { comparisonTable, datasetTable, progressLine, summaryTable } from './report';
+
+/** What the CLI needs from the engine layer (src/server/engine/cliEngine.ts provides it). */
+export interface CliEngineHandle {
+  engine: InferenceEngine;
+  /** Facts about the loaded model for manifest.json (file size, quantisation, context size, GPU...). */
+  modelFacts: Record<string, unknown>;
+  dispose(): Promise<void>;
+}
+
+export type CliEngineFactory = (options: {
+  modelPath: string;
+  /** Questions in flight at once: the factory should provide at least this many context sequences. */
+  parallel: number;
+  threads?: number;
+  signal?: AbortSignal;
+}) => Promise<CliEngineHandle>;
+
+export interface CliDeps {
+  /** Defaults to createEngineForCli from src/server/engine/cliEngine, loaded only when a model is needed. */
+  createEngine?: CliEngineFactory;
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  /** Draw the progress bar in place (\r); otherwise one line per 10%. */
+  isTTY?: boolean;
+  /** Cancels the run; defaults to Ctrl-C (SIGINT). */
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
+
+class UsageError extends Error {}
+
+const USAGE = `usage:
+  medlocal bench --dataset igakuqa:DIR|medqa:FILE|medmcqa:FILE|jmedbench:FILE|jsonl:FILE|csv:FILE|sample
+                 [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
+                 [--language ja|en] [--limit N] [--parallel N] [--out DIR] [--resume DIR] [--dry-run] [--json]
+  medlocal bench compare RUN_A RUN_B [--json]
+formats: ${PROMPT_FORMAT_IDS.join(', ')}
+`;
+
+const OPTIONS = {
+  dataset: { type: 'string' },
+  model: { type: 'string' },
+  format: { type: 'string' },
+  template: { type: 'string' },
+  scoring: { type: 'string' },
+  language: { type: 'string' },
+  limit: { type: 'string' },
+  parallel: { type: 'string' },
+  out: { type: 'string' },
+  resume: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type ParsedOptions = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promise<number> {
+  const io: Io = { out: deps.stdout ?? ((text) => process.stdout.write(text)), err: deps.stderr ?? ((text) => process.stderr.write(text)) };
+  try {
+    const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    if (values.help) {
+      io.out(USAGE);
+      return EXIT.ok;
+    }
+    if (positionals[0] !== 'bench') throw new UsageError(positionals[0] === undefined ? 'missing command "bench"' : `unknown command "${positionals[0]}"`);
+    if (positionals[1] === 'compare') return runCompare(positionals.slice(2), values.json === true, io);
+    if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+    return await runBench(values, deps, io);
+  } catch (error) {
+    const usage = error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
+    io.err(`medlocal: ${(error as Error).message}\n${usage ? USAGE : ''}`);
+    return usage ? EXIT.usage : EXIT.failed;
+  }
+}
+
+// ---- bench compare ----------------------------------------------------------------------------
+
+function runCompare(dirs: string[], json: boolean, io: Io): number {
+  const [dirA, dirB] = dirs;
+  if (dirA === undefined || dirB === undefined || dirs.length > 2) throw new UsageError('compare needs exactly two run folders: medlocal bench compare RUN_A RUN_B');
+  const runA = readRunOrUsage(dirA);
+  const runB = readRunOrUsage(dirB);
+  const comparison = compareRuns(runA.answers, runB.answers);
+  io.out(json ? JSON.stringify({ runA: dirA, runB: dirB, ...comparison }) + '\n' : comparisonTable(comparison, dirA, dirB));
+  return EXIT.ok;
+}
+
+function readRunOrUsage(dir: string): ReturnType<typeof readRun> {
+  try {
+    return readRun(dir);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+// ---- bench ------------------------------------------------------------------------------------
+
+/** The choices that define a run, stored in its manifest so `--resume DIR` alone can continue it. */
+interface RunChoices {
+  dataset: string;
+  language?: Language;
+  limit?: number;
+  format?: string;
+  template?: string;
+  scoring: ScoringMode;
+  model?: string;
+}
+
+async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<number> {
+  const choices = resolveChoices(values);
+  const spec: DatasetSpec = { ...parseDatasetArgument(choices.dataset), ...(choices.language ? { language: choices.language } : {}) };
+  const loaded = loadInput(() => loadDataset(spec));
+  const questions = choices.limit !== undefined ? loaded.questions.slice(0, choices.limit) : loaded.questions;
+  if (values['dry-run']) {
+    const summary = summariseDataset(loaded, questions);
+    io.out(values.json ? JSON.stringify(summary) + '\n' : datasetTable(summary, choices.dataset));
+    return EXIT.ok;
+  }
+  if (questions.length === 0) throw new UsageError(`no usable questions in ${choices.dataset}; run with --dry-run to see why.`);
+  const format = loadInput(() => pickFormat(choices));
+  if (choices.scoring === 'letter' && !format.labelsChoices) {
+    throw new UsageError(`format ${format.id} shows no choice letters, so --scoring letter cannot work; use --format igakuqa or --scoring generate.`);
+  }
+  const modelPath = requireModel(choices.model);
+  const parallel = positiveInteger(values.parallel, '--parallel') ?? 1;
+  const runDir = values.resume ?? values.out ?? defaultRunDir(choices, modelPath, deps.now?.() ?? new Date());
+  const factory = deps.createEngine ?? (await loadDefaultEngineFactory());
+  const cancel = cancellation(deps.signal);
+  const handle = await factory({ modelPath, parallel, signal: cancel.signal });
+  try {
+    const result = await runBenchmark({
+      engine: handle.engine,
+      questions,
+      format,
+      scoring: choices.scoring,
+      parallel,
+      outDir: runDir,
+      ...(values.resume !== undefined ? { resumeDir: values.resume } : {}),
+      signal: cancel.signal,
+      onProgress: values.json ? undefined : progressPrinter(io, deps.isTTY ?? process.stderr.isTTY === true),
+      datasetFiles: loaded.files,
+      manifestExtras: { model: { path: modelPath, ...handle.modelFacts }, cli: { ...choices, model: modelPath } },
+    });
+    return report(result, values.json === true, io);
+  } finally {
+    cancel.dispose();
+    await handle.dispose();
+  }
+}
+
+/** Options given now, else those stored by the run being resumed, else defaults. */
+function resolveChoices(values: ParsedOptions): RunChoices {
+  const stored = values.resume !== undefined ? storedChoices(values.resume) : {};
+  const dataset = values.dataset ?? stored.dataset;
+  if (dataset === undefined) throw new UsageError('missing --dataset (e.g. --dataset sample, --dataset igakuqa:data/2018).');
+  if (values.format !== undefined && values.template !== undefined) throw new UsageError('give --format or --template, not both.');
+  const scoring = values.scoring ?? stored.scoring ?? 'letter';
+  if (!(SCORING_MODES as readonly string[]).includes(scoring)) throw new UsageError(`--scoring must be one of ${SCORING_MODES.join(', ')}, not "${scoring}".`);
+  const language = values.language ?? stored.language;
+  if (language !== undefined && language !== 'ja' && language !== 'en') throw new UsageError(`--language must be ja or en, not "${language}".`);
+  const limit = positiveInteger(values.limit, '--limit') ?? stored.limit;
+  const fromFlags = values.format !== undefined || values.template !== undefined;
+  const format = fromFlags ? values.format : stored.format;
+  const template = fromFlags ? values.template : stored.template;
+  const model = values.model ?? stored.model;
+  return {
+    dataset,
+    scoring: scoring as ScoringMode,
+    ...(language !== undefined ? { language } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+    ...(format !== undefined ? { format } : {}),
+    ...(template !== undefined ? { template } : {}),
+    ...(model !== undefined ? { model } : {}),
+  };
+}
+
+function storedChoices(runDir: string): Partial<RunChoices> {
+  if (!existsSync(runDir)) throw new UsageError(`--resume ${runDir}: no such folder.`);
+  const manifest = readManifest(runDir);
+  if (!manifest) throw new UsageError(`--resume ${runDir}: no manifest.json there, so it is not a MedLocal run folder.`);
+  const cli = manifest['cli'];
+  return typeof cli === 'object' && cli !== null ? (cli as Partial<RunChoices>) : {};
+}
+
+/** Dataset and template problems are the user's input: exit 2 with the loader's message. */
+function loadInput<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Default format per scoring mode: each is the prompt shape that mode was designed around. */
+const DEFAULT_FORMAT: Record<ScoringMode, string> = {
+  letter: 'igakuqa',
+  likelihood: 'jmedbench_mcqa',
+  generate: 'medpalm_five_choice_cot',
+};
+
+function pickFormat(choices: RunChoices): PromptFormat {
+  if (choices.template !== undefined) return loadTemplateFormat(choices.template);
+  return getPromptFormat(choices.format ?? DEFAULT_FORMAT[choices.scoring]);
+}
+
+function requireModel(model: string | undefined): string {
+  if (model === undefined) {
+    throw new UsageError(
+      'no model given: pass --model PATH.gguf, the GGUF file to evaluate (e.g. --model ~/models/Qwen2.5-7B-Instruct-Q4_K_M.gguf). ' +
+        'To check a dataset without a model, add --dry-run.',
+    );
+  }
+  if (!existsSync(model) || !statSync(model).isFile()) throw new UsageError(`--model ${model}: no such file; give the path of a .gguf model file.`);
+  return model;
+}
+
+function positiveInteger(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new UsageError(`${flag} must be a whole number of at least 1, not "${value}".`);
+  return number;
+}
+
+function defaultRunDir(choices: RunChoices, modelPath: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const dataset = choices.dataset.split(':')[0] ?? 'dataset';
+  return join('medlocal-runs', `${stamp}-${dataset}-${basename(modelPath).replace(/\.gguf$/i, '')}`);
+}
+
+async function loadDefaultEngineFactory(): Promise<CliEngineFactory> {
+  try {
+    const engineModule = await import('../server/engine/cliEngine');
+    const factory: CliEngineFactory = engineModule.createEngineForCli;
+    return factory;
+  } catch (error) {
+    throw new Error(`the model engine could not be loaded (${(error as Error).message}); this MedLocal build cannot run models from the command line.`);
+  }
+}
+
+/** First Ctrl-C stops after the answers in flight (resumable); `once` leaves a second one to kill the process. */
+function cancellation(external: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+  if (external) return { signal: external, dispose: () => undefined };
+  const controller = new AbortController();
+  const onInterrupt = (): void => controller.abort();
+  process.once('SIGINT', onInterrupt);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onInterrupt) };
+}
+
+function progressPrinter(io: Io, isTTY: boolean): (progress: Parameters<typeof progressLine>[0]) => void {
+  let lastDecile = -1;
+  return (progress) => {
+    if (isTTY) {
+      io.err(`\r${progressLine(progress)}\x1b[K`);
+      return;
+    }
+    const decile = Math.floor((progress.done / Math.max(1, progress.total)) * 10);
+    if (decile !== lastDecile) {
+      lastDecile = decile;
+      io.err(progressLine(progress) + '\n');
+    }
+  };
+}
+
+function report(result: BenchmarkResult, json: boolean, io: Io): number {
+  if (json) {
+    io.out(JSON.stringify({ status: result.status, runDir: result.runDir, answered: result.answers.length, summary: result.summary ?? null }) + '\n');
+  } else {
+    io.err('\n');
+    if (result.summary) io.out(summaryTable(result.summary, result.runDir, result.status));
+  }
+  if (result.status === 'cancelled') {
+    io.err(`cancelled after ${result.answers.length} questions; continue with: medlocal bench --resume ${result.runDir}\n`);
+    return EXIT.cancelled;
+  }
+  return EXIT.ok;
+}
+
+/** Entry point when run as a program (dist/cli.js), not when imported by tests. */
+export function main(): void {
+  void runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
+
+if (typeof require !== 'undefined' && require.main === module) main();

@@ -1,0 +1,127 @@
+// Text output of the CLI: the progress line, the end-of-run summary table, the dataset dry-run
+// and the comparison of two runs. Plain strings, so tests can read them.
+
+import type { BenchmarkProgress } from '../server/bench/runner';
+import type { GroupStats, RunComparison, RunSummary } from '../server/bench/metrics';
+import type { DatasetSummary } from '../server/bench/question';
+
+/** Columns a string takes in a terminal: East Asian wide characters take two. */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const character of text) {
+    const code = character.codePointAt(0) ?? 0;
+    const wide = (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3) ||
+      (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60) ||
+      (code >= 0xffe0 && code <= 0xffe6) || code >= 0x1f300;
+    width += wide ? 2 : 1;
+  }
+  return width;
+}
+
+function pad(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
+}
+
+export function percent(rate: number, digits = 1): string {
+  return `${(rate * 100).toFixed(digits)}%`;
+}
+
+export function formatDuration(seconds: number): string {
+  const whole = Math.max(0, Math.round(seconds));
+  const hours = Math.floor(whole / 3600);
+  const minutes = Math.floor((whole % 3600) / 60);
+  const secs = whole % 60;
+  if (hours > 0) return `${hours}h${String(minutes).padStart(2, '0')}m`;
+  if (minutes > 0) return `${minutes}m${String(secs).padStart(2, '0')}s`;
+  return `${secs}s`;
+}
+
+const BAR_WIDTH = 24;
+
+/** "[#######-----] 142/284 50% | acc 55.6% | 12.3 tok/s | ETA 3m12s | 112C45" */
+export function progressLine(progress: BenchmarkProgress): string {
+  const fraction = progress.total === 0 ? 1 : progress.done / progress.total;
+  const filled = Math.round(fraction * BAR_WIDTH);
+  const parts = [
+    `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${progress.done}/${progress.total} ${percent(fraction, 0)}`,
+    `acc ${percent(progress.accuracy)}`,
+    ...(progress.tokensPerSecond !== null ? [`${progress.tokensPerSecond.toFixed(1)} tok/s`] : []),
+    `ETA ${progress.etaSeconds === null ? '?' : formatDuration(progress.etaSeconds)}`,
+    progress.current,
+  ];
+  return parts.join(' | ');
+}
+
+function ci(stats: { ci95: [number, number] }): string {
+  return `95% CI ${percent(stats.ci95[0])}-${percent(stats.ci95[1])}`;
+}
+
+function groupTable(title: string, groups: Record<string, GroupStats>): string[] {
+  const names = Object.keys(groups);
+  if (names.length === 0) return [];
+  const nameWidth = Math.max(...names.map(displayWidth), 6);
+  const lines = [`  ${title}`];
+  for (const name of names) {
+    const stats = groups[name];
+    if (!stats) continue;
+    const human = stats.humanAccuracy !== undefined ? `  examinees ${percent(stats.humanAccuracy)}` : '';
+    const points = `${stats.pointsEarned}/${stats.pointsPossible} pts`;
+    lines.push(`    ${pad(name, nameWidth)}  ${String(stats.n).padStart(4)}  ${percent(stats.accuracy).padStart(6)}  (${ci(stats)})  ${points}${human}`);
+  }
+  return lines;
+}
+
+export function summaryTable(summary: RunSummary, runDir: string, status: string): string {
+  const lines = [
+    `MedLocal benchmark: ${status}`,
+    `  run folder    ${runDir}`,
+    `  questions     ${summary.total}${summary.errors > 0 ? ` (${summary.errors} failed in the engine, counted wrong; --resume retries them)` : ''}`,
+    `  accuracy      ${percent(summary.accuracy)}  ${summary.correct}/${summary.total}  (${ci(summary)})`,
+    `  points        ${summary.points.earned}/${summary.points.possible}  ${percent(summary.points.rate)}`,
+  ];
+  if (summary.exactMatch) lines.push(`  exact match   ${percent(summary.exactMatch.rate)}  ${summary.exactMatch.count}/${summary.total}`);
+  if (summary.gestalt) lines.push(`  gestalt       ${percent(summary.gestalt.rate)}  ${summary.gestalt.count}/${summary.total}`);
+  lines.push(`  multi-answer  ${percent(summary.multiAnswer.accuracy)}  ${summary.multiAnswer.correct}/${summary.multiAnswer.n}`);
+  const kinki = summary.kinki;
+  lines.push(`  禁忌肢 picks   ${kinki.picks} (on ${kinki.questionsWithPick} of the ${kinki.questionsWithKinki} questions that have 禁忌肢)${kinki.ids.length > 0 ? `: ${kinki.ids.join(', ')}` : ''}`);
+  if (summary.human) {
+    lines.push(`  examinees     ${percent(summary.human.humanAccuracy)} vs model ${percent(summary.human.modelAccuracy)} on ${summary.human.n} questions`);
+  }
+  lines.push(...groupTable('by block', summary.byBlock), ...groupTable('by category', summary.byCategory));
+  return lines.join('\n') + '\n';
+}
+
+export function datasetTable(summary: DatasetSummary, label: string): string {
+  const entries = (record: Record<string, number>): string =>
+    Object.entries(record).map(([key, count]) => `${key}: ${count}`).join(', ') || 'none';
+  const lines = [
+    `Dataset ${label}`,
+    `  loaded        ${summary.loaded}`,
+    `  multi-answer  ${summary.multiAnswer}`,
+    `  choices       ${entries(summary.choiceCounts)}`,
+    `  points        ${entries(summary.points)}`,
+    `  skipped       ${entries(summary.skipped)}`,
+    ...summary.issues.map((issue) => `  ${issue}`),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/** 0.2153, 0.03857, 7.629e-6: four significant digits, exponent form when tiny. */
+export function formatP(p: number): string {
+  return p !== 0 && p < 1e-4 ? p.toExponential(3) : String(Number(p.toPrecision(4)));
+}
+
+export function comparisonTable(comparison: RunComparison, dirA: string, dirB: string): string {
+  const list = (ids: string[]): string => (ids.length === 0 ? '' : `: ${ids.join(', ')}`);
+  const lines = [
+    `A  ${dirA}`,
+    `B  ${dirB}`,
+    `  common questions   ${comparison.common}${comparison.onlyInA.length + comparison.onlyInB.length > 0 ? ` (only in A: ${comparison.onlyInA.length}, only in B: ${comparison.onlyInB.length})` : ''}`,
+    `  accuracy           A ${percent(comparison.accuracyA)}  B ${percent(comparison.accuracyB)}`,
+    `  both right / wrong ${comparison.bothCorrect} / ${comparison.bothWrong}`,
+    `  right -> wrong     ${comparison.rightToWrong.length}${list(comparison.rightToWrong)}`,
+    `  wrong -> right     ${comparison.wrongToRight.length}${list(comparison.wrongToRight)}`,
+    `  McNemar exact p    ${formatP(comparison.mcnemarP)}${comparison.mcnemarP < 0.05 ? ' (significant at 0.05)' : ' (not significant at 0.05)'}`,
+  ];
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,113 @@
+// One entry point for every dataset the benchmark reads: `--dataset KIND:PATH` → questions.
+
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { RecordError, type Language, type LoadResult, type Question } from '../question';
+import { loadSampleSet } from '../sample';
+import { loadCsvQuestions } from './csv';
+import { igakuqaToQuestion, loadIgakuQA } from './igakuqa';
+import { loadJsonlQuestions } from './jsonlReader';
+import {
+  detectLayout,
+  harnessToQuestion,
+  jmedbenchToQuestion,
+  mappedToQuestion,
+  medmcqaToQuestion,
+  medqaToQuestion,
+  type ColumnMapping,
+  type RecordContext,
+} from './mcqa';
+
+export type DatasetKind = 'igakuqa' | 'medqa' | 'medmcqa' | 'jmedbench' | 'jsonl' | 'csv' | 'sample';
+
+export const DATASET_KINDS: readonly DatasetKind[] = ['igakuqa', 'medqa', 'medmcqa', 'jmedbench', 'jsonl', 'csv', 'sample'];
+
+export interface DatasetSpec {
+  kind: DatasetKind;
+  /** Folder or file; not used by `sample`. */
+  path?: string;
+  /**
+   * IgakuQA and the sample set: which text to use (ja original or en translation). Other files:
+   * the language their prompts are written in; undefined = detected per question.
+   */
+  language?: Language;
+  /** Generic JSONL/CSV layout; undefined = detected from the record fields. */
+  mapping?: ColumnMapping;
+  /** MedMCQA files that number `cop` 1-4 instead of 0-3. */
+  copOneBased?: boolean;
+}
+
+/** "igakuqa:data/2018" → spec. Throws a message listing the accepted forms. */
+export function parseDatasetArgument(argument: string): DatasetSpec {
+  if (argument === 'sample') return { kind: 'sample' };
+  const colon = argument.indexOf(':');
+  const kind = colon === -1 ? '' : argument.slice(0, colon);
+  const path = colon === -1 ? '' : argument.slice(colon + 1);
+  if (!isDatasetKind(kind) || kind === 'sample' || path === '') {
+    throw new Error(
+      `unknown dataset "${argument}": use igakuqa:DIR, medqa:FILE, medmcqa:FILE, jmedbench:FILE, jsonl:FILE, csv:FILE or sample.`,
+    );
+  }
+  return { kind, path };
+}
+
+function isDatasetKind(value: string): value is DatasetKind {
+  return (DATASET_KINDS as readonly string[]).includes(value);
+}
+
+export function loadDataset(spec: DatasetSpec): LoadResult {
+  if (spec.kind === 'sample') return loadSampleSet(spec.language ?? 'ja');
+  const path = spec.path;
+  if (path === undefined || !existsSync(path)) {
+    throw new Error(`dataset file ${path ?? '(none)'} does not exist; check the path after "${spec.kind}:".`);
+  }
+  switch (spec.kind) {
+    case 'igakuqa':
+      return loadIgakuQA(path, spec.language !== undefined ? { language: spec.language } : {});
+    case 'csv':
+      return loadCsvQuestions(path, { ...(spec.mapping ? { mapping: spec.mapping } : {}), ...(spec.language ? { language: spec.language } : {}) });
+    default:
+      return loadJsonlDataset(path, spec);
+  }
+}
+
+function loadJsonlDataset(file: string, spec: DatasetSpec): LoadResult {
+  const fileLabel = basename(file);
+  return loadJsonlQuestions(file, (record, line) => {
+    const context: RecordContext = { fileLabel, line, source: spec.kind, ...(spec.language ? { language: spec.language } : {}) };
+    switch (spec.kind) {
+      case 'medqa':
+        return medqaToQuestion(record, context);
+      case 'medmcqa':
+        return medmcqaToQuestion(record, context, spec.copOneBased ?? false);
+      case 'jmedbench':
+        return jmedbenchToQuestion(record, context);
+      default:
+        return spec.mapping ? mappedToQuestion(record, spec.mapping, context) : detectedToQuestion(record, context);
+    }
+  });
+}
+
+/** Generic JSONL without a mapping: each record is read by the known layout its fields match. */
+function detectedToQuestion(record: Record<string, unknown>, context: RecordContext): Question {
+  switch (detectLayout(record)) {
+    case 'igakuqa':
+      // Without its _translate companion only the original (Japanese) text exists.
+      return igakuqaToQuestion(record, undefined, undefined, { language: 'ja', source: context.source });
+    case 'harness':
+      return harnessToQuestion(record, context);
+    case 'medqa':
+      return medqaToQuestion(record, context);
+    case 'medmcqa':
+      return medmcqaToQuestion(record, context);
+    case 'jmedbench':
+      return jmedbenchToQuestion(record, context);
+    case undefined:
+      throw new RecordError(
+        'unknown record layout: expected MedQA (question, options, answer_idx), MedMCQA (question, opa..opd, cop), ' +
+          'JMedBench (question, options list, answer_idx) or IgakuQA/harness (problem_text, choices, answer) fields',
+      );
+  }
+}
+
+export { type ColumnMapping } from './mcqa';

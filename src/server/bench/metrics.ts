@@ -1,0 +1,233 @@
+// Run metrics from answers.jsonl records: accuracy with Wilson intervals, exact/gestalt match,
+// the IgakuQA points score, per block and per category, 禁忌肢 picks, model vs examinees, and the
+// comparison of two runs (flipped questions and McNemar's exact test).
+
+import type { AnswerRecord, ScoringMode } from './scoring';
+
+/** z for a two-sided 95% interval. */
+const Z95 = 1.959963984540054;
+
+/** Wilson score interval for x successes in n trials; [0, 1] when n = 0. */
+export function wilsonInterval(successes: number, n: number, z = Z95): [number, number] {
+  if (n === 0) return [0, 1];
+  const p = successes / n;
+  const z2 = z * z;
+  const denominator = 1 + z2 / n;
+  const centre = (p + z2 / (2 * n)) / denominator;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denominator;
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+/**
+ * McNemar's exact test: two-sided binomial test of the discordant pairs (b: only A right, c: only
+ * B right) against p = 1/2, i.e. min(1, 2 * P(X <= min(b, c))), X ~ Bin(b + c, 1/2).
+ * Summed in log space so thousands of pairs do not underflow.
+ */
+export function mcnemarExactP(b: number, c: number): number {
+  const n = b + c;
+  if (n === 0) return 1;
+  const k = Math.min(b, c);
+  const logTerms: number[] = [];
+  let logChoose = 0;
+  for (let i = 0; i <= k; i += 1) {
+    if (i > 0) logChoose += Math.log(n - i + 1) - Math.log(i);
+    logTerms.push(logChoose - n * Math.LN2);
+  }
+  const max = Math.max(...logTerms);
+  const tail = Math.exp(max) * logTerms.reduce((sum, term) => sum + Math.exp(term - max), 0);
+  return Math.min(1, 2 * tail);
+}
+
+export interface GroupStats {
+  n: number;
+  correct: number;
+  accuracy: number;
+  ci95: [number, number];
+  pointsEarned: number;
+  pointsPossible: number;
+  /** Mean examinee accuracy (0-1) over the group's questions that have it. */
+  humanAccuracy?: number;
+}
+
+export interface RunSummary {
+  mode?: ScoringMode;
+  total: number;
+  errors: number;
+  correct: number;
+  accuracy: number;
+  ci95: [number, number];
+  /** generate mode only. */
+  exactMatch?: { count: number; rate: number };
+  /** generate mode only: gestalt-match accuracy (same as accuracy there). */
+  gestalt?: { count: number; rate: number };
+  points: { earned: number; possible: number; rate: number };
+  kinki: {
+    /** Predicted choices that were 禁忌肢, summed over questions. */
+    picks: number;
+    questionsWithPick: number;
+    questionsWithKinki: number;
+    ids: string[];
+  };
+  /** Model vs examinees on the questions that report examinee accuracy. */
+  human?: { n: number; humanAccuracy: number; modelAccuracy: number };
+  multiAnswer: GroupStats;
+  byBlock: Record<string, GroupStats>;
+  byCategory: Record<string, GroupStats>;
+}
+
+function groupStats(records: readonly AnswerRecord[]): GroupStats {
+  const correct = records.filter((record) => record.correct).length;
+  const stats: GroupStats = {
+    n: records.length,
+    correct,
+    accuracy: records.length === 0 ? 0 : correct / records.length,
+    ci95: wilsonInterval(correct, records.length),
+    pointsEarned: records.reduce((sum, record) => sum + (record.correct ? record.points : 0), 0),
+    pointsPossible: records.reduce((sum, record) => sum + record.points, 0),
+  };
+  const withHuman = records.filter((record) => record.humanAccuracy !== undefined);
+  if (withHuman.length > 0) {
+    stats.humanAccuracy = withHuman.reduce((sum, record) => sum + (record.humanAccuracy ?? 0), 0) / withHuman.length / 100;
+  }
+  return stats;
+}
+
+function groupBy(records: readonly AnswerRecord[], key: (record: AnswerRecord) => string | undefined): Record<string, GroupStats> {
+  const groups = new Map<string, AnswerRecord[]>();
+  for (const record of records) {
+    const name = key(record) ?? '(none)';
+    const group = groups.get(name);
+    if (group) group.push(record);
+    else groups.set(name, [record]);
+  }
+  return Object.fromEntries([...groups.keys()].sort().map((name) => [name, groupStats(groups.get(name) ?? [])]));
+}
+
+export function summariseAnswers(records: readonly AnswerRecord[]): RunSummary {
+  const overall = groupStats(records);
+  const mode = records[0]?.mode;
+  const summary: RunSummary = {
+    ...(mode !== undefined ? { mode } : {}),
+    total: records.length,
+    errors: records.filter((record) => record.error !== undefined).length,
+    correct: overall.correct,
+    accuracy: overall.accuracy,
+    ci95: overall.ci95,
+    points: {
+      earned: overall.pointsEarned,
+      possible: overall.pointsPossible,
+      rate: overall.pointsPossible === 0 ? 0 : overall.pointsEarned / overall.pointsPossible,
+    },
+    kinki: kinkiStats(records),
+    multiAnswer: groupStats(records.filter((record) => record.gold.length > 1)),
+    byBlock: groupBy(records, (record) => record.block),
+    byCategory: groupBy(records, (record) => record.category),
+  };
+  if (mode === 'generate') {
+    const exact = records.filter((record) => record.exactMatch === true).length;
+    summary.exactMatch = { count: exact, rate: records.length === 0 ? 0 : exact / records.length };
+    summary.gestalt = { count: overall.correct, rate: overall.accuracy };
+  }
+  const withHuman = records.filter((record) => record.humanAccuracy !== undefined);
+  if (withHuman.length > 0) {
+    const stats = groupStats(withHuman);
+    summary.human = { n: withHuman.length, humanAccuracy: stats.humanAccuracy ?? 0, modelAccuracy: stats.accuracy };
+  }
+  return summary;
+}
+
+function kinkiStats(records: readonly AnswerRecord[]): RunSummary['kinki'] {
+  const picked = records.filter((record) => record.kinkiPicked.length > 0);
+  return {
+    picks: picked.reduce((sum, record) => sum + record.kinkiPicked.length, 0),
+    questionsWithPick: picked.length,
+    questionsWithKinki: records.filter((record) => record.kinki.length > 0).length,
+    ids: picked.map((record) => record.id),
+  };
+}
+
+// ---- CSV --------------------------------------------------------------------------------------
+
+function csvField(value: string | number | undefined): string {
+  const text = value === undefined ? '' : typeof value === 'number' ? String(Number(value.toFixed(6))) : value;
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** One row per scope: overall, multi-answer, each block, each category. */
+export function summaryToCsv(summary: RunSummary): string {
+  const header = ['scope', 'key', 'n', 'correct', 'accuracy', 'ci95_low', 'ci95_high', 'points_earned', 'points_possible', 'human_accuracy'];
+  const overall: GroupStats = {
+    n: summary.total,
+    correct: summary.correct,
+    accuracy: summary.accuracy,
+    ci95: summary.ci95,
+    pointsEarned: summary.points.earned,
+    pointsPossible: summary.points.possible,
+    ...(summary.human ? { humanAccuracy: summary.human.humanAccuracy } : {}),
+  };
+  const rows: [string, string, GroupStats][] = [
+    ['overall', 'all', overall],
+    ['multi_answer', 'all', summary.multiAnswer],
+    ...Object.entries(summary.byBlock).map(([key, stats]): [string, string, GroupStats] => ['block', key, stats]),
+    ...Object.entries(summary.byCategory).map(([key, stats]): [string, string, GroupStats] => ['category', key, stats]),
+  ];
+  const lines = rows.map(([scope, key, stats]) =>
+    [scope, key, stats.n, stats.correct, stats.accuracy, stats.ci95[0], stats.ci95[1], stats.pointsEarned, stats.pointsPossible, stats.humanAccuracy]
+      .map(csvField)
+      .join(','),
+  );
+  return [header.join(','), ...lines].join('\n') + '\n';
+}
+
+// ---- comparing two runs -------------------------------------------------------------------
+
+export interface RunComparison {
+  /** Questions answered in both runs (compared by id). */
+  common: number;
+  onlyInA: string[];
+  onlyInB: string[];
+  accuracyA: number;
+  accuracyB: number;
+  bothCorrect: number;
+  bothWrong: number;
+  /** Right in A, wrong in B. */
+  rightToWrong: string[];
+  /** Wrong in A, right in B. */
+  wrongToRight: string[];
+  /** McNemar's exact two-sided p-value on the flips. */
+  mcnemarP: number;
+}
+
+export function compareRuns(answersA: readonly AnswerRecord[], answersB: readonly AnswerRecord[]): RunComparison {
+  const byIdB = new Map(answersB.map((record) => [record.id, record]));
+  const idsA = new Set(answersA.map((record) => record.id));
+  const comparison: RunComparison = {
+    common: 0,
+    onlyInA: answersA.filter((record) => !byIdB.has(record.id)).map((record) => record.id),
+    onlyInB: answersB.filter((record) => !idsA.has(record.id)).map((record) => record.id),
+    accuracyA: 0,
+    accuracyB: 0,
+    bothCorrect: 0,
+    bothWrong: 0,
+    rightToWrong: [],
+    wrongToRight: [],
+    mcnemarP: 1,
+  };
+  let correctA = 0;
+  let correctB = 0;
+  for (const recordA of answersA) {
+    const recordB = byIdB.get(recordA.id);
+    if (!recordB) continue;
+    comparison.common += 1;
+    correctA += recordA.correct ? 1 : 0;
+    correctB += recordB.correct ? 1 : 0;
+    if (recordA.correct && recordB.correct) comparison.bothCorrect += 1;
+    else if (!recordA.correct && !recordB.correct) comparison.bothWrong += 1;
+    else if (recordA.correct) comparison.rightToWrong.push(recordA.id);
+    else comparison.wrongToRight.push(recordA.id);
+  }
+  comparison.accuracyA = comparison.common === 0 ? 0 : correctA / comparison.common;
+  comparison.accuracyB = comparison.common === 0 ? 0 : correctB / comparison.common;
+  comparison.mcnemarP = mcnemarExactP(comparison.rightToWrong.length, comparison.wrongToRight.length);
+  return comparison;
+}

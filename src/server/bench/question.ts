@@ -1,0 +1,170 @@
+// The benchmark's one question shape, shared by every loader, prompt format, scorer and metric.
+// Loaders turn IgakuQA / MedQA / MedMCQA / JMedBench / generic files into this; nothing downstream
+// knows which file format a question came from.
+
+export type Language = 'ja' | 'en';
+
+export interface Question {
+  /** Stable key across runs (IgakuQA `problem_id`, MedQA `realidx`, ...): resume and compare use it. */
+  id: string;
+  /** Dataset kind the question came from: 'igakuqa', 'medqa', 'medmcqa', 'jmedbench', 'jsonl', 'csv', 'medlocal-sample'. */
+  source: string;
+  language: Language;
+  stem: string;
+  choices: string[];
+  /** Zero-based indices of the correct choices, ascending; more than one = all-or-nothing multi-answer. */
+  answers: number[];
+  /** IgakuQA weight: 1 (general), 3 (clinical blocks B/E), 0 (excluded from official scoring). Others: 1. */
+  points: number;
+  /** Exam block, e.g. "112-A" (IgakuQA) or "step1" (MedQA meta_info). */
+  block?: string;
+  /** Specialty, e.g. 呼吸器. */
+  category?: string;
+  /** Contraindicated choices (禁忌肢), zero-based. Picking one fails a real candidate whatever the score. */
+  kinki: number[];
+  /** Percent of real examinees who answered correctly (0-100). */
+  humanAccuracy?: number;
+  /** Percent of examinees choosing each option, same order as `choices`. */
+  choiceBreakdown?: number[];
+  /** Set on an English translation: the id of the original (Japanese) question. */
+  englishOf?: string;
+  /** Other gold sets that also count as correct (IgakuQA "a or d" answers). */
+  alternativeAnswers?: number[][];
+}
+
+/** A malformed record: reported as `file:line: reason`, skipped, and the load goes on. */
+export interface LoadIssue {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+export interface LoadResult {
+  questions: Question[];
+  /** Reason → number of records skipped for it (images, calculation questions, malformed lines...). */
+  skipped: Record<string, number>;
+  /** One entry per malformed record, with its file and line. */
+  issues: LoadIssue[];
+  /** Every file read, for the run manifest (sha256 is taken by the runner). */
+  files: string[];
+}
+
+/** Counted reasons a record did not become a question (keys appear in dry-run output). */
+export const SKIP_REASONS = {
+  image: 'needs an image (text_only: false)',
+  noChoices: 'no choices (calculation question)',
+  noTranslation: 'no English translation',
+  duplicate: 'duplicate id',
+  malformed: 'malformed record',
+  tooFewChoices: 'fewer than 2 choices',
+} as const;
+
+export function formatIssue(issue: LoadIssue): string {
+  return `${issue.file}:${issue.line}: ${issue.reason}`;
+}
+
+export function emptyLoadResult(): LoadResult {
+  return { questions: [], skipped: {}, issues: [], files: [] };
+}
+
+export function countSkip(result: LoadResult, reason: string): void {
+  result.skipped[reason] = (result.skipped[reason] ?? 0) + 1;
+}
+
+/** Folds `part` into `into` (several files, one dataset). */
+export function mergeLoadResults(into: LoadResult, part: LoadResult): void {
+  into.questions.push(...part.questions);
+  into.issues.push(...part.issues);
+  into.files.push(...part.files);
+  for (const [reason, count] of Object.entries(part.skipped)) {
+    into.skipped[reason] = (into.skipped[reason] ?? 0) + count;
+  }
+}
+
+/** Thrown by record converters; the file reader turns it into a LoadIssue with file and line. */
+export class RecordError extends Error {
+  constructor(
+    message: string,
+    /** Counted under this reason instead of "malformed record" (e.g. an image question). */
+    readonly skipReason?: string,
+  ) {
+    super(message);
+    this.name = 'RecordError';
+  }
+}
+
+// ---- choice letters -------------------------------------------------------------------------
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+/** Choice index → lower-case label: 0 → "a". */
+export function letterOf(index: number): string {
+  const letter = LETTERS[index];
+  if (letter === undefined) throw new RangeError(`no letter for choice index ${index}`);
+  return letter;
+}
+
+/** Labels for n choices: 5 → ["a","b","c","d","e"]. */
+export function lettersFor(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => letterOf(index));
+}
+
+/**
+ * Letter → choice index, tolerant of case and full-width forms ("ｂ", "Ｂ" → 1), as the official
+ * IgakuQA script normalises predictions with zen_to_han().lower(). Returns undefined for non-letters.
+ */
+export function indexOfLetter(letter: string): number | undefined {
+  const normalised = letter.normalize('NFKC').trim().toLowerCase();
+  if (normalised.length !== 1) return undefined;
+  const index = LETTERS.indexOf(normalised);
+  return index === -1 ? undefined : index;
+}
+
+/** Sorted, de-duplicated copy: gold and predicted sets are compared in this form. */
+export function normaliseIndexSet(indices: readonly number[]): number[] {
+  return [...new Set(indices)].sort((a, b) => a - b);
+}
+
+export function sameIndexSet(a: readonly number[], b: readonly number[]): boolean {
+  const left = normaliseIndexSet(a);
+  const right = normaliseIndexSet(b);
+  return left.length === right.length && left.every((value, index) => value === right[index]);
+}
+
+/** Japanese if the text holds kana or CJK ideographs; used where a file does not say its language. */
+export function detectLanguage(text: string): Language {
+  return /[\u3040-\u30ff\u3400-\u9fff]/u.test(text) ? 'ja' : 'en';
+}
+
+// ---- dry-run summary ------------------------------------------------------------------------
+
+export interface DatasetSummary {
+  loaded: number;
+  skipped: Record<string, number>;
+  multiAnswer: number;
+  /** Number of choices → number of questions. */
+  choiceCounts: Record<string, number>;
+  /** Points value → number of questions. */
+  points: Record<string, number>;
+  /** Malformed records as `file:line: reason`. */
+  issues: string[];
+}
+
+export function summariseDataset(result: LoadResult, questions: readonly Question[] = result.questions): DatasetSummary {
+  const choiceCounts: Record<string, number> = {};
+  const points: Record<string, number> = {};
+  for (const question of questions) {
+    const choiceKey = String(question.choices.length);
+    choiceCounts[choiceKey] = (choiceCounts[choiceKey] ?? 0) + 1;
+    const pointsKey = String(question.points);
+    points[pointsKey] = (points[pointsKey] ?? 0) + 1;
+  }
+  return {
+    loaded: questions.length,
+    skipped: { ...result.skipped },
+    multiAnswer: questions.filter((question) => question.answers.length > 1).length,
+    choiceCounts,
+    points,
+    issues: result.issues.map(formatIssue),
+  };
+}

@@ -1,0 +1,313 @@
+// MedLocal built-in SAMPLE questions: NOT exam data.
+//
+// Written for this project in its own words (Japanese and English), to try the benchmark without
+// downloading a dataset, to test the pipeline, and to supply the few-shot examples of the
+// `igakuqa_3shot` prompt format. They follow the IgakuQA layout (block A: general, 1 point;
+// block B: clinical, 3 points; "2つ選べ" multi-answer; 禁忌肢 letters in `kinki`) but are not
+// questions from, or paraphrases of, any national examination. Each states one well-established
+// textbook fact; scores on them say nothing about exam performance.
+
+export interface SampleQuestion {
+  problem_id: string;
+  block: 'A' | 'B';
+  category: string;
+  problem_text: string;
+  choices: string[];
+  answer: string[];
+  kinki: string[];
+  problem_text_en: string;
+  choices_en: string[];
+}
+
+export const SAMPLE_QUESTIONS: readonly SampleQuestion[] = [
+  // ---- block A: general knowledge, 1 point ----------------------------------------------------
+  {
+    problem_id: 'MLS-A01', block: 'A', category: '代謝・内分泌',
+    problem_text: 'Basedow病による甲状腺機能亢進症でみられるのはどれか。',
+    choices: ['徐脈', '体重増加', '便秘', '手指振戦', '寒がり'],
+    answer: ['d'], kinki: [],
+    problem_text_en: "Which finding is typical of hyperthyroidism due to Graves' disease?",
+    choices_en: ['Bradycardia', 'Weight gain', 'Constipation', 'Fine tremor of the fingers', 'Cold intolerance'],
+  },
+  {
+    problem_id: 'MLS-A02', block: 'A', category: '血液',
+    problem_text: 'ワルファリンの効果判定に用いる検査はどれか。',
+    choices: ['APTT', 'PT-INR', '出血時間', '血小板数', 'Dダイマー'],
+    answer: ['b'], kinki: [],
+    problem_text_en: 'Which test is used to monitor the effect of warfarin?',
+    choices_en: ['APTT', 'PT-INR', 'Bleeding time', 'Platelet count', 'D-dimer'],
+  },
+  {
+    problem_id: 'MLS-A03', block: 'A', category: '腎臓',
+    problem_text: '代謝性アシドーシスに対する呼吸性代償でみられるのはどれか。',
+    choices: ['PaCO2の低下', 'PaCO2の上昇', '血漿HCO3-の上昇', '呼吸数の減少', '動脈血pHの上昇'],
+    answer: ['a'], kinki: [],
+    problem_text_en: 'Which change reflects respiratory compensation for metabolic acidosis?',
+    choices_en: ['Decreased PaCO2', 'Increased PaCO2', 'Increased plasma HCO3-', 'Decreased respiratory rate', 'Increased arterial pH'],
+  },
+  {
+    problem_id: 'MLS-A04', block: 'A', category: '感染症',
+    problem_text: '空気感染（飛沫核感染）する疾患はどれか。2つ選べ。',
+    choices: ['結核', '麻疹', 'インフルエンザ', '風疹', '百日咳'],
+    answer: ['a', 'b'], kinki: [],
+    problem_text_en: 'Which diseases are transmitted by the airborne (droplet nuclei) route? Choose two.',
+    choices_en: ['Tuberculosis', 'Measles', 'Influenza', 'Rubella', 'Pertussis'],
+  },
+  {
+    problem_id: 'MLS-A05', block: 'A', category: '血液',
+    problem_text: '鉄欠乏性貧血でみられる検査所見はどれか。',
+    choices: ['血清フェリチンの上昇', '総鉄結合能〈TIBC〉の上昇', '平均赤血球容積〈MCV〉の上昇', '網赤血球の著増', '血清鉄の上昇'],
+    answer: ['b'], kinki: [],
+    problem_text_en: 'Which laboratory finding is seen in iron deficiency anemia?',
+    choices_en: ['Increased serum ferritin', 'Increased total iron-binding capacity (TIBC)', 'Increased mean corpuscular volume (MCV)', 'Markedly increased reticulocytes', 'Increased serum iron'],
+  },
+  {
+    problem_id: 'MLS-A06', block: 'A', category: '消化器',
+    problem_text: 'Helicobacter pylori感染と関連が深い疾患はどれか。2つ選べ。',
+    choices: ['胃MALTリンパ腫', '胃潰瘍', '逆流性食道炎', '潰瘍性大腸炎', '急性膵炎'],
+    answer: ['a', 'b'], kinki: [],
+    problem_text_en: 'Which diseases are closely associated with Helicobacter pylori infection? Choose two.',
+    choices_en: ['Gastric MALT lymphoma', 'Gastric ulcer', 'Reflux esophagitis', 'Ulcerative colitis', 'Acute pancreatitis'],
+  },
+  {
+    problem_id: 'MLS-A07', block: 'A', category: '神経',
+    problem_text: 'Parkinson病でみられる症候はどれか。',
+    choices: ['安静時振戦', '腱反射の亢進', '全感覚の脱失', '痙性対麻痺', '垂直性眼振'],
+    answer: ['a'], kinki: [],
+    problem_text_en: "Which sign is seen in Parkinson's disease?",
+    choices_en: ['Resting tremor', 'Hyperreflexia', 'Loss of all sensory modalities', 'Spastic paraplegia', 'Vertical nystagmus'],
+  },
+  {
+    problem_id: 'MLS-A08', block: 'A', category: '循環器',
+    problem_text: 'アンジオテンシン変換酵素〈ACE〉阻害薬の副作用として頻度が高いのはどれか。',
+    choices: ['乾性咳嗽', '低カリウム血症', '高血糖', '歯肉増殖', '徐脈'],
+    answer: ['a'], kinki: [],
+    problem_text_en: 'Which is a common adverse effect of angiotensin-converting enzyme (ACE) inhibitors?',
+    choices_en: ['Dry cough', 'Hypokalemia', 'Hyperglycemia', 'Gingival hyperplasia', 'Bradycardia'],
+  },
+  {
+    problem_id: 'MLS-A09', block: 'A', category: '小児科',
+    problem_text: 'Down症候群に合併することが多い先天性心疾患はどれか。',
+    choices: ['房室中隔欠損症', '大動脈縮窄症', '肺動脈弁狭窄症', 'Ebstein奇形', '三尖弁閉鎖症'],
+    answer: ['a'], kinki: [],
+    problem_text_en: 'Which congenital heart disease is commonly associated with Down syndrome?',
+    choices_en: ['Atrioventricular septal defect', 'Coarctation of the aorta', 'Pulmonary valve stenosis', "Ebstein's anomaly", 'Tricuspid atresia'],
+  },
+  {
+    problem_id: 'MLS-A10', block: 'A', category: '産科',
+    problem_text: '妊娠中の降圧薬として禁忌とされるのはどれか。',
+    choices: ['メチルドパ', 'ヒドララジン', 'ラベタロール', 'ACE阻害薬', '硫酸マグネシウム'],
+    answer: ['d'], kinki: [],
+    problem_text_en: 'Which antihypertensive drug is contraindicated during pregnancy?',
+    choices_en: ['Methyldopa', 'Hydralazine', 'Labetalol', 'ACE inhibitor', 'Magnesium sulfate'],
+  },
+  {
+    problem_id: 'MLS-A11', block: 'A', category: '公衆衛生',
+    problem_text: 'わが国で1981年以降、死因順位の第1位はどれか。',
+    choices: ['心疾患', '悪性新生物', '老衰', '脳血管疾患', '肺炎'],
+    answer: ['b'], kinki: [],
+    problem_text_en: 'In Japan, which has been the leading cause of death since 1981?',
+    choices_en: ['Heart disease', 'Malignant neoplasms', 'Senility', 'Cerebrovascular disease', 'Pneumonia'],
+  },
+  {
+    problem_id: 'MLS-A12', block: 'A', category: '呼吸器',
+    problem_text: '慢性閉塞性肺疾患〈COPD〉の最大の危険因子はどれか。',
+    choices: ['喫煙', '飲酒', '肥満', '高血圧', '糖尿病'],
+    answer: ['a'], kinki: [],
+    problem_text_en: 'What is the most important risk factor for chronic obstructive pulmonary disease (COPD)?',
+    choices_en: ['Smoking', 'Alcohol consumption', 'Obesity', 'Hypertension', 'Diabetes mellitus'],
+  },
+  {
+    problem_id: 'MLS-A13', block: 'A', category: '代謝・内分泌',
+    problem_text: 'Cushing症候群でみられるのはどれか。2つ選べ。',
+    choices: ['中心性肥満', '低血糖', '皮膚の菲薄化', '低血圧', '高カリウム血症'],
+    answer: ['a', 'c'], kinki: [],
+    problem_text_en: "Which findings are seen in Cushing's syndrome? Choose two.",
+    choices_en: ['Central obesity', 'Hypoglycemia', 'Thinning of the skin', 'Hypotension', 'Hyperkalemia'],
+  },
+  {
+    problem_id: 'MLS-A14', block: 'A', category: '救急',
+    problem_text: '敗血症性ショックの初期輸液として用いるのはどれか。',
+    choices: ['細胞外液補充液', '5%ブドウ糖液', '蒸留水', '50%ブドウ糖液', '維持液（3号液）'],
+    answer: ['a'], kinki: [],
+    problem_text_en: 'Which fluid is used for initial resuscitation in septic shock?',
+    choices_en: ['Isotonic crystalloid (extracellular fluid replacement)', '5% dextrose', 'Distilled water', '50% dextrose', 'Hypotonic maintenance solution'],
+  },
+  {
+    problem_id: 'MLS-A15', block: 'A', category: '腎臓',
+    problem_text: '成人ネフローゼ症候群の診断に必須の項目はどれか。2つ選べ。',
+    choices: ['高度の蛋白尿', '低アルブミン血症', '肉眼的血尿', '高血圧', '血清クレアチニンの上昇'],
+    answer: ['a', 'b'], kinki: [],
+    problem_text_en: 'Which are required criteria for the diagnosis of nephrotic syndrome in adults? Choose two.',
+    choices_en: ['Heavy proteinuria', 'Hypoalbuminemia', 'Gross hematuria', 'Hypertension', 'Elevated serum creatinine'],
+  },
+  {
+    problem_id: 'MLS-A16', block: 'A', category: '眼科',
+    problem_text: '急性閉塞隅角緑内障を誘発するおそれがあるのはどれか。',
+    choices: ['抗コリン薬', 'ピロカルピン点眼', 'β遮断薬点眼', '炭酸脱水酵素阻害薬', '高浸透圧薬'],
+    answer: ['a'], kinki: [],
+    problem_text_en: 'Which drug may precipitate acute angle-closure glaucoma?',
+    choices_en: ['Anticholinergic drug', 'Pilocarpine eye drops', 'Beta-blocker eye drops', 'Carbonic anhydrase inhibitor', 'Hyperosmotic agent'],
+  },
+  {
+    problem_id: 'MLS-A17', block: 'A', category: '精神科',
+    problem_text: '統合失調症の陽性症状はどれか。',
+    choices: ['幻聴', '感情の平板化', '意欲の低下', '会話の貧困', '社会的ひきこもり'],
+    answer: ['a'], kinki: [],
+    problem_text_en: 'Which is a positive symptom of schizophrenia?',
+    choices_en: ['Auditory hallucinations', 'Flattened affect', 'Avolition', 'Poverty of speech', 'Social withdrawal'],
+  },
+  {
+    problem_id: 'MLS-A18', block: 'A', category: '皮膚科',
+    problem_text: '帯状疱疹の原因ウイルスはどれか。',
+    choices: ['単純ヘルペスウイルス1型', '水痘・帯状疱疹ウイルス', 'EBウイルス', 'サイトメガロウイルス', 'ヒトパピローマウイルス'],
+    answer: ['b'], kinki: [],
+    problem_text_en: 'Which virus causes herpes zoster?',
+    choices_en: ['Herpes simplex virus type 1', 'Varicella-zoster virus', 'Epstein-Barr virus', 'Cytomegalovirus', 'Human papillomavirus'],
+  },
+  {
+    problem_id: 'MLS-A19', block: 'A', category: '感染症',
+    problem_text: '急性単純性膀胱炎の起因菌として最も多いのはどれか。',
+    choices: ['大腸菌', '黄色ブドウ球菌', '緑膿菌', '肺炎球菌', '結核菌'],
+    answer: ['a'], kinki: [],
+    problem_text_en: 'Which organism most commonly causes acute uncomplicated cystitis?',
+    choices_en: ['Escherichia coli', 'Staphylococcus aureus', 'Pseudomonas aeruginosa', 'Streptococcus pneumoniae', 'Mycobacterium tuberculosis'],
+  },
+  {
+    problem_id: 'MLS-A20', block: 'A', category: '栄養',
+    problem_text: '脂溶性ビタミンはどれか。2つ選べ。',
+    choices: ['ビタミンA', 'ビタミンB1', 'ビタミンC', 'ビタミンD', 'ビタミンB12', '葉酸'],
+    answer: ['a', 'd'], kinki: [],
+    problem_text_en: 'Which are fat-soluble vitamins? Choose two.',
+    choices_en: ['Vitamin A', 'Vitamin B1', 'Vitamin C', 'Vitamin D', 'Vitamin B12', 'Folic acid'],
+  },
+  // ---- block B: clinical, 3 points ------------------------------------------------------------
+  {
+    problem_id: 'MLS-B01', block: 'B', category: '循環器',
+    problem_text: '65歳の男性。30分前から続く前胸部の締めつけられるような痛みと冷汗を主訴に救急外来を受診した。意識は清明。脈拍 96/分、整。血圧 150/90 mmHg。まず行うべき検査はどれか。',
+    choices: ['12誘導心電図', '運動負荷心電図', '腹部単純CT', '上部消化管内視鏡検査', '呼吸機能検査'],
+    answer: ['a'], kinki: ['b'],
+    problem_text_en: 'A 65-year-old man comes to the emergency department with a squeezing anterior chest pain and cold sweat that began 30 minutes ago. He is alert. Pulse 96/min, regular. Blood pressure 150/90 mmHg. Which test should be performed first?',
+    choices_en: ['12-lead electrocardiogram', 'Exercise stress electrocardiogram', 'Plain abdominal CT', 'Upper gastrointestinal endoscopy', 'Pulmonary function test'],
+  },
+  {
+    problem_id: 'MLS-B02', block: 'B', category: '代謝・内分泌',
+    problem_text: '58歳の女性。インスリン治療中の2型糖尿病患者。昼食前に冷汗と動悸を自覚して受診した。意識は清明で、経口摂取は可能である。血糖値 48 mg/dL。まず行う対応として適切なのはどれか。',
+    choices: ['ブドウ糖の経口摂取', '速効型インスリンの追加注射', '翌日まで経過観察', '頭部MRI', 'ループ利尿薬の静注'],
+    answer: ['a'], kinki: ['b'],
+    problem_text_en: 'A 58-year-old woman with type 2 diabetes treated with insulin notices cold sweat and palpitations before lunch and comes to the clinic. She is alert and able to swallow. Blood glucose 48 mg/dL. What is the appropriate first step?',
+    choices_en: ['Oral glucose', 'An additional injection of rapid-acting insulin', 'Observation until the next day', 'Head MRI', 'Intravenous loop diuretic'],
+  },
+  {
+    problem_id: 'MLS-B03', block: 'B', category: '神経',
+    problem_text: '40歳の男性。3日前からの増悪する頭痛と嘔吐を主訴に来院した。意識レベルはJCS I-3。眼底検査で両側のうっ血乳頭を認める。まず行うべき検査はどれか。',
+    choices: ['頭部CT', '腰椎穿刺', '脳波検査', '針筋電図', '頸動脈超音波検査'],
+    answer: ['a'], kinki: ['b'],
+    problem_text_en: 'A 40-year-old man presents with a headache and vomiting that have worsened over 3 days. He is drowsy (JCS I-3). Fundoscopy shows bilateral papilledema. Which test should be performed first?',
+    choices_en: ['Head CT', 'Lumbar puncture', 'Electroencephalography', 'Needle electromyography', 'Carotid ultrasonography'],
+  },
+  {
+    problem_id: 'MLS-B04', block: 'B', category: '消化器',
+    problem_text: '22歳の男性。前日に心窩部痛が出現し、その後右下腹部痛に移動した。体温 37.9℃。McBurney点に圧痛と反跳痛を認める。白血球 14,000/μL。診断に最も有用な検査はどれか。',
+    choices: ['腹部造影CT', '上部消化管内視鏡検査', '呼吸機能検査', '脳波検査', '骨シンチグラフィ'],
+    answer: ['a'], kinki: [],
+    problem_text_en: "A 22-year-old man developed epigastric pain yesterday that later moved to the right lower abdomen. Temperature 37.9°C. There is tenderness and rebound tenderness at McBurney's point. White blood cells 14,000/μL. Which test is most useful for the diagnosis?",
+    choices_en: ['Contrast-enhanced abdominal CT', 'Upper gastrointestinal endoscopy', 'Pulmonary function test', 'Electroencephalography', 'Bone scintigraphy'],
+  },
+  {
+    problem_id: 'MLS-B05', block: 'B', category: '腎臓',
+    problem_text: '68歳の男性。慢性腎臓病で通院中。脱力感を主訴に来院した。血清カリウム 7.2 mEq/L。心電図でテント状T波を認める。まず行う治療として適切なのはどれか。2つ選べ。',
+    choices: ['グルコン酸カルシウム静注', 'グルコース・インスリン療法', '塩化カリウム静注', 'スピロノラクトン内服', '経過観察'],
+    answer: ['a', 'b'], kinki: ['c'],
+    problem_text_en: 'A 68-year-old man followed for chronic kidney disease presents with weakness. Serum potassium 7.2 mEq/L. The electrocardiogram shows peaked T waves. Which are appropriate first treatments? Choose two.',
+    choices_en: ['Intravenous calcium gluconate', 'Glucose-insulin therapy', 'Intravenous potassium chloride', 'Oral spironolactone', 'Observation'],
+  },
+  {
+    problem_id: 'MLS-B06', block: 'B', category: '神経',
+    problem_text: '72歳の女性。1時間前に突然、右片麻痺と失語が出現した。抗凝固薬の服用はない。血圧 160/90 mmHg。頭部CTで出血を認めない。適切な治療はどれか。',
+    choices: ['アルテプラーゼ静注', '抗菌薬静注', '副腎皮質ステロイドのパルス療法', 'ビタミンB1静注', '経過観察'],
+    answer: ['a'], kinki: [],
+    problem_text_en: 'A 72-year-old woman suddenly developed right hemiparesis and aphasia 1 hour ago. She takes no anticoagulant. Blood pressure 160/90 mmHg. Head CT shows no hemorrhage. What is the appropriate treatment?',
+    choices_en: ['Intravenous alteplase', 'Intravenous antibiotics', 'Corticosteroid pulse therapy', 'Intravenous vitamin B1', 'Observation'],
+  },
+  {
+    problem_id: 'MLS-B07', block: 'B', category: '小児科',
+    problem_text: '2歳の男児。5日間続く発熱、両側眼球結膜の充血、口唇の紅潮、いちご舌、手足の硬性浮腫および頸部リンパ節腫脹を認める。最も注意すべき合併症はどれか。',
+    choices: ['冠動脈瘤', '急性腎不全', '肝硬変', '感音難聴', '病的骨折'],
+    answer: ['a'], kinki: [],
+    problem_text_en: 'A 2-year-old boy has had fever for 5 days with bilateral conjunctival injection, red lips, strawberry tongue, induration of the hands and feet, and cervical lymphadenopathy. Which complication requires the most attention?',
+    choices_en: ['Coronary artery aneurysm', 'Acute kidney failure', 'Liver cirrhosis', 'Sensorineural hearing loss', 'Pathological fracture'],
+  },
+  {
+    problem_id: 'MLS-B08', block: 'B', category: '循環器',
+    problem_text: '74歳の男性。非弁膜症性心房細動を指摘された。高血圧症と糖尿病で治療中である。脳梗塞の予防に適切なのはどれか。',
+    choices: ['直接経口抗凝固薬', '抗菌薬', 'ループ利尿薬', '副腎皮質ステロイド', '経過観察'],
+    answer: ['a'], kinki: [],
+    problem_text_en: 'A 74-year-old man has been found to have non-valvular atrial fibrillation. He is treated for hypertension and diabetes. What is appropriate for the prevention of ischemic stroke?',
+    choices_en: ['Direct oral anticoagulant', 'Antibiotic', 'Loop diuretic', 'Corticosteroid', 'Observation'],
+  },
+  {
+    problem_id: 'MLS-B09', block: 'B', category: '中毒',
+    problem_text: '19歳の女性。2時間前にアセトアミノフェンを大量に服用したとして救急搬送された。投与すべき解毒薬はどれか。',
+    choices: ['N-アセチルシステイン', 'ナロキソン', 'フルマゼニル', 'アトロピン', 'プラリドキシム'],
+    answer: ['a'], kinki: [],
+    problem_text_en: 'A 19-year-old woman is brought to the emergency department after ingesting a large amount of acetaminophen 2 hours ago. Which antidote should be given?',
+    choices_en: ['N-acetylcysteine', 'Naloxone', 'Flumazenil', 'Atropine', 'Pralidoxime'],
+  },
+  {
+    problem_id: 'MLS-B10', block: 'B', category: '代謝・内分泌',
+    problem_text: '24歳の男性。1型糖尿病。2日前から嘔吐が続き、深く速い呼吸がみられる。血糖 520 mg/dL、動脈血pH 7.10、尿ケトン体強陽性。初期治療として適切なのはどれか。2つ選べ。',
+    choices: ['生理食塩液の輸液', '速効型インスリンの持続静注', '経口血糖降下薬', 'ループ利尿薬の静注', '輸液制限'],
+    answer: ['a', 'b'], kinki: [],
+    problem_text_en: 'A 24-year-old man with type 1 diabetes has been vomiting for 2 days and has deep, rapid breathing. Blood glucose 520 mg/dL, arterial pH 7.10, urine ketones strongly positive. Which are appropriate initial treatments? Choose two.',
+    choices_en: ['Intravenous normal saline', 'Continuous intravenous rapid-acting insulin', 'Oral hypoglycemic agent', 'Intravenous loop diuretic', 'Fluid restriction'],
+  },
+  {
+    problem_id: 'MLS-B11', block: 'B', category: '消化器',
+    problem_text: '55歳の男性。大量の吐血を主訴に救急搬送された。脈拍 124/分、血圧 84/50 mmHg。まず行うべき対応はどれか。',
+    choices: ['太い静脈路を確保して細胞外液を輸液する', 'バリウムによる上部消化管造影を行う', '経過観察とする', '抗凝固薬を投与する', '腹部MRIを撮影する'],
+    answer: ['a'], kinki: ['bd'],
+    problem_text_en: 'A 55-year-old man is brought to the emergency department after vomiting a large amount of blood. Pulse 124/min, blood pressure 84/50 mmHg. What should be done first?',
+    choices_en: ['Secure large-bore intravenous access and infuse isotonic crystalloid', 'Perform an upper gastrointestinal barium study', 'Observe without treatment', 'Give an anticoagulant', 'Obtain an abdominal MRI'],
+  },
+  {
+    problem_id: 'MLS-B12', block: 'B', category: '呼吸器',
+    problem_text: '20歳の男性。長身でやせ型。安静時に突然、左胸痛と呼吸困難が出現した。左胸部で呼吸音が減弱し、打診で鼓音を呈する。最も考えられるのはどれか。',
+    choices: ['自然気胸', '大葉性肺炎', '気管支喘息', '胸膜中皮腫', '急性心筋炎'],
+    answer: ['a'], kinki: [],
+    problem_text_en: 'A tall, thin 20-year-old man suddenly develops left chest pain and dyspnea at rest. Breath sounds are decreased over the left chest, which is hyperresonant to percussion. What is the most likely diagnosis?',
+    choices_en: ['Spontaneous pneumothorax', 'Lobar pneumonia', 'Bronchial asthma', 'Pleural mesothelioma', 'Acute myocarditis'],
+  },
+  {
+    problem_id: 'MLS-B13', block: 'B', category: '神経',
+    problem_text: '50歳の男性。長年の大量飲酒歴がある。意識障害、眼球運動障害および歩行時のふらつきがみられる。まず行う治療として適切なのはどれか。',
+    choices: ['ビタミンB1の静注', 'ブドウ糖液のみの静注', '副腎皮質ステロイドの静注', '抗てんかん薬の静注', '抗菌薬の静注'],
+    answer: ['a'], kinki: ['b'],
+    problem_text_en: 'A 50-year-old man with a long history of heavy drinking has impaired consciousness, abnormal eye movements and an unsteady gait. What is the appropriate first treatment?',
+    choices_en: ['Intravenous vitamin B1 (thiamine)', 'Intravenous glucose alone', 'Intravenous corticosteroid', 'Intravenous antiepileptic drug', 'Intravenous antibiotic'],
+  },
+  {
+    problem_id: 'MLS-B14', block: 'B', category: '救急',
+    problem_text: '25歳の女性。造影剤の静注直後から全身の膨疹、喘鳴および呼吸困難が出現した。血圧 70/40 mmHg。最初に行うべき治療はどれか。',
+    choices: ['アドレナリンの筋注', '抗ヒスタミン薬の内服', '経過観察', 'β遮断薬の静注', 'ループ利尿薬の静注'],
+    answer: ['a'], kinki: ['d'],
+    problem_text_en: 'A 25-year-old woman develops generalized hives, wheezing and dyspnea immediately after an intravenous contrast injection. Blood pressure 70/40 mmHg. What is the first treatment?',
+    choices_en: ['Intramuscular adrenaline (epinephrine)', 'Oral antihistamine', 'Observation', 'Intravenous beta-blocker', 'Intravenous loop diuretic'],
+  },
+  {
+    problem_id: 'MLS-B15', block: 'B', category: '婦人科',
+    problem_text: '28歳の女性。最終月経から7週。下腹部痛を主訴に来院した。尿妊娠反応陽性。経腟超音波検査で子宮内に胎嚢を認めず、Douglas窩に液体貯留を認める。最も考えられるのはどれか。',
+    choices: ['異所性妊娠', '切迫流産', '子宮筋腫', '卵巣嚢腫', '急性虫垂炎'],
+    answer: ['a'], kinki: [],
+    problem_text_en: 'A 28-year-old woman presents with lower abdominal pain 7 weeks after her last menstrual period. A urine pregnancy test is positive. Transvaginal ultrasonography shows no gestational sac in the uterus and fluid in the pouch of Douglas. What is the most likely diagnosis?',
+    choices_en: ['Ectopic pregnancy', 'Threatened miscarriage', 'Uterine fibroid', 'Ovarian cyst', 'Acute appendicitis'],
+  },
+  {
+    problem_id: 'MLS-B16', block: 'B', category: '腎臓',
+    problem_text: '80歳の女性。1か月前からの倦怠感で受診した。血清ナトリウム 112 mEq/L。意識は清明で、けいれんはない。ナトリウム値の補正で最も注意すべき合併症はどれか。',
+    choices: ['浸透圧性脱髄症候群', '急性膵炎', '溶血性貧血', '肺血栓塞栓症', '低血糖'],
+    answer: ['a'], kinki: [],
+    problem_text_en: 'An 80-year-old woman presents with fatigue for 1 month. Serum sodium 112 mEq/L. She is alert and has no seizures. Which complication of correcting her sodium needs the most care?',
+    choices_en: ['Osmotic demyelination syndrome', 'Acute pancreatitis', 'Hemolytic anemia', 'Pulmonary thromboembolism', 'Hypoglycemia'],
+  },
+];
