@@ -19,7 +19,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<MedLoc
   const asks = new AskController(client);
   const codeLens = new QuestionCodeLensProvider();
   const explain = new ExplainController(client);
-  const notes = [{ language: 'markdown' }, { language: 'plaintext' }];
+  const notes = ['markdown', 'plaintext'].flatMap((language) => [
+    { scheme: 'file', language },
+    { scheme: 'untitled', language },
+  ]);
   context.subscriptions.push(
     client,
     asks,

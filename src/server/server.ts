@@ -42,8 +42,11 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
     };
   });
 
+  let announcedDictionaries: unknown;
   const applyDictionaries = async (files: string[]) => {
     const reports = await dictionaries.configure(files);
+    if (reports === announcedDictionaries) return; // unchanged list: already reported
+    announcedDictionaries = reports;
     for (const report of reports) {
       log(`dictionary ${report.file}: ${report.entries} entries loaded, ${report.skipped} lines skipped`);
       for (const message of report.messages) log(`  ${formatSkipped(message)}`);
@@ -66,8 +69,12 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
 
   connection.onInitialized(() => {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'medlocal' }).catch(() => undefined);
-    connection.sendNotification(StatusNotification.type, host.status);
-    void applySettings().catch(reportSettingsError);
+    // The first status comes from applying the settings (loading or noModel): announcing the
+    // initial noModel before they are read would flash "no model" on every start.
+    void applySettings().catch((error: unknown) => {
+      reportSettingsError(error);
+      void connection.sendNotification(StatusNotification.type, host.status);
+    });
   });
   connection.onDidChangeConfiguration(() => void applySettings().catch(reportSettingsError));
 
