@@ -219,9 +219,9 @@ export class LlamaEngine implements InferenceEngine {
    * longest common prefix (the shared instruction block of every benchmark question, say).
    * Returns the tokens still to evaluate (at least the last one, whose logits are needed).
    */
-  private async alignSequence(sequence: LlamaContextSequence, tokens: Token[]): Promise<Token[]> {
+  private async alignSequence(sequence: LlamaContextSequence, tokens: Token[], maxKeep = tokens.length - 1): Promise<Token[]> {
     const { firstDifferentIndex } = sequence.compareContextTokens(tokens);
-    const keep = Math.min(firstDifferentIndex, tokens.length - 1);
+    const keep = Math.min(firstDifferentIndex, maxKeep);
     if (keep < sequence.nextTokenIndex) {
       await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
     }
@@ -253,9 +253,11 @@ export class LlamaEngine implements InferenceEngine {
         continue;
       }
       const all = [...promptTokens, ...contTokens];
-      const pending = await this.alignSequence(sequence, all.slice(0, -1).concat([all[all.length - 1] as Token]));
-      // Positions whose next-token distribution we need: the last prompt token .. second-to-last continuation token.
+      // Positions whose next-token distribution we need: the last prompt token .. second-to-last
+      // continuation token. The last prompt token is evaluated again even when it is cached, since
+      // its logits were not kept.
       const firstNeeded = promptTokens.length - 1;
+      const pending = await this.alignSequence(sequence, all, firstNeeded);
       const offset = all.length - pending.length;
       const input = pending.map((token, i) => {
         const position = offset + i;
