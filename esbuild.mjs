@@ -26,6 +26,19 @@ const builds = [
   { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] },
   { ...common, entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
 ];
+if (existsSync('src/webview/main.ts')) {
+  // The benchmark panel's script: browser code, bundled with its chart library into media/ (no CDN).
+  builds.push({
+    ...common,
+    entryPoints: ['src/webview/main.ts'],
+    outfile: 'media/panel.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    external: [],
+    sourcemap: production ? false : 'inline',
+  });
+}
 if (existsSync('src/cli/main.ts')) {
   builds.push({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
 }

@@ -39,6 +39,9 @@ export class MedLocalClient implements vscode.Disposable {
   private clientState: ClientState = 'stopped';
   private pid: number | undefined;
   private readonly crashes: number[] = [];
+  private readonly startEmitter = new vscode.EventEmitter<void>();
+  /** Fires after each (re)start of the language client, so features can subscribe to notifications. */
+  readonly onDidStart = this.startEmitter.event;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('MedLocal', { log: true });
@@ -99,6 +102,7 @@ export class MedLocalClient implements vscode.Disposable {
     this.render();
     try {
       await client.start();
+      this.startEmitter.fire();
     } catch (error) {
       this.log.error(`The MedLocal server failed to start: ${String(error)}`);
       void vscode.window.showErrorMessage(vscode.l10n.t('The MedLocal server failed to start: {0}', String(error)), vscode.l10n.t('Show Logs')).then((pick) => {

@@ -1,6 +1,7 @@
 // Extension entry point: create the client context, register commands and providers, start the server.
 import * as vscode from 'vscode';
 import { AskController } from './ask';
+import { BenchController } from './bench';
 import { MedLocalClient, type MedLocalApi } from './client';
 import { QuestionCodeLensProvider } from './codeLens';
 import { registerCommands } from './commands';
@@ -19,6 +20,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<MedLoc
   const asks = new AskController(client);
   const codeLens = new QuestionCodeLensProvider();
   const explain = new ExplainController(client);
+  const bench = new BenchController(context, client);
+  client.onDidStart(() => bench.attach());
   const notes = ['markdown', 'plaintext'].flatMap((language) => [
     { scheme: 'file', language },
     { scheme: 'untitled', language },
@@ -28,6 +31,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<MedLoc
     asks,
     codeLens,
     explain,
+    bench,
+    vscode.commands.registerCommand('medlocal.runBenchmark', (choices?: Parameters<BenchController['runFromCommand']>[0]) => bench.runFromCommand(choices)),
     vscode.commands.registerCommand('medlocal.explainTerm', (args?: { term?: string; entryId?: string; uri?: string }) => explain.explain(args)),
     vscode.languages.registerCodeLensProvider(notes, codeLens),
     vscode.workspace.onDidChangeConfiguration((event) => {

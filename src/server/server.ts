@@ -6,6 +6,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DictionariesNotification, StatusNotification } from '../shared/protocol';
 import { DEFAULT_SETTINGS, normalizeSettings, type MedLocalSettings } from '../shared/settings';
 import { registerAsk } from './features/ask';
+import { registerBench } from './features/bench';
 import { registerScoreChoices } from './features/scoreChoices';
 import { registerStatusRequests } from './features/status';
 import { ExplanationCache, registerTerms } from './features/terms';
@@ -81,6 +82,7 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
   registerStatusRequests(connection, host);
   registerAsk(connection, host, log);
   registerScoreChoices(connection, host);
+  registerBench(connection, host, log);
   registerTerms(connection, { documents, dictionaries, host, cache: new ExplanationCache(), explainSetting: () => settings.hover.explain, log });
 
   documents.listen(connection);
