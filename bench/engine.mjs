@@ -14,6 +14,7 @@ const loadTs = async (path) => {
 };
 const { writeSyntheticModel } = await loadTs('../test/fixtures/gguf/tinyModel.ts');
 const { LlamaEngine } = await loadTs('../src/server/engine/llamaEngine.ts');
+const { planThreads } = await loadTs('../src/server/engine/threads.ts');
 const { getLlama } = await import('node-llama-cpp');
 
 const PP_TOKENS = quick ? 128 : 512;
@@ -104,3 +105,11 @@ for (const { threads, raw, engine } of rows) {
       .join(' | '),
   );
 }
+// MedLocal's default: threads 'auto', sized per phase (prompt vs generation), against the best raw
+// node-llama-cpp figure of any thread count in this run.
+const plan = planThreads('auto', availableParallelism());
+const auto = await measureEngine('auto', rows[rows.length - 1].raw.prompts);
+const bestPp = Math.max(...rows.map((r) => r.raw.pp));
+const bestTg = Math.max(...rows.map((r) => r.raw.tg));
+console.log('');
+console.log(`engine auto (prompt ${plan.contextThreads} / generation ${plan.generationThreads} threads): pp ${auto.pp.toFixed(1)} tok/s = ${(auto.pp / bestPp).toFixed(2)}x best raw pp; tg ${auto.tg.toFixed(1)} tok/s = ${(auto.tg / bestTg).toFixed(2)}x best raw tg`);
