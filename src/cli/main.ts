@@ -17,7 +17,7 @@ import type { InferenceEngine } from '../server/engine/types';
 import { loadDataset, parseDatasetArgument, type DatasetSpec } from '../server/bench/datasets';
 import { getPromptFormat, loadTemplateFormat, PROMPT_FORMAT_IDS, type PromptFormat } from '../server/bench/formats';
 import { compareRuns } from '../server/bench/metrics';
-import { summariseDataset, type Language, type Question } from '../server/bench/question';
+import { summariseDataset, type Language } from '../server/bench/question';
 import { readManifest, readRun } from '../server/bench/runFiles';
 import { runBenchmark, type BenchmarkResult } from '../server/bench/runner';
 import { SCORING_MODES, type ScoringMode } from '../server/bench/scoring';

@@ -1,6 +1,8 @@
 // node-llama-cpp is ESM-only and native: it stays external to the bundle and is loaded here, once,
 // with import() (a require() fails on Node 20).
-export type NodeLlamaCpp = typeof import('node-llama-cpp');
+import type * as NodeLlamaCppModule from 'node-llama-cpp';
+
+export type NodeLlamaCpp = typeof NodeLlamaCppModule;
 
 let loading: Promise<NodeLlamaCpp> | undefined;
 
