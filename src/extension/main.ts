@@ -6,6 +6,7 @@ import { MedLocalClient, type MedLocalApi } from './client';
 import { QuestionCodeLensProvider } from './codeLens';
 import { registerCommands } from './commands';
 import { ExplainController } from './explain';
+import { NoteContinuationProvider } from './inlineCompletion';
 
 let client: MedLocalClient | undefined;
 
@@ -21,6 +22,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MedLoc
   const codeLens = new QuestionCodeLensProvider();
   const explain = new ExplainController(client);
   const bench = new BenchController(context, client);
+  const continuation = new NoteContinuationProvider(client);
   client.onDidStart(() => bench.attach());
   const notes = ['markdown', 'plaintext'].flatMap((language) => [
     { scheme: 'file', language },
@@ -35,6 +37,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<MedLoc
     vscode.commands.registerCommand('medlocal.runBenchmark', (choices?: Parameters<BenchController['runFromCommand']>[0]) => bench.runFromCommand(choices)),
     vscode.commands.registerCommand('medlocal.explainTerm', (args?: { term?: string; entryId?: string; uri?: string }) => explain.explain(args)),
     vscode.languages.registerCodeLensProvider(notes, codeLens),
+    continuation,
+    vscode.languages.registerInlineCompletionItemProvider(notes, continuation),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('medlocal.codeLens.enabled')) codeLens.refresh();
       if (event.affectsConfiguration('medlocal.hover.languages')) void client?.restart();

@@ -7,6 +7,7 @@ import { DictionariesNotification, StatusNotification } from '../shared/protocol
 import { DEFAULT_SETTINGS, normalizeSettings, type MedLocalSettings } from '../shared/settings';
 import { registerAsk } from './features/ask';
 import { registerBench } from './features/bench';
+import { registerContinueNote } from './features/continueNote';
 import { registerScoreChoices } from './features/scoreChoices';
 import { registerStatusRequests } from './features/status';
 import { ExplanationCache, registerTerms } from './features/terms';
@@ -83,6 +84,7 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
   registerAsk(connection, host, log);
   registerScoreChoices(connection, host);
   registerBench(connection, host, log);
+  registerContinueNote(connection, documents, host);
   registerTerms(connection, { documents, dictionaries, host, cache: new ExplanationCache(), explainSetting: () => settings.hover.explain, log });
 
   documents.listen(connection);

@@ -145,6 +145,29 @@ export namespace EngineStatsRequest {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Note continuation (ghost text)
+
+export interface ContinueNoteParams {
+  uri: string;
+  /** Offset of the cursor in the document (UTF-16). */
+  offset: number;
+  /** An IME composition is in progress: nothing is generated until it is committed. */
+  composing?: boolean;
+  maxTokens?: number;
+}
+
+export interface ContinueNoteResult {
+  text: string;
+  /** Why nothing (or less) was suggested. */
+  reason?: 'composing' | 'superseded' | 'cancelled' | 'empty' | 'noModel';
+}
+
+export namespace ContinueNoteRequest {
+  export const method = 'medlocal/continueNote' as const;
+  export const type = new RequestType<ContinueNoteParams, ContinueNoteResult, void>(method);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Terms (dictionary hovers)
 
 export type TermKind = 'disease' | 'symptom' | 'lab' | 'drug' | 'procedure' | 'anatomy' | 'other';
