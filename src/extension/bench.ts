@@ -54,7 +54,10 @@ export class BenchController implements vscode.Disposable {
   }
 
   resultsDir(): string {
-    const configured = vscode.workspace.getConfiguration('medlocal').get<string>('benchmark.resultsDir', '').trim();
+    const inspected = vscode.workspace.getConfiguration('medlocal').inspect<string>('benchmark.resultsDir');
+    // Workspace Trust: an untrusted workspace may not choose where runs are written.
+    const value = vscode.workspace.isTrusted ? (inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue) : inspected?.globalValue;
+    const configured = (value ?? '').trim();
     return configured || vscode.Uri.joinPath(this.context.globalStorageUri, 'runs').fsPath;
   }
 

@@ -17,6 +17,7 @@ import {
 } from 'vscode-languageclient/node';
 import { DictionariesNotification, EngineStatsRequest, ModelInfoRequest, StatusNotification, type ModelInfo, type ModelStatus } from '../shared/protocol';
 import { describeStatus, type ClientState } from './statusView';
+import { applyWorkspaceTrust } from './trust';
 
 /** Crashes tolerated within CRASH_WINDOW_MS before MedLocal stops restarting and asks the user. */
 const MAX_CRASHES = 4;
@@ -85,6 +86,20 @@ export class MedLocalClient implements vscode.Disposable {
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       errorHandler: this.errorHandler(),
       initializationOptions: { locale: vscode.env.language },
+      middleware: {
+        workspace: {
+          // Workspace Trust: restricted settings come from user settings only in an untrusted workspace.
+          configuration: async (params, token, next) => {
+            const values = await next(params, token);
+            if (!Array.isArray(values)) return values;
+            return values.map((value: unknown, index: number) => {
+              const item = params.items[index];
+              if (item?.section !== 'medlocal' || value === null || typeof value !== 'object') return value;
+              return this.trustFiltered(value as Record<string, unknown>, item.scopeUri);
+            });
+          },
+        },
+      },
     };
     const client = new LanguageClient('medlocal', 'MedLocal', serverOptions, clientOptions);
     this.client = client;
@@ -168,6 +183,21 @@ export class MedLocalClient implements vscode.Disposable {
         if (pick === showLogs) this.log.show();
       });
     }
+  }
+
+  private warnedUntrusted = false;
+
+  private trustFiltered(settings: Record<string, unknown>, scopeUri: string | undefined): Record<string, unknown> {
+    const configuration = vscode.workspace.getConfiguration('medlocal', scopeUri ? vscode.Uri.parse(scopeUri) : undefined);
+    const { settings: filtered, ignored } = applyWorkspaceTrust(settings, vscode.workspace.isTrusted, (key) => configuration.inspect(key));
+    if (ignored.length > 0) {
+      this.log.warn(`Untrusted workspace: ignoring the workspace values of ${ignored.join(', ')}`);
+      if (!this.warnedUntrusted) {
+        this.warnedUntrusted = true;
+        void vscode.window.showWarningMessage(vscode.l10n.t('This workspace is not trusted, so MedLocal ignores its values for {0} and uses your user settings instead.', ignored.join(', ')));
+      }
+    }
+    return filtered;
   }
 
   private reportDictionaries(report: { builtinEntries: number; reports: Array<{ file: string; entries: number; skipped: number; messages: Array<{ file: string; line: number; reason: string }> }> }): void {

@@ -43,6 +43,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<MedLoc
       if (event.affectsConfiguration('medlocal.codeLens.enabled')) codeLens.refresh();
       if (event.affectsConfiguration('medlocal.hover.languages')) void client?.restart();
     }),
+    // Granting trust changes which settings apply: the server re-reads them.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void client?.restart()),
     ...registerCommands(client, asks),
   );
   await client.start();
