@@ -52,7 +52,7 @@ describe('hover with the built-in dictionary', () => {
     assert.match(value, /[Aa]cute myocardial infarction/);
     assert.match(value, /ICD-10: `I21(\.\d)?`/);
     assert.match(value, /AMI/);
-    assert.match(value, /MedLocal built-in/);
+    assert.match(value, /MedLocal built\\?-in/);
     assert.match(value, /command:medlocal\.explainTerm\?/);
     assert.deepEqual(hover?.range, { start: { line: 2, character: 5 }, end: { line: 2, character: 11 } });
   });
