@@ -11,6 +11,7 @@ import { registerContinueNote } from './features/continueNote';
 import { registerScoreChoices } from './features/scoreChoices';
 import { registerStatusRequests } from './features/status';
 import { ExplanationCache, registerTerms } from './features/terms';
+import { localize, localizeOptional, setLocale } from './i18n';
 import { ModelHost } from './modelHost';
 import { DictionarySet } from './terms/dictionaries';
 import { formatSkipped, loadBuiltinDictionary } from './terms/index';
@@ -29,7 +30,7 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
     cores: deps.cores ?? availableParallelism(),
     sequences: deps.sequences ?? 2,
     log,
-    onStatus: (status) => void connection.sendNotification(StatusNotification.type, status),
+    onStatus: (status) => void connection.sendNotification(StatusNotification.type, { ...status, message: localizeOptional(status.message), hint: localizeOptional(status.hint) }),
   });
   const documents = new TextDocuments(TextDocument);
   const dictionaries = new DictionarySet();
@@ -38,6 +39,7 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
 
   connection.onInitialize((params): InitializeResult => {
     configurationPull = params.capabilities.workspace?.configuration === true;
+    setLocale((params.initializationOptions as { locale?: unknown } | undefined)?.locale ?? params.locale);
     return {
       capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, hoverProvider: true },
       serverInfo: { name: 'MedLocal', version: SERVER_VERSION },
@@ -60,7 +62,7 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
     const raw: unknown = configurationPull ? await connection.workspace.getConfiguration('medlocal') : undefined;
     const normalized = normalizeSettings(raw);
     for (const problem of normalized.problems) {
-      connection.window.showWarningMessage(`MedLocal: setting ${problem.setting} ${problem.message}. The default is used.`);
+      connection.window.showWarningMessage(localize(`MedLocal: setting ${problem.setting} ${problem.message}. The default is used.`));
       log(`settings: ${problem.setting} ${problem.message}`);
     }
     settings = normalized.settings;
@@ -75,7 +77,7 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
     // initial noModel before they are read would flash "no model" on every start.
     void applySettings().catch((error: unknown) => {
       reportSettingsError(error);
-      void connection.sendNotification(StatusNotification.type, host.status);
+      void connection.sendNotification(StatusNotification.type, { ...host.status, message: localizeOptional(host.status.message), hint: localizeOptional(host.status.hint) });
     });
   });
   connection.onDidChangeConfiguration(() => void applySettings().catch(reportSettingsError));

@@ -43,9 +43,17 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(settings: Record<string, unknown> = {}): Promise<TestServer> {
-  if (!existsSync(SERVER_JS)) throw new Error(`${SERVER_JS} is missing: run \`npm run build\` first.`);
-  const child = spawn(process.execPath, [SERVER_JS, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+export interface TestServerOptions {
+  /** The client's display language (initializationOptions.locale). */
+  locale?: string;
+  /** Another build of the server (e.g. one unpacked from the .vsix). */
+  serverPath?: string;
+}
+
+export async function startTestServer(settings: Record<string, unknown> = {}, options: TestServerOptions = {}): Promise<TestServer> {
+  const serverPath = options.serverPath ?? SERVER_JS;
+  if (!existsSync(serverPath)) throw new Error(`${serverPath} is missing: run \`npm run build\` first.`);
+  const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
@@ -138,7 +146,7 @@ export async function startTestServer(settings: Record<string, unknown> = {}): P
     processId: process.pid,
     rootUri: null,
     capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } }, window: { workDoneProgress: true } },
-    initializationOptions: { locale: 'en' },
+    initializationOptions: { locale: options.locale ?? 'en' },
   });
   await connection.sendNotification(InitializedNotification.type, {});
   return server;

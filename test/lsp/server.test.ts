@@ -230,6 +230,19 @@ describe('bad input', () => {
     }
   });
 
+  test('messages follow the client language: a missing model in Japanese, with the path', async () => {
+    const missing = join(tmpdir(), 'medlocal-存在しない.gguf');
+    const server = await startTestServer({ model: { path: missing, threads: 1 } }, { locale: 'ja' });
+    try {
+      const status = await server.waitForStatus((s) => s.state === 'error');
+      assert.equal(status.message, `モデルファイル ${missing} が存在しません。`);
+      assert.match(status.hint ?? '', /medlocal\.model\.path.*設定してください/);
+      await assert.rejects(server.connection.sendRequest(AskRequest.type, { question: '質問' }), /モデルファイル .* が存在しません/);
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('no model configured: ask explains how to set one', async () => {
     const server = await startTestServer({});
     try {

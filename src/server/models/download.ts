@@ -257,10 +257,10 @@ async function transfer(directory: string, options: DownloadModelOptions): Promi
       for (const file of files) await fs.rename(path.join(stagingDir, file.name), path.join(directory, file.name));
     }
     await recordFinished(directory, options.uri, files);
-    await fs.rmdir(stagingDir).catch(() => undefined); // only when empty: other partials stay
     return path.join(directory, downloader.entrypointFilename);
   } finally {
     watch.stop();
+    await fs.rmdir(stagingDir).catch(() => undefined); // only when empty: partials to resume stay
     options.signal?.removeEventListener('abort', forwardAbort);
   }
 }

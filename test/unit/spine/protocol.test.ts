@@ -97,3 +97,13 @@ test('the status item says what state the model is in, with the reason on error'
   assert.match(error.tooltip, /\/x\.gguf does not exist[\s\S]*medlocal\.model\.path/);
   assert.equal(describeStatus(undefined, 'stopped', identity).severity, 'error');
 });
+
+test('server messages are translated by pattern for a Japanese client, kept in English otherwise', async () => {
+  const { localize, setLocale } = await import('../../../src/server/i18n');
+  setLocale('ja');
+  assert.equal(localize('The model file /m/q.gguf is truncated (100 bytes, but tensor data starts at byte 2000).'), 'モデルファイル /m/q.gguf は途中で切れています（100 バイトですが、テンソルデータは 2000 バイト目から始まります）。');
+  assert.equal(localize('The cuda backend could not start (NoBinaryFoundError); using the CPU instead.'), 'cuda バックエンドを起動できませんでした（NoBinaryFoundError）。代わりに CPU を使います。');
+  assert.equal(localize('Something without a translation.'), 'Something without a translation.');
+  setLocale('en-US');
+  assert.equal(localize('No model is configured.'), 'No model is configured.');
+});

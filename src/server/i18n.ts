@@ -1,0 +1,57 @@
+// The server's user-facing messages in the client's language. Messages are written in English where
+// they arise (errors carry the facts: paths, sizes); at the edge (status, errors sent to the client,
+// settings warnings) they are translated by pattern, so a message without a translation still
+// reaches the user in English rather than not at all.
+type Rule = [RegExp, string];
+
+const JA: Rule[] = [
+  [/^No model is configured\.$/, 'モデルが設定されていません。'],
+  [/^Set `medlocal\.model\.path` to a GGUF model file \(for example a Qwen2\.5-7B-Instruct Q4_K_M\)\.$/, '`medlocal.model.path` に GGUF モデルファイルを設定してください（例: Qwen2.5-7B-Instruct Q4_K_M）。'],
+  [/^Set `medlocal\.model\.path` to a readable \.gguf model file \(MedLocal: Show Status shows the current one\)\.$/, '`medlocal.model.path` に読み取り可能な .gguf モデルファイルを設定してください（現在の設定は MedLocal: 状態を表示 で確認できます）。'],
+  [/^The model path (.+) is not a file\.$/, 'モデルのパス $1 はファイルではありません。'],
+  [/^The model file (.+) does not exist\.$/, 'モデルファイル $1 が存在しません。'],
+  [/^The model file (.+) is not readable \(permission denied\)\.$/, 'モデルファイル $1 を読み取れません（権限がありません）。'],
+  [/^The model file (.+) cannot be read \((.+)\)\.$/, 'モデルファイル $1 を読み取れません（$2）。'],
+  [/^(.+) is not a GGUF model file \(it is empty\)\.$/, '$1 は GGUF モデルファイルではありません（空のファイルです）。'],
+  [/^(.+) is not a GGUF model file \(wrong file signature\)\.$/, '$1 は GGUF モデルファイルではありません（ファイル形式が違います）。'],
+  [/^MedLocal loads GGUF models \(\.gguf\)\. Convert the model with llama\.cpp or download a GGUF release\.$/, 'MedLocal は GGUF 形式（.gguf）のモデルを読み込みます。llama.cpp で変換するか、GGUF 版をダウンロードしてください。'],
+  [/^The model file (.+) is not a valid GGUF file \((.+)\); it may be truncated or corrupt\.$/, 'モデルファイル $1 は有効な GGUF ファイルではありません（$2）。途中で切れているか破損している可能性があります。'],
+  [/^Download the model again, or pick another \.gguf file\.$/, 'モデルをもう一度ダウンロードするか、別の .gguf ファイルを選んでください。'],
+  [/^The model file (.+) is truncated \((\d+) bytes, but tensor data starts at byte (\d+)\)\.$/, 'モデルファイル $1 は途中で切れています（$2 バイトですが、テンソルデータは $3 バイト目から始まります）。'],
+  [/^The download or copy was cut short: download the model again\.$/, 'ダウンロードまたはコピーが途中で終わっています。モデルをもう一度ダウンロードしてください。'],
+  [/^The model architecture "(.+)" in (.+) is not supported by this version of the engine\.$/, '$2 のモデルアーキテクチャ「$1」は、このバージョンのエンジンでは使えません。'],
+  [/^Pick a model of a supported architecture \(for example llama or qwen2\)\.$/, '対応するアーキテクチャ（llama、qwen2 など）のモデルを選んでください。'],
+  [/^The model file (.+) lacks required metadata: (.+)\.$/, 'モデルファイル $1 に必要なメタデータがありません: $2。'],
+  [/^(.+) is a LoRA adapter, not a model\.$/, '$1 は LoRA アダプターで、モデルではありません。'],
+  [/^A LoRA adapter does not fit the model (.+?): (.+)$/, 'LoRA アダプターがモデル $1 に適合しません: $2'],
+  [/^The LoRA adapter (.+) does not exist or cannot be read\.$/, 'LoRA アダプター $1 が存在しないか、読み取れません。'],
+  [/^Not enough memory to load (.+?): (.+)$/, '$1 を読み込むためのメモリが足りません: $2'],
+  [/^Lower `medlocal\.model\.contextSize` or `medlocal\.model\.gpuLayers`, or pick a smaller quantization\.$/, '`medlocal.model.contextSize` か `medlocal.model.gpuLayers` を下げるか、より小さい量子化のモデルを選んでください。'],
+  [/^The model (.+?) could not be loaded: (.+)$/, 'モデル $1 を読み込めませんでした: $2'],
+  [/^Check that the file is a complete GGUF model of a supported architecture, then run MedLocal: Restart Server\.$/, 'ファイルが対応アーキテクチャの完全な GGUF モデルか確認し、MedLocal: サーバーを再起動 を実行してください。'],
+  [/^Check the model settings, then run MedLocal: Restart Server\.$/, 'モデルの設定を確認し、MedLocal: サーバーを再起動 を実行してください。'],
+  [/^The (cuda|vulkan|metal) backend could not start \((.+)\); using the CPU instead\.$/, '$1 バックエンドを起動できませんでした（$2）。代わりに CPU を使います。'],
+  [/^No GPU backend can run on this machine \(no CUDA, Vulkan or Metal found\); the model runs on the CPU\.$/, 'このマシンでは GPU バックエンド（CUDA、Vulkan、Metal）を使えないため、モデルは CPU で動作します。'],
+  [/^The question is empty: select a question or put the cursor on a question line\.$/, '質問が空です。質問を選択するか、質問の行にカーソルを置いてください。'],
+  [/^MedLocal: setting (\S+) (.+)\. The default is used\.$/, 'MedLocal: 設定 $1 の値が正しくありません（$2）。既定値を使います。'],
+  [/^Loading (.+)$/, '$1 を読み込んでいます'],
+];
+
+let locale = 'en';
+
+export function setLocale(value: unknown): void {
+  locale = typeof value === 'string' && value ? value.toLowerCase() : 'en';
+}
+
+/** The message in the client's language when a translation exists, else as given. */
+export function localize(message: string): string {
+  if (!locale.startsWith('ja')) return message;
+  for (const [pattern, template] of JA) {
+    if (pattern.test(message)) return message.replace(pattern, template);
+  }
+  return message;
+}
+
+export function localizeOptional(message: string | undefined): string | undefined {
+  return message === undefined ? undefined : localize(message);
+}
