@@ -18,6 +18,7 @@ const JA: Rule[] = [
   [/^The model file (.+) is not a valid GGUF file \((.+)\); it may be truncated or corrupt\.$/, 'モデルファイル $1 は有効な GGUF ファイルではありません（$2）。途中で切れているか破損している可能性があります。'],
   [/^Download the model again, or pick another \.gguf file\.$/, 'モデルをもう一度ダウンロードするか、別の .gguf ファイルを選んでください。'],
   [/^The model file (.+) is truncated \((\d+) bytes, but tensor data starts at byte (\d+)\)\.$/, 'モデルファイル $1 は途中で切れています（$2 バイトですが、テンソルデータは $3 バイト目から始まります）。'],
+  [/^The model file (.+) is truncated: (.+)\.$/, 'モデルファイル $1 は途中で切れています: $2。'],
   [/^The download or copy was cut short: download the model again\.$/, 'ダウンロードまたはコピーが途中で終わっています。モデルをもう一度ダウンロードしてください。'],
   [/^The model architecture "(.+)" in (.+) is not supported by this version of the engine\.$/, '$2 のモデルアーキテクチャ「$1」は、このバージョンのエンジンでは使えません。'],
   [/^Pick a model of a supported architecture \(for example llama or qwen2\)\.$/, '対応するアーキテクチャ（llama、qwen2 など）のモデルを選んでください。'],

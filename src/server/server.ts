@@ -8,6 +8,8 @@ import { DEFAULT_SETTINGS, normalizeSettings, type MedLocalSettings } from '../s
 import { registerAsk } from './features/ask';
 import { registerBench } from './features/bench';
 import { registerContinueNote } from './features/continueNote';
+import { registerModels } from './features/models';
+import { SERVER_VERSION } from './version';
 import { registerScoreChoices } from './features/scoreChoices';
 import { registerStatusRequests } from './features/status';
 import { ExplanationCache, registerTerms } from './features/terms';
@@ -22,7 +24,6 @@ export interface ServerDeps {
   sequences?: number;
 }
 
-export const SERVER_VERSION = '0.1.0';
 
 export function startServer(connection: Connection, deps: ServerDeps = {}): void {
   const log = (message: string) => connection.console.log(message);
@@ -87,6 +88,7 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
   registerScoreChoices(connection, host);
   registerBench(connection, host, log);
   registerContinueNote(connection, documents, host);
+  registerModels(connection, host, () => settings.model);
   registerTerms(connection, { documents, dictionaries, host, cache: new ExplanationCache(), explainSetting: () => settings.hover.explain, log });
 
   documents.listen(connection);

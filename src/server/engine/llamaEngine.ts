@@ -9,6 +9,7 @@ import type { LoraAdapterInfo } from '../../shared/protocol';
 import { promises as fs } from 'node:fs';
 import { loadNodeLlamaCpp, type NodeLlamaCpp } from './nodeLlamaCpp';
 import { abortError, SequenceScheduler, type Lease } from './scheduler';
+import { checkGgufComplete } from '../models/inspect';
 import { applyPhaseThreads } from './phaseThreads';
 import { planThreads } from './threads';
 import type {
@@ -65,6 +66,9 @@ export class LlamaEngine implements InferenceEngine {
   static async load(options: EngineLoadOptions): Promise<LlamaEngine> {
     const { settings, signal } = options;
     const inspected = await inspectModelFile(settings.path);
+    // A file cut short inside its last tensor passes the header checks; llama.cpp would read past the end.
+    const complete = await checkGgufComplete(settings.path);
+    if (!complete.ok) throw new ModelFileError(`The model file ${settings.path} is truncated: ${complete.reason}.`, 'The download or copy was cut short: download the model again.');
     const adapters = await inspectAdapters(settings.loraAdapters);
     throwIfAborted(signal);
     const nlc = await loadNodeLlamaCpp();
@@ -104,6 +108,15 @@ export class LlamaEngine implements InferenceEngine {
       if (signal?.aborted) throw abortError(signal);
       throw toLoadError(error, settings.path);
     }
+  }
+
+  /** The running Llama, for diagnostics that must not start a second one (the GPU doctor). */
+  get llamaInstance(): Llama {
+    return this.llama;
+  }
+
+  countTokens(text: string): number {
+    return this.model.tokenize(text, false).length;
   }
 
   get tokensGenerated(): number {

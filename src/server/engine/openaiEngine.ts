@@ -124,6 +124,11 @@ export class OpenAiEngine implements InferenceEngine {
 
   private async readStream(response: Response, path: string, chat: boolean, options: GenerateOptions, signal: AbortSignal, state: StreamState, stop: () => void): Promise<void> {
     if (!response.body) throw this.notOpenAi(path, 'an empty body instead of an event stream');
+    // A server that ignores `stream: true` answers with one JSON completion: take it whole.
+    if ((response.headers.get('content-type') ?? '').includes('application/json')) {
+      this.takeWhole(await response.text(), path, chat, options, state);
+      return;
+    }
     for await (const data of sseData(response.body)) {
       // Events already buffered when the user cancelled are dropped: cancel means now.
       if (signal.aborted) return;
@@ -147,7 +152,23 @@ export class OpenAiEngine implements InferenceEngine {
     }
   }
 
-  /** Adds a piece of text; true when it contains a stop string the server did not act on. */
+  private takeWhole(text: string, path: string, chat: boolean, options: GenerateOptions, state: StreamState): void {
+    const event = this.parseEvent(text, path);
+    const choice = Array.isArray(event.choices) && isRecord(event.choices[0]) ? event.choices[0] : undefined;
+    if (!choice) throw this.notOpenAi(path, 'no `choices`');
+    const content = chat ? (isRecord(choice.message) ? choice.message.content : undefined) : choice.text;
+    if (typeof content === 'string' && content.length > 0) this.takePiece(content, state, options);
+    state.finish = typeof choice.finish_reason === 'string' ? choice.finish_reason : undefined;
+    state.stopReason = choice.stop_reason;
+    if (isRecord(event.usage) && typeof event.usage.completion_tokens === 'number') state.usageTokens = event.usage.completion_tokens;
+    state.done = true;
+  }
+
+  /**
+   * Adds a piece of text; true when it contains a stop string the server did not act on. Servers
+   * normally apply `stop` themselves; this is the fallback, so it does not hold back a piece that
+   * ends with the start of a stop string (that prefix reaches onTextChunk, not the result).
+   */
   private takePiece(piece: string, state: StreamState, options: GenerateOptions): boolean {
     const before = state.text.length;
     const combined = state.text + piece;

@@ -161,6 +161,9 @@ function binaryPackageName(type: GpuKind): string | undefined {
 }
 
 function packageInstalled(name: string): boolean {
+  // Outside CommonJS (no require) this cannot be told: assume installed, and let the library
+  // check give the reason.
+  if (typeof require !== 'function') return true;
   try {
     const fromEngine = createRequire(require.resolve('node-llama-cpp'));
     fromEngine.resolve(name);

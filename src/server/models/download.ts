@@ -274,8 +274,9 @@ async function runDownload(downloader: ModelDownloader, signal: AbortSignal): Pr
     await downloader.download({ signal });
   } catch (error) {
     if (signal.aborted) return;
-    const status = /\b(\d{3})\b/.exec(errorText(error))?.[1];
-    if (status && /status|http/i.test(errorText(error))) throw httpError(Number(status), 'the model file');
+    // ipull's StatusCodeError: the server refused the transfer (it retries only 5xx and 429 itself).
+    const status = (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number') throw httpError(status, 'the model file');
     throw new ModelDownloadError(`The download failed: ${errorText(error)}`, 'failed', RETRY_HINT);
   }
 }

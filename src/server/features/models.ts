@@ -1,0 +1,86 @@
+// Model handling for the client: inspect a GGUF, the curated downloads, download with progress,
+// the GPU doctor with a memory estimate, and a short self-benchmark of the loaded model.
+import { performance } from 'node:perf_hooks';
+import type { Connection, Disposable } from 'vscode-languageserver';
+import { CuratedModelsRequest, DoctorRequest, DownloadModelRequest, InspectModelRequest, SelfBenchmarkRequest, type DoctorResult } from '../../shared/modelsProtocol';
+import type { ModelSettings } from '../../shared/settings';
+import { localize } from '../i18n';
+import type { ModelHost } from '../modelHost';
+import { CURATED_MODELS } from '../models/curated';
+import { diagnosticsText, fitEstimate, gpuDoctor } from '../models/doctor';
+import { downloadModel } from '../models/download';
+import { inspectModel, ModelFileError } from '../models/inspect';
+import { signalFromToken, toResponseError } from './cancellation';
+import { SERVER_VERSION } from '../version';
+
+const SELF_BENCH_PROMPT = '以下は胸痛で来院した患者の経過記録である。既往歴に高血圧症と2型糖尿病があり、喫煙歴がある。'.repeat(8);
+
+export function registerModels(connection: Connection, host: ModelHost, settings: () => ModelSettings): Disposable {
+  const inspect = connection.onRequest(InspectModelRequest.type, async ({ path }) => {
+    try {
+      return await inspectModel(path);
+    } catch (error) {
+      if (error instanceof ModelFileError) throw toResponseError(new Error(`${localize(error.message)} ${localize(error.hint)}`));
+      throw toResponseError(error);
+    }
+  });
+
+  const curated = connection.onRequest(CuratedModelsRequest.type, () => [...CURATED_MODELS]);
+
+  const download = connection.onRequest(DownloadModelRequest.type, async (params, token) => {
+    const progress = connection.languages.attachPartialResultProgress(DownloadModelRequest.partialResult, params);
+    const linked = signalFromToken(token);
+    try {
+      const path = await downloadModel({ uri: params.uri, directory: params.directory, signal: linked.signal, onProgress: (p) => progress?.report(p) });
+      return { path };
+    } catch (error) {
+      throw toResponseError(error);
+    } finally {
+      linked.dispose();
+    }
+  });
+
+  const doctor = connection.onRequest(DoctorRequest.type, async (): Promise<DoctorResult> => {
+    const current = settings();
+    const llama = host.current?.llamaInstance;
+    const report = await gpuDoctor({ ...(llama ? { llama } : {}), probeUnchosen: false });
+    let fit: DoctorResult['fit'];
+    let fitError: string | undefined;
+    if (current.path) {
+      try {
+        fit = await fitEstimate(current.path, { gpuLayers: current.gpuLayers, contextSize: current.contextSize, sequences: host.info?.sequences ?? 2, ...(llama ? { llama } : {}) });
+      } catch (error) {
+        fitError = localize(error instanceof Error ? error.message : String(error));
+      }
+    }
+    const info = host.info;
+    const diagnostics = diagnosticsText({ doctor: report, extensionVersion: SERVER_VERSION, settings: current, ...(info ? { engine: info } : {}), ...(fit ? { fit } : {}) });
+    return { doctor: report, ...(fit ? { fit } : {}), ...(fitError ? { fitError } : {}), diagnostics };
+  });
+
+  const selfBench = connection.onRequest(SelfBenchmarkRequest.type, async (token) => {
+    const linked = signalFromToken(token);
+    try {
+      const engine = await host.getEngine();
+      let started = performance.now();
+      await engine.scoreNextTokens(`${SELF_BENCH_PROMPT}${Date.now()}`, ['。'], { signal: linked.signal });
+      const promptSeconds = (performance.now() - started) / 1000;
+      started = performance.now();
+      const generated = await engine.generate('Patient summary:', { maxTokens: 64, signal: linked.signal });
+      const generationSeconds = (performance.now() - started) / 1000;
+      const promptTokens = engine.countTokens(SELF_BENCH_PROMPT);
+      return {
+        promptTokens,
+        promptTokensPerSecond: promptTokens / promptSeconds,
+        generatedTokens: generated.tokens,
+        generationTokensPerSecond: generated.tokens / generationSeconds,
+      };
+    } catch (error) {
+      throw toResponseError(error);
+    } finally {
+      linked.dispose();
+    }
+  });
+
+  return { dispose: () => [inspect, curated, download, doctor, selfBench].forEach((d) => d.dispose()) };
+}
