@@ -21,9 +21,13 @@ const LABELS = {
   en: { reading: 'Reading', synonyms: 'Synonyms', abbreviations: 'Abbreviations', source: 'Source', explain: 'Explain with the model', modelGenerated: 'Model-generated', candidates: 'candidates' },
 } as const;
 
-/** Escapes characters Markdown would interpret (dictionary text is data, not markup). */
+/**
+ * Escapes what Markdown would interpret in dictionary text (data, not markup): emphasis, code,
+ * links, HTML and tables anywhere, and a heading or list marker at the start. Ordinary punctuation
+ * (C-reactive, 2.5) stays readable in the raw text.
+ */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
+  return text.replace(/([\\`*_[\]<>|])/g, '\\$1').replace(/^(\s*)([#+-]|\d+\.)(?=\s)/, '$1\\$2');
 }
 
 export function renderTermHover(match: TermMatchInfo, options: HoverRenderOptions): string {

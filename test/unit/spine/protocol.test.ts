@@ -107,3 +107,11 @@ test('server messages are translated by pattern for a Japanese client, kept in E
   setLocale('en-US');
   assert.equal(localize('No model is configured.'), 'No model is configured.');
 });
+
+test('hover Markdown escapes markup in dictionary text but keeps ordinary punctuation', async () => {
+  const { escapeMarkdown } = await import('../../../src/server/features/hoverContent');
+  assert.equal(escapeMarkdown('C-reactive protein 2.5 mg/dL'), 'C-reactive protein 2.5 mg/dL');
+  assert.equal(escapeMarkdown('*bold* [link](command:x) <b>'), '\\*bold\\* \\[link\\](command:x) \\<b\\>');
+  assert.equal(escapeMarkdown('# heading'), '\\# heading');
+  assert.equal(escapeMarkdown('- item'), '\\- item');
+});
