@@ -56,6 +56,17 @@ export const UI_CHECKS = [
       await ui.screenshot('editor.png');
     },
   },
+  {
+    name: 'hovering 急性心筋梗塞 with the mouse shows the dictionary entry',
+    async run(ui) {
+      await ui.openFile('notes/cardiology-ja.md');
+      const text = await ui.hover('急性心筋梗塞');
+      ui.log(`hover shows: ${JSON.stringify(text.slice(0, 160))}`);
+      ui.expect(/I21/.test(text), `the hover has no ICD-10 code: ${text}`);
+      ui.expect(/acute myocardial infarction/i.test(text), `the hover has no English name: ${text}`);
+      await ui.screenshot('hover.png');
+    },
+  },
 ];
 
 export class Ui {
@@ -101,10 +112,23 @@ export class Ui {
     const page = this.page;
     const span = page.locator('.monaco-editor .view-line span', { hasText: word }).first();
     await span.waitFor({ state: 'visible', timeout });
-    const box = await span.boundingBox();
+    // The span may hold a whole line: measure the word itself with a DOM Range.
+    const box = await span.evaluate((element, needle) => {
+      const walker = element.ownerDocument.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const index = (node.textContent ?? '').indexOf(needle);
+        if (index < 0) continue;
+        const range = element.ownerDocument.createRange();
+        range.setStart(node, index);
+        range.setEnd(node, index + needle.length);
+        const rect = range.getBoundingClientRect();
+        return { x: rect.x, y: rect.y, width: rect.width, height: rect.height };
+      }
+      return null;
+    }, word);
     if (!box) throw new Error(`no bounding box for ${word}`);
-    await page.mouse.move(box.x + 2, box.y + box.height / 2);
-    await page.mouse.move(box.x + Math.min(8, box.width / 2), box.y + box.height / 2, { steps: 2 });
+    await page.mouse.move(box.x + box.width / 2 - 4, box.y + box.height / 2);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 2 });
     const hover = page.locator('.monaco-hover-content').first();
     await hover.waitFor({ state: 'visible', timeout });
     return hover.innerText();

@@ -39,7 +39,7 @@ export function renderTermHover(match: TermMatchInfo, options: HoverRenderOption
     parts.push(`*${labels.modelGenerated} (${escapeMarkdown(options.explanation.model)}):* ${escapeMarkdown(options.explanation.text.trim())}`);
   } else if (options.explain !== 'off') {
     const args = encodeURIComponent(JSON.stringify([{ term: match.surface, entryId: match.entries[0]?.id, uri: options.uri }]));
-    parts.push(`[$(sparkle) ${labels.explain}](command:medlocal.explainTerm?${args})`);
+    parts.push(`[${labels.explain}](command:medlocal.explainTerm?${args})`);
   }
   return parts.join('\n\n---\n\n');
 }
