@@ -1,0 +1,2 @@
+// Types for notices.mjs.
+export function shippedPackages(vsix: string): Array<{ name: string; version: string; licence: string }>;
