@@ -121,6 +121,15 @@ suite('MedLocal features', () => {
     assert.equal(summary.total, 6);
   });
 
+  test('the Get Started walkthrough opens', async () => {
+    const extension = vscode.extensions.getExtension('medlocal.medlocal');
+    const walkthroughs = (extension?.packageJSON as { contributes?: { walkthroughs?: Array<{ id: string; steps: unknown[] }> } }).contributes?.walkthroughs ?? [];
+    assert.equal(walkthroughs[0]?.id, 'medlocal.gettingStarted');
+    assert.equal(walkthroughs[0]?.steps.length, 4);
+    await vscode.commands.executeCommand('workbench.action.openWalkthrough', 'medlocal.medlocal#medlocal.gettingStarted', false);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   test('after the server is killed it restarts and the next hover answers', async () => {
     const pid = await waitForPid(api, undefined);
     const recorder = new StatusRecorder(api);
