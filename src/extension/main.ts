@@ -7,6 +7,7 @@ import { QuestionCodeLensProvider } from './codeLens';
 import { registerCommands } from './commands';
 import { ExplainController } from './explain';
 import { NoteContinuationProvider } from './inlineCompletion';
+import { ModelCommands } from './models';
 
 let client: MedLocalClient | undefined;
 
@@ -23,6 +24,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MedLoc
   const explain = new ExplainController(client);
   const bench = new BenchController(context, client);
   const continuation = new NoteContinuationProvider(client);
+  const models = new ModelCommands(context, client);
   client.onDidStart(() => bench.attach());
   const notes = ['markdown', 'plaintext'].flatMap((language) => [
     { scheme: 'file', language },
@@ -45,7 +47,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<MedLoc
     }),
     // Granting trust changes which settings apply: the server re-reads them.
     vscode.workspace.onDidGrantWorkspaceTrust(() => void client?.restart()),
-    ...registerCommands(client, asks),
+    models,
+    ...registerCommands(client, asks, models),
   );
   await client.start();
   return { ...client.api, ask: (editor) => asks.ask(editor), cancelAsk: () => asks.cancel() };

@@ -1,7 +1,8 @@
 // MedLocal's features inside the real editor, on the tiny model: term hovers, MedLocal: Ask
 // (streamed block, one undo, cancel), MedLocal: Run Benchmark, and a hover after a server crash.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { activateMedLocal, type MedLocalApi, openNote, StatusRecorder, waitForPid } from './helpers';
@@ -119,6 +120,34 @@ suite('MedLocal features', () => {
     for (const file of ['manifest.json', 'answers.jsonl', 'summary.json', 'summary.csv']) assert.ok(existsSync(join(finished.runDir, file)), file);
     const summary = JSON.parse(readFileSync(join(finished.runDir, 'summary.json'), 'utf8')) as { total: number };
     assert.equal(summary.total, 6);
+  });
+
+  test('MedLocal: Show Status reports the GPU doctor: CPU chosen here, and why', async () => {
+    const result = await vscode.commands.executeCommand<{ doctor: { chosen: string; reason?: string; supported: string[] }; diagnostics: string; fit?: { fits: boolean } } | undefined>('medlocal.showStatus');
+    assert.ok(result, 'no doctor result');
+    assert.equal(result.doctor.chosen, 'cpu');
+    assert.ok(result.doctor.reason && result.doctor.reason.length > 10, `no reason: ${result.doctor.reason}`);
+    assert.ok(result.fit, 'no memory estimate for the configured model');
+    assert.match(result.diagnostics, /node-llama-cpp/);
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'medlocal-status');
+    assert.ok(shown, 'the status document is open');
+    assert.match(shown.document.getText(), /GPU/);
+  });
+
+  test('MedLocal: Select Model switches to another GGUF and the server reloads it', async () => {
+    const original = vscode.workspace.getConfiguration('medlocal').get<string>('model.path') ?? '';
+    const copy = join(mkdtempSync(join(tmpdir(), 'medlocal-select-')), 'tiny-copy.gguf');
+    copyFileSync(original, copy);
+    const recorder = new StatusRecorder(api);
+    try {
+      await vscode.commands.executeCommand('medlocal.selectModel', copy);
+      const ready = await recorder.waitFor('ready with the copy', (s) => s.state === 'ready' && s.model?.path === copy, { failOn: ['error'] });
+      assert.equal(ready.model?.name, 'MedLocal Tiny Test Model');
+    } finally {
+      await vscode.workspace.getConfiguration('medlocal').update('model.path', original, vscode.ConfigurationTarget.Global);
+      await recorder.waitFor('ready with the original', (s) => s.state === 'ready' && s.model?.path === original, { includeCurrent: true, failOn: ['error'] });
+      recorder.dispose();
+    }
   });
 
   test('the Get Started walkthrough opens', async () => {
