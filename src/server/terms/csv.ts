@@ -1,9 +1,11 @@
-// CSV/TSV records with the physical line each starts on, robust to bad lines: a malformed line
-// is reported and parsing goes on with the next line instead of the rest of the file being lost
-// (an unclosed quote would otherwise swallow everything after it).
+// CSV/TSV records with the physical line each is on, robust to bad lines: a malformed line is
+// reported and parsing goes on with the next line (an unclosed quote would otherwise swallow
+// everything after it).
 //
-// Dictionary rows never span lines, so a record that does (a stray quote closed lines later) is
-// reported as malformed at its first line and parsing restarts on the line after it.
+// Dictionary rows never span lines, so the text is split into physical lines first and each line
+// is parsed on its own: linear in the file size whatever its defects (re-parsing the rest of the
+// file after each stray quote was quadratic: 4,000 bad lines took 18 s). Lines without a quote are
+// split directly; lines with one go through csv-parse, which handles quoting and escaping.
 
 import { parse } from 'csv-parse/sync';
 
@@ -18,104 +20,38 @@ export interface CsvProblem {
   reason: string;
 }
 
-interface ParsedRow {
-  record: string[];
-  raw: string;
-  info: { lines: number };
-}
-
-/** Offset of the start of 1-based line `line` in `text` (text.length when past the end). */
-function lineOffset(text: string, line: number): number {
-  let offset = 0;
-  for (let l = 1; l < line; l++) {
-    const nl = text.indexOf('\n', offset);
-    if (nl < 0) return text.length;
-    offset = nl + 1;
-  }
-  return offset;
-}
-
-function countNewlines(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
-/** Newlines at the start of a raw record (empty lines skipped before it). */
-function leadingNewlines(raw: string): number {
-  const m = /^(?:[ \t]*\r?\n)*/.exec(raw);
-  return m ? countNewlines(m[0]) : 0;
-}
-
-/** Physical line a raw record starts on, given the line its text ends on. */
-function startLine(raw: string, endLine: number): number {
-  const body = raw.replace(/^(?:[ \t]*\r?\n)*/, '').replace(/\r?\n$/, '').replace(/\r$/, '');
-  return endLine - countNewlines(body);
-}
-
 /**
  * Parses `text` as delimited rows, skipping empty lines. `firstLine` is the physical line number
  * of the first line of `text` (when a caller has already consumed a preamble).
  */
-export function parseDelimited(
-  text: string,
-  delimiter: string,
-  firstLine = 1,
-): { records: CsvRecord[]; problems: CsvProblem[] } {
+export function parseDelimited(text: string, delimiter: string, firstLine = 1): { records: CsvRecord[]; problems: CsvProblem[] } {
   const records: CsvRecord[] = [];
   const problems: CsvProblem[] = [];
-  let rest = text;
-  let base = firstLine - 1; // lines consumed before `rest`
-  for (let restarts = 0; rest.length > 0; restarts++) {
-    let unclosed = false;
-    const skipped: CsvProblem[] = [];
-    let rows: ParsedRow[];
-    try {
-      rows = parse(rest, {
-        delimiter,
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: true,
-        skip_records_with_error: true,
-        raw: true,
-        info: true,
-        on_skip: (err) => {
-          if (!err) return undefined;
-          if (err.code === 'CSV_QUOTE_NOT_CLOSED') unclosed = true;
-          else skipped.push({ line: base + (typeof err.lines === 'number' ? err.lines : 0), reason: err.message });
-          return undefined;
-        },
-      }) as unknown as ParsedRow[];
-    } catch (err) {
-      problems.push({ line: base + 1, reason: `cannot parse: ${(err as Error).message}` });
-      return { records, problems };
+  let start = 0;
+  for (let line = firstLine; start <= text.length; line++) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    const raw = text.slice(start, end).replace(/\r$/, '');
+    start = end + 1;
+    if (raw.trim() !== '') {
+      const parsed = parseLine(raw, delimiter);
+      if ('fields' in parsed) records.push({ fields: parsed.fields, line });
+      else problems.push({ line, reason: parsed.reason });
     }
-    let lastEnd = 0; // last physical line (relative to rest) used by a good record
-    let restartAt = -1; // relative line to restart after
-    for (const row of rows) {
-      const end = row.info.lines;
-      const start = startLine(row.raw, end);
-      if (start !== end) {
-        problems.push({ line: base + start, reason: `unbalanced quote: the field runs on to line ${base + end}` });
-        restartAt = start;
-        break;
-      }
-      records.push({ fields: row.record, line: base + start });
-      lastEnd = end;
-    }
-    for (const p of skipped) if (restartAt < 0 || p.line - base < restartAt) problems.push(p);
-    if (restartAt < 0 && unclosed) {
-      // The unclosed record starts on the first non-empty line after the last good record.
-      const after = rest.slice(lineOffset(rest, lastEnd + 1));
-      restartAt = lastEnd + 1 + leadingNewlines(after);
-      problems.push({ line: base + restartAt, reason: 'unclosed quote' });
-    }
-    if (restartAt < 0) break;
-    rest = rest.slice(lineOffset(rest, restartAt + 1));
-    base += restartAt;
-    if (restarts > 100_000) break;
+    if (newline === -1) break;
   }
-  records.sort((a, b) => a.line - b.line);
-  problems.sort((a, b) => a.line - b.line);
   return { records, problems };
+}
+
+function parseLine(raw: string, delimiter: string): { fields: string[] } | { reason: string } {
+  if (!raw.includes('"')) return { fields: raw.split(delimiter) };
+  try {
+    const rows = parse(raw, { delimiter, relax_column_count: true, relax_quotes: true }) as string[][];
+    const fields = rows[0];
+    if (rows.length !== 1 || !fields) return { reason: 'unbalanced quote: the line does not form one record' };
+    return { fields };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return { reason: code === 'CSV_QUOTE_NOT_CLOSED' ? 'unclosed quote' : `cannot parse: ${(error as Error).message}` };
+  }
 }

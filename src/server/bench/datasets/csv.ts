@@ -36,7 +36,12 @@ export function loadCsvQuestions(file: string, options: CsvLoadOptions = {}): Lo
     },
   }) as unknown as CsvRow[];
   const header = rows[0] ? Object.keys(rows[0].record) : [];
-  const mapping = options.mapping ?? detectCsvMapping(header);
+  let mapping: ReturnType<typeof detectCsvMapping>;
+  try {
+    mapping = options.mapping ?? detectCsvMapping(header);
+  } catch (error) {
+    throw new Error(`${file}:1: ${rows.length === 0 ? 'the CSV file has no rows' : (error as Error).message}`);
+  }
   const seenIds = new Set<string>();
   for (const { record, info } of rows) {
     const context: RecordContext = { fileLabel: basename(file), line: info.lines, source: 'csv', ...(options.language ? { language: options.language } : {}) };
@@ -46,8 +51,7 @@ export function loadCsvQuestions(file: string, options: CsvLoadOptions = {}): Lo
       seenIds.add(question.id);
       result.questions.push(question);
     } catch (error) {
-      if (!(error instanceof RecordError)) throw error;
-      reportMalformed(result, file, info.lines, error.message);
+      reportMalformed(result, file, info.lines, error instanceof Error ? error.message : String(error));
     }
   }
   return result;

@@ -1,6 +1,6 @@
 // One entry point for every dataset the benchmark reads: `--dataset KIND:PATH` → questions.
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { RecordError, type Language, type LoadResult, type Question } from '../question';
 import { loadSampleSet } from '../sample';
@@ -60,6 +60,9 @@ export function loadDataset(spec: DatasetSpec): LoadResult {
   const path = spec.path;
   if (path === undefined || !existsSync(path)) {
     throw new Error(`dataset file ${path ?? '(none)'} does not exist; check the path after "${spec.kind}:".`);
+  }
+  if (spec.kind !== 'igakuqa' && statSync(path).isDirectory()) {
+    throw new Error(`dataset path ${path} is a folder; ${spec.kind}: expects a ${spec.kind === 'csv' ? '.csv' : '.jsonl'} file.`);
   }
   switch (spec.kind) {
     case 'igakuqa':

@@ -69,9 +69,9 @@ export function loadJsonlQuestions(file: string, convert: RecordConverter, seenI
       seenIds.add(question.id);
       result.questions.push(question);
     } catch (error) {
-      if (!(error instanceof RecordError)) throw error;
-      if (error.skipReason !== undefined) countSkip(result, error.skipReason);
-      else reportMalformed(result, file, line, error.message);
+      // Anything a record can make a converter throw is that record's problem, never the load's.
+      if (error instanceof RecordError && error.skipReason !== undefined) countSkip(result, error.skipReason);
+      else reportMalformed(result, file, line, error instanceof Error ? error.message : String(error));
     }
   }
   return result;

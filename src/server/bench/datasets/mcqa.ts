@@ -167,7 +167,7 @@ function readAnswer(value: unknown, choices: string[], field: string, format: An
     case 'index1':
       return items.map((item) => toInteger(item, field) - (format === 'index1' ? 1 : 0));
     case 'letter':
-      return items.flatMap((item) => lettersOf(String(item), field, choices.length));
+      return items.flatMap((item) => lettersOf(scalarText(item, field), field, choices.length));
     case 'text':
       return textAnswer(value, choices, field);
     case 'auto':
@@ -175,11 +175,17 @@ function readAnswer(value: unknown, choices: string[], field: string, format: An
   }
 }
 
+/** String() of a value a record may legitimately hold; anything else is a RecordError naming the field. */
+function scalarText(value: unknown, field: string): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new RecordError(`field "${field}" holds ${value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value} where a letter, number or choice text is expected`);
+}
+
 function autoAnswer(items: unknown[], choices: string[], field: string): number[] {
   if (items.every((item) => typeof item === 'number' || (typeof item === 'string' && /^\d+$/.test(item.trim())))) {
     return items.map((item) => toInteger(item, field));
   }
-  const asText = items.map(String);
+  const asText = items.map((item) => scalarText(item, field));
   if (asText.every((item) => /^\s*[A-Za-zＡ-Ｚａ-ｚ](\s*[,、，]\s*[A-Za-zＡ-Ｚａ-ｚ])*\s*$/.test(item))) {
     // A one-letter choice text ("A" as a choice) would be ambiguous; choices this short are rare.
     return asText.flatMap((item) => lettersOf(item, field, choices.length));
@@ -205,7 +211,7 @@ function lettersOf(text: string, field: string, choiceCount: number): number[] {
 
 /** Answer given as choice text; several answers as a list or joined by ",". */
 function textAnswer(value: unknown, choices: string[], field: string): number[] {
-  const wanted = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
+  const wanted = Array.isArray(value) ? value.map((item) => scalarText(item, field)) : typeof value === 'string' ? [value] : [];
   if (wanted.length === 0) throw new RecordError(`field "${field}" must be choice text`);
   const whole = wanted.length === 1 ? choices.indexOf((wanted[0] ?? '').trim()) : -1;
   if (whole !== -1) return [whole];
