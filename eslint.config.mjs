@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'media/panel.js', 'node_modules/**', 'test-results/**', '**/*.d.ts'] },
+  { ignores: ['dist/**', 'media/panel.js', 'node_modules/**', 'test-results/**', '.cache/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

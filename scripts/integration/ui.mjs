@@ -114,7 +114,7 @@ export class Ui {
     await span.waitFor({ state: 'visible', timeout });
     // The span may hold a whole line: measure the word itself with a DOM Range.
     const box = await span.evaluate((element, needle) => {
-      const walker = element.ownerDocument.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+      const walker = element.ownerDocument.createTreeWalker(element, 4 /* NodeFilter.SHOW_TEXT */);
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         const index = (node.textContent ?? '').indexOf(needle);
         if (index < 0) continue;
