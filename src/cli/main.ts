@@ -3,6 +3,7 @@
 //
 //   medlocal bench --dataset igakuqa:DIR|medqa:FILE|medmcqa:FILE|jmedbench:FILE|jsonl:FILE|csv:FILE|sample
 //                  [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
+//                  [--backend local|openai --base-url URL]
 //                  [--language ja|en] [--limit N] [--parallel N] [--out DIR] [--resume DIR]
 //                  [--dry-run] [--json]
 //   medlocal bench compare RUN_A RUN_B [--json]
@@ -33,6 +34,8 @@ export interface CliEngineHandle {
 
 export type CliEngineFactory = (options: {
   modelPath: string;
+  /** An OpenAI-compatible server instead of a local model (modelPath is then its URL). */
+  remote?: { baseUrl: string; model?: string; apiKey?: string };
   /** Questions in flight at once: the factory should provide at least this many context sequences. */
   parallel: number;
   threads?: number;
@@ -58,6 +61,8 @@ class UsageError extends Error {}
 const USAGE = `usage:
   medlocal bench --dataset igakuqa:DIR|medqa:FILE|medmcqa:FILE|jmedbench:FILE|jsonl:FILE|csv:FILE|sample
                  [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
+                 [--backend local|openai --base-url URL]   (openai: --model names the server's model;
+                                                            API key from MEDLOCAL_OPENAI_API_KEY)
                  [--language ja|en] [--limit N] [--parallel N] [--out DIR] [--resume DIR] [--dry-run] [--json]
   medlocal bench compare RUN_A RUN_B [--json]
 formats: ${PROMPT_FORMAT_IDS.join(', ')}
@@ -66,6 +71,8 @@ formats: ${PROMPT_FORMAT_IDS.join(', ')}
 const OPTIONS = {
   dataset: { type: 'string' },
   model: { type: 'string' },
+  backend: { type: 'string' },
+  'base-url': { type: 'string' },
   format: { type: 'string' },
   template: { type: 'string' },
   scoring: { type: 'string' },
@@ -153,12 +160,13 @@ async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<n
   if (choices.scoring === 'letter' && !format.labelsChoices) {
     throw new UsageError(`format ${format.id} shows no choice letters, so --scoring letter cannot work; use --format igakuqa or --scoring generate.`);
   }
-  const modelPath = requireModel(choices.model);
+  const remote = remoteBackend(values);
+  const modelPath = remote ? remote.baseUrl : requireModel(choices.model);
   const parallel = positiveInteger(values.parallel, '--parallel') ?? 1;
   const runDir = values.resume ?? values.out ?? defaultRunDir(choices, modelPath, deps.now?.() ?? new Date());
   const factory = deps.createEngine ?? (await loadDefaultEngineFactory());
   const cancel = cancellation(deps.signal);
-  const handle = await factory({ modelPath, parallel, signal: cancel.signal });
+  const handle = await factory({ modelPath, parallel, signal: cancel.signal, ...(remote ? { remote } : {}) });
   try {
     const result = await runBenchmark({
       engine: handle.engine,
@@ -233,6 +241,17 @@ const DEFAULT_FORMAT: Record<ScoringMode, string> = {
 function pickFormat(choices: RunChoices): PromptFormat {
   if (choices.template !== undefined) return loadTemplateFormat(choices.template);
   return getPromptFormat(choices.format ?? DEFAULT_FORMAT[choices.scoring]);
+}
+
+/** --backend openai --base-url URL [--model NAME]; the key comes from the environment, never a flag. */
+function remoteBackend(values: ParsedOptions): { baseUrl: string; model?: string; apiKey?: string } | undefined {
+  const backend = values.backend ?? 'local';
+  if (backend === 'local') return undefined;
+  if (backend !== 'openai') throw new UsageError(`--backend must be local or openai, not "${backend}".`);
+  const baseUrl = values['base-url'];
+  if (!baseUrl) throw new UsageError('--backend openai needs --base-url URL (the API root, e.g. http://127.0.0.1:8080/v1).');
+  const apiKey = process.env.MEDLOCAL_OPENAI_API_KEY;
+  return { baseUrl, ...(values.model ? { model: values.model } : {}), ...(apiKey ? { apiKey } : {}) };
 }
 
 function requireModel(model: string | undefined): string {

@@ -15,12 +15,13 @@ import {
   type Message,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { DictionariesNotification, EngineStatsRequest, ModelInfoRequest, StatusNotification, type ModelInfo, type ModelStatus } from '../shared/protocol';
+import { DictionariesNotification, EngineStatsRequest, ModelInfoRequest, SetSecretsRequest, StatusNotification, type ModelInfo, type ModelStatus } from '../shared/protocol';
 import { describeStatus, type ClientState } from './statusView';
 import { applyWorkspaceTrust } from './trust';
 
 /** Crashes tolerated within CRASH_WINDOW_MS before MedLocal stops restarting and asks the user. */
 const MAX_CRASHES = 4;
+export const OPENAI_KEY_SECRET = 'medlocal.openai.apiKey';
 const CRASH_WINDOW_MS = 3 * 60 * 1000;
 
 export interface MedLocalApi {
@@ -117,6 +118,7 @@ export class MedLocalClient implements vscode.Disposable {
     this.render();
     try {
       await client.start();
+      await this.sendSecrets();
       this.startEmitter.fire();
     } catch (error) {
       this.log.error(`The MedLocal server failed to start: ${String(error)}`);
@@ -124,6 +126,12 @@ export class MedLocalClient implements vscode.Disposable {
         if (pick) this.log.show();
       });
     }
+  }
+
+  /** The OpenAI-compatible server's API key, from SecretStorage (never settings or logs). */
+  async sendSecrets(): Promise<void> {
+    const openaiApiKey = (await this.context.secrets.get(OPENAI_KEY_SECRET)) ?? '';
+    await this.client?.sendRequest(SetSecretsRequest.type, { openaiApiKey }).catch((error: unknown) => this.log.warn(`Secrets could not be passed to the server: ${String(error)}`));
   }
 
   async stop(): Promise<void> {
@@ -171,6 +179,11 @@ export class MedLocalClient implements vscode.Disposable {
 
   private setStatus(status: ModelStatus): void {
     const previous = this.status;
+    if (status.state === 'ready' && status.backend === 'remote' && status.message && status.message !== previous?.message) {
+      // e.g. plain http to a non-loopback server: patient text would travel unencrypted.
+      this.log.warn(status.message);
+      void vscode.window.showWarningMessage(`MedLocal: ${status.message}`);
+    }
     this.status = status;
     this.render();
     this.statusEmitter.fire(status);

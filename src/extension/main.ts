@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { AskController } from './ask';
 import { BenchController } from './bench';
-import { MedLocalClient, type MedLocalApi } from './client';
+import { MedLocalClient, OPENAI_KEY_SECRET, type MedLocalApi } from './client';
 import { QuestionCodeLensProvider } from './codeLens';
 import { registerCommands } from './commands';
 import { ExplainController } from './explain';
@@ -37,6 +37,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<MedLoc
     explain,
     bench,
     vscode.commands.registerCommand('medlocal.runBenchmark', (choices?: Parameters<BenchController['runFromCommand']>[0]) => bench.runFromCommand(choices)),
+    vscode.commands.registerCommand('medlocal.setOpenAiApiKey', async (value?: string) => {
+      const key = typeof value === 'string' ? value : await vscode.window.showInputBox({ title: vscode.l10n.t('API key of the OpenAI-compatible server (kept in the system keychain; empty removes it)'), password: true, ignoreFocusOut: true });
+      if (key === undefined) return;
+      if (key) await context.secrets.store(OPENAI_KEY_SECRET, key);
+      else await context.secrets.delete(OPENAI_KEY_SECRET);
+      await client?.sendSecrets();
+    }),
     vscode.commands.registerCommand('medlocal.explainTerm', (args?: { term?: string; entryId?: string; uri?: string }) => explain.explain(args)),
     vscode.languages.registerCodeLensProvider(notes, codeLens),
     continuation,

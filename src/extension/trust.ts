@@ -4,7 +4,7 @@
 // repository cannot point the editor at a file or server of its choosing.
 
 /** Keys under `medlocal.` that an untrusted workspace may not set. */
-export const RESTRICTED_SETTINGS = ['model.path', 'model.loraAdapters', 'dictionaries', 'benchmark.resultsDir', 'benchmark.templates', 'openai.baseUrl'] as const;
+export const RESTRICTED_SETTINGS = ['backend', 'model.path', 'model.loraAdapters', 'dictionaries', 'benchmark.resultsDir', 'benchmark.templates', 'openai.baseUrl'] as const;
 
 export interface InspectedValue {
   defaultValue?: unknown;

@@ -1,9 +1,15 @@
 // Owns the one loaded model: loads it when settings name one, reloads it when a model setting
 // changes, reports every state change, and hands the engine to features (waiting while it loads).
 import type { ModelInfo, ModelStatus } from '../shared/protocol';
-import { modelSettingsChanged, type ModelSettings } from '../shared/settings';
+import type { ModelSettings } from '../shared/settings';
+import type { HostedEngine } from './engine/hosted';
 import { EngineLoadError, LlamaEngine } from './engine/llamaEngine';
 import { ModelFileError } from './engine/modelFile';
+import { OpenAiEngineError } from './engine/openaiEngine';
+import { RemoteEngine, type RemoteSettings } from './engine/remoteEngine';
+
+/** What to run: the local GGUF model, or a remote OpenAI-compatible server. */
+export type EngineTarget = { kind: 'local'; model: ModelSettings } | { kind: 'remote'; remote: RemoteSettings };
 
 export interface ModelHostOptions {
   cores: number;
@@ -23,12 +29,13 @@ export class ModelUnavailableError extends Error {
   }
 }
 
+const REMOTE_HINT = 'Set `medlocal.openai.baseUrl` to the API root of an OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1), or set `medlocal.backend` to local.';
 const NO_MODEL_HINT = 'Set `medlocal.model.path` to a GGUF model file (for example a Qwen2.5-7B-Instruct Q4_K_M).';
 
 export class ModelHost {
-  private settings: ModelSettings | undefined;
-  private engine: LlamaEngine | undefined;
-  private loading: Promise<LlamaEngine> | undefined;
+  private target: EngineTarget | undefined;
+  private engine: HostedEngine | undefined;
+  private loading: Promise<HostedEngine> | undefined;
   private loadController: AbortController | undefined;
   private statusValue: ModelStatus = { state: 'noModel', message: 'No model is configured.', hint: NO_MODEL_HINT };
   private generation = 0;
@@ -43,19 +50,19 @@ export class ModelHost {
     return this.engine?.info ?? null;
   }
 
-  get current(): LlamaEngine | undefined {
+  get current(): HostedEngine | undefined {
     return this.engine;
   }
 
-  /** Applies model settings; loads, reloads or unloads the model when they changed. */
-  configure(settings: ModelSettings): void {
-    if (!modelSettingsChanged(this.settings, settings)) return;
-    this.settings = settings;
+  /** Applies model settings (local model or remote server); loads, reloads or unloads when they changed. */
+  configure(target: EngineTarget): void {
+    if (this.target && JSON.stringify(this.target) === JSON.stringify(target)) return;
+    this.target = target;
     void this.reload();
   }
 
   /** The engine, waiting for a load in progress. Throws a ModelUnavailableError with a hint. */
-  async getEngine(): Promise<LlamaEngine> {
+  async getEngine(): Promise<HostedEngine> {
     if (this.engine) return this.engine;
     if (this.loading) {
       try {
@@ -85,28 +92,33 @@ export class ModelHost {
     this.engine = undefined;
     this.loading = undefined;
     await previous?.dispose();
-    const settings = this.settings;
-    if (!settings?.path) {
-      this.publish({ state: 'noModel', message: 'No model is configured.', hint: NO_MODEL_HINT });
+    const target = this.target;
+    if (!target || (target.kind === 'local' && !target.model.path) || (target.kind === 'remote' && !target.remote.baseUrl)) {
+      const remote = target?.kind === 'remote';
+      this.publish({ state: 'noModel', message: remote ? 'No server URL is configured.' : 'No model is configured.', hint: remote ? REMOTE_HINT : NO_MODEL_HINT });
       return;
     }
     const controller = new AbortController();
     this.loadController = controller;
-    this.publish({ state: 'loading', progress: 0, message: `Loading ${settings.path}` });
+    const what = target.kind === 'local' ? target.model.path : new URL(target.remote.baseUrl).origin;
+    this.publish({ state: 'loading', progress: 0, message: `Loading ${what}` });
     let lastReported = 0;
     const started = Date.now();
-    this.loading = LlamaEngine.load({
-      settings,
-      cores: this.options.cores,
-      sequences: this.options.sequences,
-      signal: controller.signal,
-      log: this.options.log,
-      onProgress: (progress) => {
-        if (generation !== this.generation || progress - lastReported < 0.05) return;
-        lastReported = progress;
-        this.publish({ state: 'loading', progress, message: `Loading ${settings.path}` });
-      },
-    });
+    this.loading =
+      target.kind === 'remote'
+        ? RemoteEngine.connect(target.remote)
+        : LlamaEngine.load({
+            settings: target.model,
+            cores: this.options.cores,
+            sequences: this.options.sequences,
+            signal: controller.signal,
+            log: this.options.log,
+            onProgress: (progress) => {
+              if (generation !== this.generation || progress - lastReported < 0.05) return;
+              lastReported = progress;
+              this.publish({ state: 'loading', progress, message: `Loading ${what}` });
+            },
+          });
     try {
       const engine = await this.loading;
       if (generation !== this.generation) {
@@ -127,7 +139,7 @@ export class ModelHost {
     } catch (error) {
       if (generation !== this.generation) return;
       const message = error instanceof Error ? error.message : String(error);
-      const hint = error instanceof ModelFileError || error instanceof EngineLoadError ? error.hint : 'Check the model settings, then run MedLocal: Restart Server.';
+      const hint = error instanceof ModelFileError || error instanceof EngineLoadError || error instanceof OpenAiEngineError ? error.hint : 'Check the model settings, then run MedLocal: Restart Server.';
       this.options.log(`Model failed to load: ${message}`);
       this.publish({ state: 'error', message, hint });
     }

@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { DidChangeConfigurationNotification, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DictionariesNotification, StatusNotification } from '../shared/protocol';
+import { DictionariesNotification, SetSecretsRequest, StatusNotification } from '../shared/protocol';
 import { DEFAULT_SETTINGS, normalizeSettings, type MedLocalSettings } from '../shared/settings';
 import { registerAsk } from './features/ask';
 import { registerBench } from './features/bench';
@@ -14,7 +14,7 @@ import { registerScoreChoices } from './features/scoreChoices';
 import { registerStatusRequests } from './features/status';
 import { ExplanationCache, registerTerms } from './features/terms';
 import { localize, localizeOptional, setLocale } from './i18n';
-import { ModelHost } from './modelHost';
+import { ModelHost, type EngineTarget } from './modelHost';
 import { DictionarySet } from './terms/dictionaries';
 import { formatSkipped, loadBuiltinDictionary } from './terms/index';
 
@@ -37,6 +37,16 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
   const dictionaries = new DictionarySet();
   let settings: MedLocalSettings = DEFAULT_SETTINGS;
   let configurationPull = false;
+  /** Secrets the client keeps in SecretStorage; held in memory only, never logged. */
+  let openaiApiKey: string | undefined;
+  const engineTarget = (): EngineTarget =>
+    settings.backend === 'openai'
+      ? { kind: 'remote', remote: { baseUrl: settings.openai.baseUrl, ...(settings.openai.model ? { model: settings.openai.model } : {}), ...(openaiApiKey ? { apiKey: openaiApiKey } : {}) } }
+      : { kind: 'local', model: settings.model };
+  connection.onRequest(SetSecretsRequest.type, (secrets) => {
+    openaiApiKey = secrets.openaiApiKey || undefined;
+    host.configure(engineTarget());
+  });
 
   connection.onInitialize((params): InitializeResult => {
     configurationPull = params.capabilities.workspace?.configuration === true;
@@ -67,7 +77,7 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
       log(`settings: ${problem.setting} ${problem.message}`);
     }
     settings = normalized.settings;
-    host.configure(settings.model);
+    host.configure(engineTarget());
     await applyDictionaries(settings.dictionaries);
   };
   const reportSettingsError = (error: unknown) => log(`settings could not be read: ${String(error)}`);

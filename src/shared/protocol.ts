@@ -12,7 +12,8 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
 
-export type Backend = 'cuda' | 'vulkan' | 'metal' | 'cpu';
+/** `remote`: an OpenAI-compatible server (medlocal.backend = openai). */
+export type Backend = 'cuda' | 'vulkan' | 'metal' | 'cpu' | 'remote';
 export type ModelState = 'noModel' | 'loading' | 'ready' | 'error';
 
 export interface ModelFacts {
@@ -248,6 +249,14 @@ export interface DictionaryReport {
 export namespace DictionariesNotification {
   export const method = 'medlocal/dictionaries' as const;
   export const type = new NotificationType<{ builtinEntries: number; reports: DictionaryReport[] }>(method);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets (never in settings or logs)
+
+export namespace SetSecretsRequest {
+  export const method = 'medlocal/setSecrets' as const;
+  export const type = new RequestType<{ openaiApiKey?: string }, void, void>(method);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -22,7 +22,18 @@ export interface ModelSettings {
 
 export type HoverExplainSetting = 'off' | 'onDemand' | 'auto';
 
+export type BackendSetting = 'local' | 'openai';
+
+export interface OpenAiSettings {
+  /** API root, e.g. http://127.0.0.1:8080/v1. */
+  baseUrl: string;
+  /** Model name sent with requests; empty: the first the server lists. */
+  model: string;
+}
+
 export interface MedLocalSettings {
+  backend: BackendSetting;
+  openai: OpenAiSettings;
   model: ModelSettings;
   /** User dictionary files (MANBYO CSV, MeSH XML, TSV/CSV tables). */
   dictionaries: string[];
@@ -30,6 +41,8 @@ export interface MedLocalSettings {
 }
 
 export const DEFAULT_SETTINGS: MedLocalSettings = {
+  backend: 'local',
+  openai: { baseUrl: '', model: '' },
   model: { path: '', gpu: 'auto', gpuLayers: 'auto', contextSize: 4096, threads: 'auto', loraAdapters: [] },
   dictionaries: [],
   hover: { explain: 'onDemand' },
@@ -95,7 +108,15 @@ export function normalizeSettings(raw: unknown): NormalizedSettings {
   const rawExplain = asRecord(record.hover).explain;
   if (rawExplain === 'off' || rawExplain === 'onDemand' || rawExplain === 'auto') explain = rawExplain;
   else if (rawExplain !== undefined) problems.push({ setting: 'medlocal.hover.explain', message: `unknown value ${JSON.stringify(rawExplain)}; use off, onDemand or auto` });
-  return { settings: { model: { path, gpu, gpuLayers, contextSize, threads, loraAdapters }, dictionaries, hover: { explain } }, problems };
+  let backend: BackendSetting = 'local';
+  if (record.backend === 'openai' || record.backend === 'local') backend = record.backend;
+  else if (record.backend !== undefined) problems.push({ setting: 'medlocal.backend', message: `unknown value ${JSON.stringify(record.backend)}; use local or openai` });
+  const openaiRecord = asRecord(record.openai);
+  const openai: OpenAiSettings = {
+    baseUrl: typeof openaiRecord.baseUrl === 'string' ? openaiRecord.baseUrl.trim() : '',
+    model: typeof openaiRecord.model === 'string' ? openaiRecord.model.trim() : '',
+  };
+  return { settings: { backend, openai, model: { path, gpu, gpuLayers, contextSize, threads, loraAdapters }, dictionaries, hover: { explain } }, problems };
 }
 
 function parseLoraAdapters(value: unknown, problems: SettingsProblem[]): LoraAdapterSetting[] {

@@ -68,7 +68,7 @@ export function registerModels(connection: Connection, host: ModelHost, settings
       started = performance.now();
       const generated = await engine.generate('Patient summary:', { maxTokens: 64, signal: linked.signal });
       const generationSeconds = (performance.now() - started) / 1000;
-      const promptTokens = engine.countTokens(SELF_BENCH_PROMPT);
+      const promptTokens = engine.countTokens?.(SELF_BENCH_PROMPT) ?? SELF_BENCH_PROMPT.length;
       return {
         promptTokens,
         promptTokensPerSecond: promptTokens / promptSeconds,

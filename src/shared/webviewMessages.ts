@@ -1,0 +1,329 @@
+// Messages between the extension (src/extension/panel.ts) and the benchmark panel's webview
+// (src/webview), typed once. The webview is a browser page showing model output and file
+// contents, so everything it sends is checked here (parseWebviewMessage) before the extension acts
+// on it: a malformed message is dropped and logged, and a valid one is rebuilt field by field so
+// nothing unchecked rides along.
+import type {
+  BenchFinishedEvent,
+  BenchProgressEvent,
+  BenchQuestionDetail,
+  BenchRunListing,
+  DatasetFacts,
+  RunComparison,
+  ScoringMode,
+  StoredRunInfo,
+} from './benchProtocol';
+
+export const SCORING_MODES: readonly ScoringMode[] = ['letter', 'likelihood', 'generate'];
+export const EXPORT_FORMATS = ['csv', 'json', 'markdown'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export type ExamLanguage = 'ja' | 'en';
+
+/** What the Configure form produces; BenchController.start adds the results folder. */
+export interface BenchChoices {
+  dataset: string;
+  language: ExamLanguage;
+  format: string;
+  scoring: ScoringMode;
+  /** The first N questions, or a random N when `seed` is set. */
+  limit?: number;
+  seed?: number;
+  parallel?: number;
+}
+
+export const LIMITS = {
+  limit: { min: 1, max: 100_000 },
+  seed: { min: 0, max: 0xffff_ffff },
+  parallel: { min: 1, max: 64 },
+} as const;
+
+export interface ModelView {
+  state: 'noServer' | 'noModel' | 'loading' | 'ready' | 'error';
+  name?: string;
+  quantization?: string;
+  message?: string;
+}
+
+export interface FormatInfo {
+  id: string;
+  description: string;
+  hash: string;
+}
+
+/** The run the panel follows (started from it, or seen running): its progress and its end. */
+export interface FollowedRun {
+  runId: string;
+  runDir: string;
+  total?: number;
+  dataset?: DatasetFacts;
+  progress?: BenchProgressEvent;
+  finished?: BenchFinishedEvent;
+  cancelling?: boolean;
+}
+
+export type ExportTarget = { kind: 'run'; runDir: string } | { kind: 'compare'; runA: string; runB: string };
+
+// ---- extension → webview ----------------------------------------------------------------------
+
+export interface InitMessage {
+  type: 'init';
+  /** vscode.env.language: picks the string table. */
+  locale: string;
+  model: ModelView;
+  formats: FormatInfo[];
+  recentDatasets: string[];
+  lastChoices: Partial<BenchChoices>;
+  resultsDir: string;
+  followed?: FollowedRun;
+  /** A run to show now (medlocal.openBenchmark with a run folder). */
+  showRun?: string;
+}
+
+export type ExtensionToWebview =
+  | InitMessage
+  | { type: 'model'; model: ModelView }
+  | { type: 'formats'; formats: FormatInfo[] }
+  | { type: 'runs'; resultsDir: string; runs: BenchRunListing[]; error?: string }
+  | { type: 'datasetFacts'; dataset: string; language: ExamLanguage; facts?: DatasetFacts; error?: string }
+  | { type: 'datasetChosen'; dataset: string }
+  | { type: 'followed'; run: FollowedRun }
+  | { type: 'startFailed'; error: string; facts?: DatasetFacts }
+  | { type: 'run'; run: StoredRunInfo }
+  | { type: 'runError'; runDir: string; error: string }
+  | { type: 'question'; runDir: string; detail: BenchQuestionDetail }
+  | { type: 'questionError'; runDir: string; id: string; error: string }
+  | { type: 'comparison'; runA: StoredRunInfo; runB: StoredRunInfo; comparison: RunComparison }
+  | { type: 'compareError'; runA: string; runB: string; error: string }
+  | { type: 'showRun'; runDir: string };
+
+// ---- webview → extension ----------------------------------------------------------------------
+
+export type WebviewToExtension =
+  | { type: 'ready' }
+  | { type: 'refreshRuns' }
+  | { type: 'loadRun'; runDir: string }
+  | { type: 'question'; runDir: string; id: string }
+  | { type: 'compare'; runA: string; runB: string }
+  | { type: 'datasetFacts'; dataset: string; language: ExamLanguage }
+  | { type: 'start'; choices: BenchChoices }
+  | { type: 'cancel'; runId: string }
+  | { type: 'resume'; runDir: string }
+  | { type: 'export'; format: ExportFormat; target: ExportTarget }
+  | { type: 'openFolder'; runDir: string }
+  | { type: 'browse'; kind: 'folder' | 'file' }
+  | { type: 'changeModel' }
+  /** What the results view shows after rendering a run's summary cards (the integration test reads it). */
+  | { type: 'rendered'; runDir: string; summaryText: string }
+  /** An error inside the webview script, for the extension's log. */
+  | { type: 'webviewError'; message: string };
+
+export type WebviewMessageType = WebviewToExtension['type'];
+
+// ---- validation -------------------------------------------------------------------------------
+
+const MAX_PATH = 4096;
+const MAX_ID = 256;
+const MAX_TEXT = 20_000;
+/** Dataset arguments the server understands (see BenchStartParams.dataset). */
+const DATASET = /^(?:sample|(?:igakuqa|medqa|medmcqa|jmedbench|jsonl|csv):.+)$/s;
+// C0 controls (newline, NUL...) never occur in a path or id the panel can produce.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+class Invalid extends Error {}
+
+type Fields = Record<string, unknown>;
+
+function text(value: unknown, name: string, max: number, { allowControl = false } = {}): string {
+  if (typeof value !== 'string') throw new Invalid(`${name} is not a string`);
+  if (value.length === 0) throw new Invalid(`${name} is empty`);
+  if (value.length > max) throw new Invalid(`${name} is longer than ${max} characters`);
+  if (!allowControl && CONTROL.test(value)) throw new Invalid(`${name} contains control characters`);
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) throw new Invalid(`${name} is not one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function wholeNumber(value: unknown, name: keyof typeof LIMITS): number | undefined {
+  if (value === undefined) return undefined;
+  const { min, max } = LIMITS[name];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new Invalid(`${name} is not a whole number from ${min} to ${max}`);
+  return value;
+}
+
+function record(value: unknown, name: string): Fields {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Invalid(`${name} is not an object`);
+  return value as Fields;
+}
+
+function dataset(value: unknown): string {
+  const spec = text(value, 'dataset', MAX_PATH);
+  if (!DATASET.test(spec)) throw new Invalid('dataset is not "sample" or KIND:PATH');
+  return spec;
+}
+
+function choices(value: unknown): BenchChoices {
+  const fields = record(value, 'choices');
+  const limit = wholeNumber(fields.limit, 'limit');
+  const seed = wholeNumber(fields.seed, 'seed');
+  const parallel = wholeNumber(fields.parallel, 'parallel');
+  if (seed !== undefined && limit === undefined) throw new Invalid('seed without limit');
+  return {
+    dataset: dataset(fields.dataset),
+    language: oneOf(fields.language, 'language', ['ja', 'en'] as const),
+    format: text(fields.format, 'format', MAX_ID),
+    scoring: oneOf(fields.scoring, 'scoring', SCORING_MODES),
+    ...(limit !== undefined ? { limit } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(parallel !== undefined ? { parallel } : {}),
+  };
+}
+
+function exportTarget(value: unknown): ExportTarget {
+  const fields = record(value, 'target');
+  if (fields.kind === 'run') return { kind: 'run', runDir: text(fields.runDir, 'runDir', MAX_PATH) };
+  if (fields.kind === 'compare') return { kind: 'compare', runA: text(fields.runA, 'runA', MAX_PATH), runB: text(fields.runB, 'runB', MAX_PATH) };
+  throw new Invalid('target.kind is not run or compare');
+}
+
+function parseFields(fields: Fields): WebviewToExtension {
+  const runDir = () => text(fields.runDir, 'runDir', MAX_PATH);
+  switch (fields.type) {
+    case 'ready':
+    case 'refreshRuns':
+    case 'changeModel':
+      return { type: fields.type };
+    case 'loadRun':
+      return { type: 'loadRun', runDir: runDir() };
+    case 'openFolder':
+      return { type: 'openFolder', runDir: runDir() };
+    case 'resume':
+      return { type: 'resume', runDir: runDir() };
+    case 'question':
+      return { type: 'question', runDir: runDir(), id: text(fields.id, 'id', MAX_ID) };
+    case 'compare': {
+      const runA = text(fields.runA, 'runA', MAX_PATH);
+      const runB = text(fields.runB, 'runB', MAX_PATH);
+      if (runA === runB) throw new Invalid('runA and runB are the same run');
+      return { type: 'compare', runA, runB };
+    }
+    case 'datasetFacts':
+      return { type: 'datasetFacts', dataset: dataset(fields.dataset), language: oneOf(fields.language, 'language', ['ja', 'en'] as const) };
+    case 'start':
+      return { type: 'start', choices: choices(fields.choices) };
+    case 'cancel':
+      return { type: 'cancel', runId: text(fields.runId, 'runId', MAX_ID) };
+    case 'export':
+      return { type: 'export', format: oneOf(fields.format, 'format', EXPORT_FORMATS), target: exportTarget(fields.target) };
+    case 'browse':
+      return { type: 'browse', kind: oneOf(fields.kind, 'kind', ['folder', 'file'] as const) };
+    case 'rendered':
+      return { type: 'rendered', runDir: runDir(), summaryText: text(fields.summaryText, 'summaryText', MAX_TEXT, { allowControl: true }) };
+    case 'webviewError':
+      return { type: 'webviewError', message: text(fields.message, 'message', MAX_TEXT, { allowControl: true }) };
+    default:
+      throw new Invalid(`unknown message type ${JSON.stringify(String(fields.type)).slice(0, 80)}`);
+  }
+}
+
+/**
+ * Checks a message from the webview. Returns a fresh, well-typed copy, or undefined (and calls
+ * `onInvalid` with the reason) when anything about it is wrong.
+ */
+export function parseWebviewMessage(value: unknown, onInvalid?: (reason: string) => void): WebviewToExtension | undefined {
+  try {
+    return parseFields(record(value, 'message'));
+  } catch (error) {
+    if (!(error instanceof Invalid)) throw error;
+    const type = value !== null && typeof value === 'object' && typeof (value as Fields).type === 'string' ? ` (${String((value as Fields).type).slice(0, 40)})` : '';
+    onInvalid?.(`dropped a malformed webview message${type}: ${error.message}`);
+    return undefined;
+  }
+}
+
+// ---- webview state (getState/setState, and what the serializer gets back after a reload) -----
+
+export type PanelTab = 'configure' | 'results' | 'history' | 'compare';
+export const PANEL_TABS: readonly PanelTab[] = ['configure', 'results', 'history', 'compare'];
+export type CountMode = 'all' | 'first' | 'random';
+
+export interface QuestionFilters {
+  wrongOnly: boolean;
+  /** '' = every category. */
+  category: string;
+  answers: 'any' | 'multi' | 'single';
+  search: string;
+}
+
+export const NO_FILTERS: QuestionFilters = { wrongOnly: false, category: '', answers: 'any', search: '' };
+
+export interface PanelState {
+  version: 1;
+  tab: PanelTab;
+  choices: Partial<BenchChoices>;
+  countMode: CountMode;
+  /** The run shown under Results. */
+  runDir?: string;
+  /** The two runs shown under Compare. */
+  compare?: [string, string];
+  filters: QuestionFilters;
+  /** Finished runs whose end the webview has already shown (so a reload does not jump again). */
+  seenFinished?: string;
+}
+
+export const INITIAL_STATE: PanelState = { version: 1, tab: 'configure', choices: {}, countMode: 'all', filters: NO_FILTERS };
+
+function optional<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof Invalid) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * State restored by VS Code (the serializer, getState) is stored data from an earlier session:
+ * keep what still checks out, fall back to defaults for the rest.
+ */
+export function parsePanelState(value: unknown): PanelState {
+  const fields = optional(() => record(value, 'state'));
+  if (!fields || fields.version !== 1) return { ...INITIAL_STATE };
+  const saved = optional(() => record(fields.choices, 'choices')) ?? {};
+  const savedChoices: Partial<BenchChoices> = {};
+  const ds = optional(() => dataset(saved.dataset));
+  if (ds !== undefined) savedChoices.dataset = ds;
+  const language = optional(() => oneOf(saved.language, 'language', ['ja', 'en'] as const));
+  if (language) savedChoices.language = language;
+  const fmt = optional(() => text(saved.format, 'format', MAX_ID));
+  if (fmt) savedChoices.format = fmt;
+  const scoring = optional(() => oneOf(saved.scoring, 'scoring', SCORING_MODES));
+  if (scoring) savedChoices.scoring = scoring;
+  for (const key of ['limit', 'seed', 'parallel'] as const) {
+    const number = optional(() => wholeNumber(saved[key], key));
+    if (number !== undefined) savedChoices[key] = number;
+  }
+  const filters = optional(() => record(fields.filters, 'filters')) ?? {};
+  const compareA = optional(() => text((fields.compare as unknown[] | undefined)?.[0], 'runA', MAX_PATH));
+  const compareB = optional(() => text((fields.compare as unknown[] | undefined)?.[1], 'runB', MAX_PATH));
+  const runDir = optional(() => text(fields.runDir, 'runDir', MAX_PATH));
+  const seenFinished = optional(() => text(fields.seenFinished, 'seenFinished', MAX_ID));
+  return {
+    version: 1,
+    tab: optional(() => oneOf(fields.tab, 'tab', PANEL_TABS)) ?? 'configure',
+    choices: savedChoices,
+    countMode: optional(() => oneOf(fields.countMode, 'countMode', ['all', 'first', 'random'] as const)) ?? 'all',
+    ...(runDir ? { runDir } : {}),
+    ...(compareA && compareB && compareA !== compareB ? { compare: [compareA, compareB] as [string, string] } : {}),
+    filters: {
+      wrongOnly: filters.wrongOnly === true,
+      category: typeof filters.category === 'string' ? filters.category.slice(0, MAX_ID) : '',
+      answers: optional(() => oneOf(filters.answers, 'answers', ['any', 'multi', 'single'] as const)) ?? 'any',
+      search: typeof filters.search === 'string' ? filters.search.slice(0, MAX_ID) : '',
+    },
+    ...(seenFinished ? { seenFinished } : {}),
+  };
+}
