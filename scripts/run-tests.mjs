@@ -27,7 +27,8 @@ if (files.length === 0) {
 console.log(`running ${files.length} test files: ${files.map((f) => relative('.', f)).join(' ')}`);
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', ...extra, ...files],
+  // --test-force-exit: a file whose tests all finished must not hang CI on a leaked handle.
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', ...extra, ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
