@@ -67,6 +67,23 @@ export const UI_CHECKS = [
       await ui.screenshot('hover.png');
     },
   },
+  {
+    name: 'the benchmark panel runs the sample set and shows its summary cards',
+    async run(ui) {
+      await ui.runCommand('MedLocal: Open Benchmark Panel');
+      const frame = ui.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await frame.locator('#limit').waitFor({ state: 'visible', timeout: 30_000 });
+      await frame.locator('#count-first').check().catch(() => {});
+      await frame.locator('#limit').fill('4');
+      await frame.locator('[data-testid="run"]').click();
+      const accuracy = frame.locator('[data-testid="summary-cards"] [data-testid="card-accuracy"] .card-value');
+      await accuracy.waitFor({ state: 'visible', timeout: 90_000 });
+      const value = await accuracy.innerText();
+      ui.log(`accuracy card: ${JSON.stringify(value)}`);
+      ui.expect(/\d+(\.\d)?\s*%/.test(value), `the accuracy card shows no percentage: ${value}`);
+      await ui.screenshot('panel.png');
+    },
+  },
 ];
 
 export class Ui {

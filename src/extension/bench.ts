@@ -23,6 +23,8 @@ export class BenchController implements vscode.Disposable {
   readonly onFinished = this.finishedEmitter.event;
   private readonly statusItem: vscode.StatusBarItem;
   private readonly running = new Map<string, BenchProgressEvent | undefined>();
+  /** Recent ends, so a caller that subscribes after a very short run still sees it. */
+  private readonly finishedRuns = new Map<string, BenchFinishedEvent>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -47,6 +49,8 @@ export class BenchController implements vscode.Disposable {
       }),
       languageClient.onNotification(BenchFinishedNotification.type, (event) => {
         this.running.delete(event.runId);
+        this.finishedRuns.set(event.runId, event);
+        if (this.finishedRuns.size > 20) this.finishedRuns.delete(this.finishedRuns.keys().next().value as string);
         this.renderStatus();
         this.finishedEmitter.fire(event);
       }),
@@ -79,8 +83,9 @@ export class BenchController implements vscode.Disposable {
     const full: BenchStartParams = { ...params, resultsDir: params.resultsDir ?? this.resultsDir() };
     try {
       const started = await languageClient.sendRequest(BenchStartRequest.type, full);
-      await this.context.globalState.update(LAST_KEY, { dataset: full.dataset, language: full.language, format: full.format, scoring: full.scoring, limit: full.limit, seed: full.seed, parallel: full.parallel });
-      if (full.dataset !== 'sample') await this.context.globalState.update(RECENT_KEY, [full.dataset, ...this.recentDatasets.filter((d) => d !== full.dataset)].slice(0, 8));
+      // Not awaited: a short run can finish before these writes do, and its end must not be missed.
+      void this.context.globalState.update(LAST_KEY, { dataset: full.dataset, language: full.language, format: full.format, scoring: full.scoring, limit: full.limit, seed: full.seed, parallel: full.parallel });
+      if (full.dataset !== 'sample') void this.context.globalState.update(RECENT_KEY, [full.dataset, ...this.recentDatasets.filter((d) => d !== full.dataset)].slice(0, 8));
       this.running.set(started.runId, undefined);
       this.renderStatus();
       return started;
@@ -102,6 +107,8 @@ export class BenchController implements vscode.Disposable {
     const started = await this.start(params);
     if (!started) return undefined;
     const finished = new Promise<BenchFinishedEvent>((resolve) => {
+      const already = this.finishedRuns.get(started.runId);
+      if (already) return resolve(already);
       const subscription = this.onFinished((event) => {
         if (event.runId !== started.runId) return;
         subscription.dispose();

@@ -8,6 +8,7 @@ import { registerCommands } from './commands';
 import { ExplainController } from './explain';
 import { NoteContinuationProvider } from './inlineCompletion';
 import { ModelCommands } from './models';
+import { registerBenchmarkPanel } from './panel';
 
 let client: MedLocalClient | undefined;
 
@@ -36,6 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MedLoc
     codeLens,
     explain,
     bench,
+    registerBenchmarkPanel({ extensionUri: context.extensionUri, bench, client }),
     vscode.commands.registerCommand('medlocal.runBenchmark', (choices?: Parameters<BenchController['runFromCommand']>[0]) => bench.runFromCommand(choices)),
     vscode.commands.registerCommand('medlocal.setOpenAiApiKey', async (value?: string) => {
       const key = typeof value === 'string' ? value : await vscode.window.showInputBox({ title: vscode.l10n.t('API key of the OpenAI-compatible server (kept in the system keychain; empty removes it)'), password: true, ignoreFocusOut: true });

@@ -122,6 +122,22 @@ suite('MedLocal features', () => {
     assert.equal(summary.total, 6);
   });
 
+  test('the benchmark panel opens and shows the summary of a sample run', async () => {
+    await vscode.commands.executeCommand('medlocal.openBenchmark');
+    const finished = await vscode.commands.executeCommand<{ status: string; runDir: string } | undefined>('medlocal.runBenchmark', {
+      dataset: 'sample',
+      language: 'ja',
+      scoring: 'letter',
+      format: 'igakuqa',
+      limit: 6,
+      parallel: 1,
+    });
+    assert.equal(finished?.status, 'completed');
+    const text = await vscode.commands.executeCommand<string>('_medlocal.benchmarkPanel.waitForSummary', { runDir: finished?.runDir, timeoutMs: 30_000 });
+    assert.match(text, /^(Accuracy|正答率): \d+\.\d% \(\d+\/6 /);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   test('MedLocal: Show Status reports the GPU doctor: CPU chosen here, and why', async () => {
     const result = await vscode.commands.executeCommand<{ doctor: { chosen: string; reason?: string; supported: string[] }; diagnostics: string; fit?: { fits: boolean } } | undefined>('medlocal.showStatus');
     assert.ok(result, 'no doctor result');

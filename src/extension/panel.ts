@@ -1,0 +1,531 @@
+// The benchmark panel: one webview panel (create-or-show, revived after a reload by its
+// serializer), a strict CSP with a fresh nonce per load, resources from media/ only. The webview
+// only draws; this class does everything else: it answers the webview's requests through the
+// language server (list, read, question, compare, dataset, formats), starts, cancels and resumes
+// runs through BenchController, forwards their progress, exports, reveals run folders, and opens
+// dialogs. Every message from the webview is validated (parseWebviewMessage) and every run folder
+// it names must be one the results folder lists, or one this session started.
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import {
+  BenchCompareRequest,
+  BenchDatasetRequest,
+  BenchFormatsRequest,
+  BenchListRequest,
+  BenchQuestionRequest,
+  BenchRunRequest,
+  type BenchFinishedEvent,
+  type BenchProgressEvent,
+  type BenchRunListing,
+  type StoredRunInfo,
+} from '../shared/benchProtocol';
+import { answersToCsv, baseName, comparisonToCsv, comparisonToJson, comparisonToMarkdown, CSV_BOM, runToJson, runToMarkdown } from '../shared/benchViewModel';
+import {
+  parseWebviewMessage,
+  SCORING_MODES,
+  type BenchChoices,
+  type ExportFormat,
+  type ExportTarget,
+  type ExtensionToWebview,
+  type FollowedRun,
+  type FormatInfo,
+  type ModelView,
+  type WebviewToExtension,
+} from '../shared/webviewMessages';
+import { buildPanelHtml } from '../webview/html';
+import { format, stringsFor, type Strings } from '../webview/strings';
+import type { BenchController } from './bench';
+import type { MedLocalClient } from './client';
+
+export { buildPanelHtml } from '../webview/html';
+
+export interface BenchmarkPanelDeps {
+  extensionUri: vscode.Uri;
+  bench: BenchController;
+  client: MedLocalClient;
+}
+
+/** Progress events are forwarded at most this often (the last one always arrives). */
+const PROGRESS_INTERVAL_MS = 150;
+const DATASET_KINDS = ['medqa', 'medmcqa', 'jmedbench', 'jsonl', 'csv'] as const;
+
+const summaryShown = new vscode.EventEmitter<{ runDir: string; text: string }>();
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The run without the bulky per-answer text the comparison view never shows. */
+function lean(run: StoredRunInfo): StoredRunInfo {
+  return { ...run, answers: run.answers.map(({ response: _response, choiceScores: _scores, gestaltScores: _gestalt, ...rest }) => rest) };
+}
+
+export class BenchmarkPanel implements vscode.Disposable {
+  static readonly viewType = 'medlocal.benchmark';
+  private static current: BenchmarkPanel | undefined;
+  private static lastSummary: { runDir: string; text: string } | undefined;
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly t: Strings = stringsFor(vscode.env.language);
+  /** The webview said `ready` and is visible: messages reach it (else they wait for the next init). */
+  private ready = false;
+  private disposed = false;
+  private followed: FollowedRun | undefined;
+  /** Recent ends by run id: a fast run can end before the start request has returned. */
+  private readonly recentlyFinished = new Map<string, BenchFinishedEvent>();
+  private progressTimer: ReturnType<typeof setTimeout> | undefined;
+  private formats: FormatInfo[] = [];
+  /** Run folders the webview may name: listed in the results folder, or started/seen this session. */
+  private readonly knownRuns = new Set<string>();
+  private listings = new Map<string, BenchRunListing>();
+
+  /** Shows the panel (creating it once); with a run folder, shows that run's results. */
+  static createOrShow(deps: BenchmarkPanelDeps, options: { runDir?: string } = {}): BenchmarkPanel {
+    const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
+    const existing = BenchmarkPanel.current;
+    if (existing) {
+      existing.panel.reveal(undefined);
+      if (options.runDir) existing.showRun(options.runDir);
+      return existing;
+    }
+    const t = stringsFor(vscode.env.language);
+    const panel = vscode.window.createWebviewPanel(BenchmarkPanel.viewType, t.title, column, { ...BenchmarkPanel.webviewOptions(deps.extensionUri), enableFindWidget: true });
+    return new BenchmarkPanel(panel, deps, options.runDir);
+  }
+
+  /** The serializer's half: VS Code restored the panel after a reload; the webview restores its own state. */
+  static revive(panel: vscode.WebviewPanel, deps: BenchmarkPanelDeps): BenchmarkPanel {
+    BenchmarkPanel.current?.dispose();
+    panel.webview.options = BenchmarkPanel.webviewOptions(deps.extensionUri);
+    return new BenchmarkPanel(panel, deps, undefined);
+  }
+
+  /** The summary the panel shows (as the webview reported it after drawing the cards), if any. */
+  static currentSummaryText(): string | undefined {
+    return BenchmarkPanel.current ? BenchmarkPanel.lastSummary?.text : undefined;
+  }
+
+  /** Resolves with the summary text once the panel shows the cards of `runDir` (any run if omitted). */
+  static waitForSummary(runDir?: string, timeoutMs = 30_000): Promise<string> {
+    const last = BenchmarkPanel.lastSummary;
+    if (BenchmarkPanel.current && last && (runDir === undefined || last.runDir === runDir)) return Promise.resolve(last.text);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        subscription.dispose();
+        reject(new Error(`The benchmark panel did not show the summary of ${runDir ?? 'a run'} within ${timeoutMs} ms (last shown: ${BenchmarkPanel.lastSummary?.runDir ?? 'none'}; panel ${BenchmarkPanel.current ? 'open' : 'closed'}).`));
+      }, timeoutMs);
+      const subscription = summaryShown.event((shown) => {
+        if (runDir !== undefined && shown.runDir !== runDir) return;
+        clearTimeout(timer);
+        subscription.dispose();
+        resolve(shown.text);
+      });
+    });
+  }
+
+  static disposeCurrent(): void {
+    BenchmarkPanel.current?.dispose();
+  }
+
+  private static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+    return { enableScripts: true, enableCommandUris: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')] };
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly deps: BenchmarkPanelDeps,
+    private pendingShowRun: string | undefined,
+  ) {
+    BenchmarkPanel.current = this;
+    if (pendingShowRun) this.knownRuns.add(pendingShowRun);
+    const { bench, client } = deps;
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      // Hidden webviews are torn down (no retainContextWhenHidden); the reloaded page says ready again.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.ready = false;
+      }),
+      panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
+      bench.onProgress((event) => this.onProgress(event)),
+      bench.onFinished((event) => this.onFinished(event)),
+      client.api.onDidChangeStatus(() => this.post({ type: 'model', model: this.modelView() })),
+      client.onDidStart(() => {
+        this.post({ type: 'model', model: this.modelView() });
+        void this.refreshFormats();
+      }),
+    );
+    panel.webview.html = this.html();
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const media = vscode.Uri.joinPath(this.deps.extensionUri, 'media');
+    return buildPanelHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(18).toString('base64'),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
+      lang: vscode.env.language.toLowerCase().startsWith('ja') ? 'ja' : 'en',
+      title: this.t.title,
+      loadingText: this.t.loading,
+    });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (BenchmarkPanel.current === this) {
+      BenchmarkPanel.current = undefined;
+      BenchmarkPanel.lastSummary = undefined;
+    }
+    if (this.progressTimer) clearTimeout(this.progressTimer);
+    this.panel.dispose();
+    while (this.disposables.length > 0) this.disposables.pop()?.dispose();
+  }
+
+  private post(message: ExtensionToWebview): void {
+    if (!this.ready || this.disposed) return;
+    void this.panel.webview.postMessage(message);
+  }
+
+  private get log(): vscode.LogOutputChannel {
+    return this.deps.client.log;
+  }
+
+  private showRun(runDir: string): void {
+    this.knownRuns.add(runDir);
+    if (this.ready) this.post({ type: 'showRun', runDir });
+    else this.pendingShowRun = runDir;
+  }
+
+  // ---- from the webview ---------------------------------------------------------------------
+
+  private async receive(raw: unknown): Promise<void> {
+    const message = parseWebviewMessage(raw, (reason) => this.log.warn(`Benchmark panel: ${reason}`));
+    if (!message) return;
+    try {
+      await this.handle(message);
+    } catch (error) {
+      this.log.error(`Benchmark panel: ${message.type} failed: ${errorText(error)}`);
+    }
+  }
+
+  private async handle(message: WebviewToExtension): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        return this.sendInit();
+      case 'refreshRuns':
+        return this.refreshRuns();
+      case 'loadRun':
+        return this.loadRun(message.runDir);
+      case 'question':
+        return this.question(message.runDir, message.id);
+      case 'compare':
+        return this.compare(message.runA, message.runB);
+      case 'datasetFacts':
+        return this.datasetFacts(message.dataset, message.language);
+      case 'start':
+        return this.start(message.choices);
+      case 'cancel':
+        if (this.followed?.runId !== message.runId || this.followed.finished) return;
+        this.followed.cancelling = true;
+        return this.deps.bench.cancel(message.runId);
+      case 'resume':
+        return this.resume(message.runDir);
+      case 'export':
+        return this.export(message.format, message.target);
+      case 'openFolder':
+        if (!(await this.isKnownRun(message.runDir))) return this.log.warn(`Benchmark panel: not revealing ${message.runDir}, which is not a listed run folder`);
+        await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(message.runDir));
+        return;
+      case 'browse':
+        return this.browse(message.kind);
+      case 'changeModel':
+        return this.changeModel();
+      case 'rendered':
+        BenchmarkPanel.lastSummary = { runDir: message.runDir, text: message.summaryText };
+        summaryShown.fire(BenchmarkPanel.lastSummary);
+        return;
+      case 'webviewError':
+        this.log.error(`Benchmark panel (webview): ${message.message}`);
+        return;
+    }
+  }
+
+  private async sendInit(): Promise<void> {
+    this.ready = true;
+    const { bench } = this.deps;
+    const showRun = this.pendingShowRun;
+    this.pendingShowRun = undefined;
+    const last = bench.lastChoices;
+    const lastChoices: Partial<BenchChoices> = {
+      ...(last.dataset ? { dataset: last.dataset } : {}),
+      ...(last.language ? { language: last.language } : {}),
+      ...(last.format ? { format: last.format } : {}),
+      ...(last.scoring ? { scoring: last.scoring } : {}),
+      ...(last.limit !== undefined ? { limit: last.limit } : {}),
+      ...(last.seed !== undefined ? { seed: last.seed } : {}),
+      ...(last.parallel !== undefined ? { parallel: last.parallel } : {}),
+    };
+    this.post({
+      type: 'init',
+      locale: vscode.env.language,
+      model: this.modelView(),
+      formats: this.formats,
+      recentDatasets: bench.recentDatasets,
+      lastChoices,
+      resultsDir: bench.resultsDir(),
+      ...(this.followed ? { followed: this.followed } : {}),
+      ...(showRun ? { showRun } : {}),
+    });
+    await this.refreshFormats();
+  }
+
+  private modelView(): ModelView {
+    const { client } = this.deps;
+    if (!client.running) return { state: 'noServer' };
+    const status = client.api.getStatus();
+    if (!status) return { state: 'loading' };
+    const message = [status.message, status.hint].filter(Boolean).join(' ');
+    return {
+      state: status.state,
+      ...(status.model ? { name: status.model.name, quantization: status.model.quantization } : {}),
+      ...(message ? { message } : {}),
+    };
+  }
+
+  /** A request to the language server; a clear error when it is not running. */
+  private async request<R>(send: (languageClient: LanguageClient) => Promise<R>): Promise<R> {
+    const languageClient = this.deps.client.languageClient;
+    if (!languageClient || !this.deps.client.running) throw new Error(this.t.serverNotRunning);
+    return send(languageClient);
+  }
+
+  private async refreshFormats(): Promise<void> {
+    const languageClient = this.deps.client.languageClient;
+    if (!languageClient || !this.deps.client.running) return;
+    try {
+      this.formats = await languageClient.sendRequest(BenchFormatsRequest.type);
+      this.post({ type: 'formats', formats: this.formats });
+    } catch (error) {
+      this.log.warn(`Benchmark panel: listing prompt formats failed: ${errorText(error)}`);
+    }
+  }
+
+  private async refreshRuns(): Promise<void> {
+    const resultsDir = this.deps.bench.resultsDir();
+    try {
+      const { runs } = await this.request((c) => c.sendRequest(BenchListRequest.type, { resultsDir }));
+      this.listings = new Map(runs.map((run) => [run.runDir, run]));
+      for (const run of runs) this.knownRuns.add(run.runDir);
+      this.post({ type: 'runs', resultsDir, runs });
+    } catch (error) {
+      this.post({ type: 'runs', resultsDir, runs: [...this.listings.values()], error: errorText(error) });
+    }
+  }
+
+  /** Only run folders the results folder lists (or this session started) may be read or revealed. */
+  private async isKnownRun(runDir: string): Promise<boolean> {
+    if (this.knownRuns.has(runDir)) return true;
+    await this.refreshRuns();
+    return this.knownRuns.has(runDir);
+  }
+
+  private async readRun(runDir: string): Promise<StoredRunInfo> {
+    if (!(await this.isKnownRun(runDir))) throw new Error(format(this.t.notARunFolder, runDir, this.deps.bench.resultsDir()));
+    return this.request((c) => c.sendRequest(BenchRunRequest.type, { runDir }));
+  }
+
+  private async loadRun(runDir: string): Promise<void> {
+    try {
+      this.post({ type: 'run', run: await this.readRun(runDir) });
+    } catch (error) {
+      this.post({ type: 'runError', runDir, error: errorText(error) });
+    }
+  }
+
+  private async question(runDir: string, id: string): Promise<void> {
+    try {
+      if (!(await this.isKnownRun(runDir))) throw new Error(format(this.t.notARunFolder, runDir, this.deps.bench.resultsDir()));
+      this.post({ type: 'question', runDir, detail: await this.request((c) => c.sendRequest(BenchQuestionRequest.type, { runDir, id })) });
+    } catch (error) {
+      this.post({ type: 'questionError', runDir, id, error: errorText(error) });
+    }
+  }
+
+  private async compare(runA: string, runB: string): Promise<void> {
+    try {
+      const [a, b] = await Promise.all([this.readRun(runA), this.readRun(runB)]);
+      const comparison = await this.request((c) => c.sendRequest(BenchCompareRequest.type, { runA, runB }));
+      this.post({ type: 'comparison', runA: lean(a), runB: lean(b), comparison });
+    } catch (error) {
+      this.post({ type: 'compareError', runA, runB, error: errorText(error) });
+    }
+  }
+
+  private async datasetFacts(dataset: string, language: 'ja' | 'en'): Promise<void> {
+    try {
+      this.post({ type: 'datasetFacts', dataset, language, facts: await this.request((c) => c.sendRequest(BenchDatasetRequest.type, { dataset, language })) });
+    } catch (error) {
+      this.post({ type: 'datasetFacts', dataset, language, error: errorText(error) });
+    }
+  }
+
+  // ---- runs ---------------------------------------------------------------------------------
+
+  private async start(choices: BenchChoices): Promise<void> {
+    // Read the dataset first, so its loader's file:line messages show in the panel, not only in a notification.
+    let facts;
+    try {
+      facts = await this.request((c) => c.sendRequest(BenchDatasetRequest.type, { dataset: choices.dataset, language: choices.language }));
+    } catch (error) {
+      return this.post({ type: 'startFailed', error: errorText(error) });
+    }
+    if (facts.loaded === 0) return this.post({ type: 'startFailed', error: format(this.t.noUsableQuestions, choices.dataset), facts });
+    const started = await this.deps.bench.start(choices);
+    if (!started) return this.post({ type: 'startFailed', error: this.t.startFailedSeeNotification, facts });
+    this.follow({ runId: started.runId, runDir: started.runDir, total: started.total, dataset: facts });
+    void this.refreshRuns();
+  }
+
+  private async resume(runDir: string): Promise<void> {
+    if (!(await this.isKnownRun(runDir))) return this.post({ type: 'startFailed', error: format(this.t.notARunFolder, runDir, this.deps.bench.resultsDir()) });
+    const listing = this.listings.get(runDir);
+    if (!listing || (listing.status !== 'cancelled' && listing.status !== 'failed')) {
+      return this.post({ type: 'startFailed', error: format(this.t.notResumable, baseName(runDir), listing?.status ?? '?') });
+    }
+    const scoring = SCORING_MODES.find((mode) => mode === listing.mode) ?? 'letter';
+    // The server continues the folder with the choices stored in its manifest; these only satisfy the request's shape.
+    const started = await this.deps.bench.start({ dataset: listing.dataset ?? 'sample', scoring, resumeDir: runDir });
+    if (!started) return this.post({ type: 'startFailed', error: this.t.startFailedSeeNotification });
+    this.follow({ runId: started.runId, runDir: started.runDir, total: started.total });
+    void this.refreshRuns();
+  }
+
+  private follow(run: FollowedRun): void {
+    this.knownRuns.add(run.runDir);
+    const same = this.followed?.runId === run.runId ? this.followed : undefined;
+    // Progress, even the end, may have arrived before the start request returned: keep it.
+    const finished = same?.finished ?? this.recentlyFinished.get(run.runId);
+    this.followed = { ...run, ...(same?.progress ? { progress: same.progress } : {}), ...(finished ? { finished } : {}) };
+    this.post({ type: 'followed', run: this.followed });
+  }
+
+  /** The panel follows the run it started, else any run that starts while it follows none. */
+  private onProgress(event: BenchProgressEvent): void {
+    this.knownRuns.add(event.runDir);
+    if (!this.followed || (this.followed.finished && this.followed.runId !== event.runId)) {
+      this.followed = { runId: event.runId, runDir: event.runDir, total: event.total };
+    }
+    if (this.followed.runId !== event.runId) return;
+    this.followed.progress = event;
+    this.followed.total = event.total;
+    this.progressTimer ??= setTimeout(() => {
+      this.progressTimer = undefined;
+      if (this.followed) this.post({ type: 'followed', run: this.followed });
+    }, PROGRESS_INTERVAL_MS);
+  }
+
+  private onFinished(event: BenchFinishedEvent): void {
+    this.knownRuns.add(event.runDir);
+    this.recentlyFinished.set(event.runId, event);
+    if (this.recentlyFinished.size > 20) this.recentlyFinished.delete(this.recentlyFinished.keys().next().value ?? '');
+    if (!this.followed || (this.followed.finished && this.followed.runId !== event.runId)) {
+      this.followed = { runId: event.runId, runDir: event.runDir };
+    }
+    if (this.followed.runId !== event.runId) return;
+    if (this.progressTimer) clearTimeout(this.progressTimer);
+    this.progressTimer = undefined;
+    this.followed.finished = event;
+    delete this.followed.cancelling;
+    this.post({ type: 'followed', run: this.followed });
+  }
+
+  // ---- exports, dialogs ---------------------------------------------------------------------
+
+  private async export(kind: ExportFormat, target: ExportTarget): Promise<void> {
+    try {
+      const { content, fileName, folder } = await this.exportContent(kind, target);
+      const home = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(folder);
+      const filters: Record<ExportFormat, Record<string, string[]>> = { csv: { CSV: ['csv'] }, json: { JSON: ['json'] }, markdown: { Markdown: ['md'] } };
+      const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(home, fileName), filters: filters[kind], title: this.t.exportTitle });
+      if (!uri) return;
+      await vscode.workspace.fs.writeFile(uri, Buffer.from(content, 'utf8'));
+      const open = this.t.open;
+      const pick = await vscode.window.showInformationMessage(format(this.t.exportSaved, uri.fsPath), open);
+      if (pick === open) await vscode.window.showTextDocument(uri, { preview: false, viewColumn: vscode.ViewColumn.Active });
+    } catch (error) {
+      void vscode.window.showErrorMessage(format(this.t.exportFailed, errorText(error)));
+    }
+  }
+
+  private async exportContent(kind: ExportFormat, target: ExportTarget): Promise<{ content: string; fileName: string; folder: string }> {
+    if (target.kind === 'run') {
+      const run = await this.readRun(target.runDir);
+      const name = baseName(run.runDir);
+      if (kind === 'csv') return { content: CSV_BOM + answersToCsv(run.answers), fileName: `${name}-answers.csv`, folder: run.runDir };
+      if (kind === 'json') return { content: runToJson(run), fileName: `${name}.json`, folder: run.runDir };
+      return { content: runToMarkdown(run, this.t), fileName: `${name}-report.md`, folder: run.runDir };
+    }
+    const [runA, runB] = await Promise.all([this.readRun(target.runA), this.readRun(target.runB)]);
+    const comparison = await this.request((c) => c.sendRequest(BenchCompareRequest.type, { runA: target.runA, runB: target.runB }));
+    const name = `compare-${baseName(runA.runDir)}-vs-${baseName(runB.runDir)}`;
+    const folder = path.dirname(runB.runDir);
+    if (kind === 'csv') return { content: CSV_BOM + comparisonToCsv(runA.answers, runB.answers), fileName: `${name}.csv`, folder };
+    if (kind === 'json') return { content: comparisonToJson(runA, runB, comparison), fileName: `${name}.json`, folder };
+    return { content: comparisonToMarkdown(runA, runB, comparison, this.t), fileName: `${name}.md`, folder };
+  }
+
+  private async browse(kind: 'folder' | 'file'): Promise<void> {
+    if (kind === 'folder') {
+      const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: this.t.browseFolderTitle });
+      if (folder?.[0]) this.post({ type: 'datasetChosen', dataset: `igakuqa:${folder[0].fsPath}` });
+      return;
+    }
+    const file = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Datasets: ['jsonl', 'json', 'csv'] }, title: this.t.browseFileTitle });
+    const chosen = file?.[0];
+    if (!chosen) return;
+    const kinds = chosen.fsPath.toLowerCase().endsWith('.csv') ? ['csv', ...DATASET_KINDS.filter((k) => k !== 'csv')] : [...DATASET_KINDS];
+    const picked = await vscode.window.showQuickPick(kinds, { title: format(this.t.browseKindTitle, chosen.fsPath) });
+    if (picked) this.post({ type: 'datasetChosen', dataset: `${picked}:${chosen.fsPath}` });
+  }
+
+  /** medlocal.selectModel when it exists; otherwise the model path setting. */
+  private async changeModel(): Promise<void> {
+    const commands = await vscode.commands.getCommands(true);
+    if (commands.includes('medlocal.selectModel')) await vscode.commands.executeCommand('medlocal.selectModel');
+    else await vscode.commands.executeCommand('workbench.action.openSettings', 'medlocal.model.path');
+  }
+}
+
+/** `medlocal.openBenchmark` arguments: nothing, or `{ runDir }` (the run-finished notification). */
+function openArguments(args: unknown): { runDir?: string } {
+  if (args !== null && typeof args === 'object' && typeof (args as { runDir?: unknown }).runDir === 'string') return { runDir: (args as { runDir: string }).runDir };
+  return {};
+}
+
+/**
+ * Registers the panel: the `medlocal.openBenchmark` command, the serializer that revives the panel
+ * after a reload (activation event onWebviewPanel:medlocal.benchmark), and two internal commands for
+ * the integration tests: `_medlocal.benchmarkPanel.summaryText` (the summary the panel shows) and
+ * `_medlocal.benchmarkPanel.waitForSummary` ({ runDir?, timeoutMs? } → that text, once shown).
+ */
+export function registerBenchmarkPanel(deps: BenchmarkPanelDeps): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand('medlocal.openBenchmark', (args?: unknown) => {
+      BenchmarkPanel.createOrShow(deps, openArguments(args));
+    }),
+    vscode.window.registerWebviewPanelSerializer(BenchmarkPanel.viewType, {
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
+        BenchmarkPanel.revive(panel, deps);
+      },
+    }),
+    vscode.commands.registerCommand('_medlocal.benchmarkPanel.summaryText', () => BenchmarkPanel.currentSummaryText()),
+    vscode.commands.registerCommand('_medlocal.benchmarkPanel.waitForSummary', (args?: { runDir?: unknown; timeoutMs?: unknown }) =>
+      BenchmarkPanel.waitForSummary(typeof args?.runDir === 'string' ? args.runDir : undefined, typeof args?.timeoutMs === 'number' ? args.timeoutMs : undefined),
+    ),
+    { dispose: () => BenchmarkPanel.disposeCurrent() },
+  );
+}
