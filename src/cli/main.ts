@@ -202,7 +202,12 @@ function resolveChoices(values: ParsedOptions): RunChoices {
   const fromFlags = values.format !== undefined || values.template !== undefined;
   const format = fromFlags ? values.format : stored.format;
   const template = fromFlags ? values.template : stored.template;
-  const model = values.model ?? stored.model;
+  // A model path read from a run folder is never loaded (the folder may come from anyone): the
+  // user names the model again when resuming, and is told which one the run used.
+  const model = values.model;
+  if (values.resume !== undefined && model === undefined && values.backend === undefined && !values['dry-run']) {
+    throw new UsageError(`--resume ${values.resume}: give the model again with --model PATH.gguf${stored.model ? ` (this run used ${stored.model})` : ''}; MedLocal never loads a model path read from a run folder.`);
+  }
   return {
     dataset,
     scoring: scoring as ScoringMode,
@@ -320,7 +325,8 @@ function report(result: BenchmarkResult, json: boolean, io: Io): number {
     if (result.summary) io.out(summaryTable(result.summary, result.runDir, result.status));
   }
   if (result.status === 'cancelled') {
-    io.err(`cancelled after ${result.answers.length} questions; continue with: medlocal bench --resume ${result.runDir}\n`);
+    const model = (result.manifest.model as { path?: string } | undefined)?.path;
+    io.err(`cancelled after ${result.answers.length} questions; continue with: medlocal bench --resume ${result.runDir}${model ? ` --model ${model}` : ''}\n`);
     return EXIT.cancelled;
   }
   return EXIT.ok;

@@ -51,7 +51,7 @@ test(`the CLI SIGKILLed at ${KILLS} random points of one run resumes to a comple
     assert.ok(spawns < KILLS + 10, `too many restarts (${spawns}) without finishing`);
     // Before the first manifest is written there is nothing to resume: rerun the first command.
     const resume = existsSync(join(out, 'manifest.json'));
-    const args = resume ? [CLI_JS, 'bench', '--resume', out] : firstCommand;
+    const args = resume ? [CLI_JS, 'bench', '--resume', out, '--model', model] : firstCommand;
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     spawns++;
     const spawnedAt = performance.now();

@@ -59,7 +59,7 @@ test('a run killed with SIGKILL resumes without redoing finished answers', async
   await new Promise((resolve) => child.once('exit', resolve));
   const before = answerIds(out);
   assert.ok(before.length >= 2 && before.length < 12, `answers before resume: ${before.length}`);
-  const resumed = spawnSync(process.execPath, [CLI, 'bench', '--resume', out, '--json'], { encoding: 'utf8', timeout: 180000 });
+  const resumed = spawnSync(process.execPath, [CLI, 'bench', '--resume', out, '--model', model, '--json'], { encoding: 'utf8', timeout: 180000 });
   assert.equal(resumed.status, 0, resumed.stderr);
   const after = answerIds(out);
   assert.equal(after.length, 12);

@@ -150,7 +150,7 @@ describe('medlocal bench with a (fake) model', () => {
     assert.match(missing.stderr, /holds no answers\.jsonl/);
   });
 
-  test('cancel exits 130 with a resume hint; --resume DIR alone finishes the run', async () => {
+  test('cancel exits 130 with a resume hint; --resume DIR with the model finishes the run', async () => {
     const out = join(scratch, 'cancelled');
     const controller = new AbortController();
     const first = await cli(
@@ -161,9 +161,14 @@ describe('medlocal bench with a (fake) model', () => {
     assert.equal(first.code, EXIT.cancelled);
     assert.match(first.stderr, new RegExp(`continue with: medlocal bench --resume .*cancelled`));
 
-    const resumed = await cli(['bench', '--resume', out, '--json']);
+    const refused = await cli(['bench', '--resume', out, '--json']);
+    assert.equal(refused.code, EXIT.usage);
+    assert.match(refused.stderr, /give the model again with --model .*this run used .*never loads a model path read from a run folder/);
+    assert.deepEqual(refused.factoryCalls, [], 'no model was loaded from the run folder');
+
+    const resumed = await cli(['bench', '--resume', out, '--model', modelPath, '--json']);
     assert.equal(resumed.code, EXIT.ok, resumed.stderr);
-    assert.deepEqual(resumed.factoryCalls, [{ modelPath, parallel: 1 }], 'the model comes from the manifest');
+    assert.deepEqual(resumed.factoryCalls, [{ modelPath, parallel: 1 }]);
     const summary = (JSON.parse(resumed.stdout) as { summary: { total: number } }).summary;
     assert.equal(summary.total, 20, '--limit is remembered too');
   });
