@@ -35,12 +35,42 @@ export function answerFooter(language: Language, outcome: { kind: 'complete' } |
   }
 }
 
-/** The question for an ask: the selection, else the current line; leading "Q:"/"質問：" kept. */
-export function questionFrom(lines: readonly string[], cursorLine: number, selection: string | undefined): { text: string; endLine: number } | undefined {
-  if (selection && selection.trim()) return { text: selection.trim(), endLine: cursorLine };
+/**
+ * The question for an ask: the selection; else a multi-line question paragraph around the cursor
+ * (it starts with "Q:"/"質問:" or ends with "?"/"？"); else the current line.
+ */
+export function questionFrom(lines: readonly string[], cursorLine: number, selection: string | undefined): { text: string; startLine: number; endLine: number } | undefined {
+  if (selection && selection.trim()) return { text: selection.trim(), startLine: cursorLine, endLine: cursorLine };
   const line = lines[cursorLine];
   if (line === undefined || !line.trim()) return undefined;
-  return { text: line.trim(), endLine: cursorLine };
+  // Headings, blockquotes (earlier answers) and blank lines end a paragraph.
+  const inParagraph = (i: number) => {
+    const text = (lines[i] ?? '').trimStart();
+    return text !== '' && !text.startsWith('>') && !text.startsWith('#');
+  };
+  let start = cursorLine;
+  let end = cursorLine;
+  while (start > 0 && inParagraph(start - 1)) start--;
+  while (end < lines.length - 1 && inParagraph(end + 1)) end++;
+  const paragraph = lines.slice(start, end + 1).map((l) => l.trim());
+  const first = paragraph[0] ?? '';
+  const last = paragraph[paragraph.length - 1] ?? '';
+  if (paragraph.length > 1 && (/^(Q|Question|質問|問)\s*[:：]/i.test(first) || /[?？]$/.test(last))) {
+    return { text: paragraph.join('\n'), startLine: start, endLine: end };
+  }
+  return { text: line.trim(), startLine: cursorLine, endLine: cursorLine };
+}
+
+/** Up to `count` note lines before the question, without MedLocal answer blocks: context for the model. */
+export function contextBefore(lines: readonly string[], startLine: number, count: number): string {
+  if (count <= 0) return '';
+  const kept: string[] = [];
+  for (let i = startLine - 1; i >= 0 && kept.length < count; i--) {
+    const text = lines[i] ?? '';
+    if (text.trimStart().startsWith('>')) continue; // earlier model answers are not note text
+    kept.unshift(text);
+  }
+  return kept.join('\n').trim();
 }
 
 /** Lines that look like questions: "Q:", "質問:", or ending in ? / ？ (for the CodeLens). */

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { AskRequest, type AskResult } from '../shared/protocol';
 import { detectLanguage, type Language } from '../shared/language';
-import { answerFooter, answerHeader, BlockquoteStream, questionFrom } from './answerBlock';
+import { answerFooter, answerHeader, BlockquoteStream, contextBefore, questionFrom } from './answerBlock';
 import type { MedLocalClient } from './client';
 
 interface ActiveAsk {
@@ -59,6 +59,7 @@ export class AskController implements vscode.Disposable {
     const setting = config.get<string>('answer.language', 'auto');
     const language: Language = setting === 'ja' || setting === 'en' ? setting : detectLanguage(question.text);
     const maxTokens = config.get<number>('answer.maxTokens', 512);
+    const context = contextBefore(lines, question.startLine, config.get<number>('answer.contextLines', 20));
     const modelName = this.client.api.getStatus()?.model?.name ?? 'model';
 
     const insertAt = document.offsetAt(document.lineAt(question.endLine).range.end);
@@ -67,7 +68,7 @@ export class AskController implements vscode.Disposable {
     await vscode.commands.executeCommand('setContext', ASKING_CONTEXT, true);
     try {
       await this.insert(ask, `\n\n${answerHeader(language, modelName, new Date())}`, { first: true });
-      return await this.stream(ask, question.text, language, maxTokens);
+      return await this.stream(ask, question.text, language, maxTokens, context);
     } finally {
       this.active.delete(document.uri.toString());
       ask.source.dispose();
@@ -80,7 +81,7 @@ export class AskController implements vscode.Disposable {
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
 
-  private async stream(ask: ActiveAsk, question: string, language: Language, maxTokens: number): Promise<AskResult | undefined> {
+  private async stream(ask: ActiveAsk, question: string, language: Language, maxTokens: number, context: string): Promise<AskResult | undefined> {
     const client = this.client.languageClient;
     if (!client) throw new Error('The MedLocal server is not running.');
     const stream = new BlockquoteStream();
@@ -107,7 +108,7 @@ export class AskController implements vscode.Disposable {
         let result: AskResult | undefined;
         let failure: string | undefined;
         try {
-          result = await client.sendRequest(AskRequest.type, { uri: ask.document.uri.toString(), question, language, maxTokens, partialResultToken }, ask.source.token);
+          result = await client.sendRequest(AskRequest.type, { uri: ask.document.uri.toString(), question, language, maxTokens, partialResultToken, ...(context ? { context } : {}) }, ask.source.token);
         } catch (error) {
           if (!ask.source.token.isCancellationRequested) failure = error instanceof Error ? error.message : String(error);
         } finally {

@@ -82,6 +82,8 @@ export type AnswerLanguage = 'ja' | 'en' | 'auto';
 export interface AskParams extends PartialResultParams {
   uri?: string;
   question: string;
+  /** Note text before the question (the client bounds it by lines; the server by tokens). */
+  context?: string;
   language?: AnswerLanguage;
   maxTokens?: number;
 }

@@ -26,8 +26,40 @@ export function askPromptVersion(language: Language): string {
   return `${ASK_PROMPT_ID}-${language}@${hash}`;
 }
 
-export function buildAskPrompt(question: string, language: Language): ChatPrompt {
-  return { system: SYSTEM_PROMPTS[language], user: question.trim() };
+/** Most tokens of note context an ask carries; the end of the context (nearest the question) is kept. */
+export const ASK_CONTEXT_TOKENS = 1024;
+
+const CONTEXT_LABELS: Record<Language, { context: string; question: string }> = {
+  ja: { context: '診療記録（参考）:', question: '質問:' },
+  en: { context: 'Clinical note (for reference):', question: 'Question:' },
+};
+
+/**
+ * Keeps the end of `context` within `budget` tokens. `countTokens` is the model's tokenizer when
+ * the engine has one; else a conservative estimate (one token per character).
+ */
+export function boundContext(context: string, budget: number, countTokens: (text: string) => number = (t) => t.length): string {
+  let text = context.trim();
+  if (!text || countTokens(text) <= budget) return text;
+  let low = 0;
+  let high = text.length;
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    if (countTokens(text.slice(mid)) <= budget) high = mid;
+    else low = mid + 1;
+  }
+  const atLineStart = low === 0 || text[low - 1] === '\n';
+  const tail = text.slice(low);
+  if (atLineStart) return tail.trim();
+  // Drop the partial first line, unless it is all there is.
+  const newline = tail.indexOf('\n');
+  return (newline >= 0 && newline < tail.length - 1 ? tail.slice(newline + 1) : tail).trim();
+}
+
+export function buildAskPrompt(question: string, language: Language, context = ''): ChatPrompt {
+  const labels = CONTEXT_LABELS[language];
+  const user = context ? `${labels.context}\n${context}\n\n${labels.question} ${question.trim()}` : question.trim();
+  return { system: SYSTEM_PROMPTS[language], user };
 }
 
 const EXPLAIN_SYSTEM: Record<Language, string> = {

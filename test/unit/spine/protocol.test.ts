@@ -115,3 +115,15 @@ test('hover Markdown escapes markup in dictionary text but keeps ordinary punctu
   assert.equal(escapeMarkdown('# heading'), '\\# heading');
   assert.equal(escapeMarkdown('- item'), '\\- item');
 });
+
+test('the ask provider sends the note context, bounded by the model tokenizer', async () => {
+  const engine = Object.assign(new FakeEngine(), { countTokens: (text: string) => Math.ceil(text.length / 2) });
+  const context = Array.from({ length: 2000 }, (_, i) => `経過 ${i}: 安定`).join('\n');
+  await answerQuestion(engine, { question: '次の検査は？', context }, {});
+  const prompt = engine.prompts[0];
+  assert.ok(prompt && typeof prompt !== 'string');
+  assert.match(prompt.user, /^診療記録（参考）:\n/);
+  assert.match(prompt.user, /経過 1999: 安定\n\n質問: 次の検査は？$/);
+  assert.ok(!prompt.user.includes('経過 0: 安定'), 'the oldest lines were dropped');
+  assert.ok(engine.countTokens(prompt.user) <= 1024 + 40);
+});
