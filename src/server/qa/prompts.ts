@@ -39,7 +39,7 @@ const CONTEXT_LABELS: Record<Language, { context: string; question: string }> = 
  * the engine has one; else a conservative estimate (one token per character).
  */
 export function boundContext(context: string, budget: number, countTokens: (text: string) => number = (t) => t.length): string {
-  let text = context.trim();
+  const text = context.trim();
   if (!text || countTokens(text) <= budget) return text;
   let low = 0;
   let high = text.length;
