@@ -96,13 +96,14 @@ export function freePort() {
 }
 
 /** User settings: VS Code quiet and offline, MedLocal on the test model with one thread. */
-export function userSettings({ modelPath, extra = {} }) {
+export function userSettings({ modelPath, extra = {}, trust = false }) {
   const s = {
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
     'workbench.enableExperiments': false,
     'workbench.welcomePage.walkthroughs.openOnInstall': false,
-    'security.workspace.trust.enabled': false,
+    'security.workspace.trust.enabled': trust,
+    'security.workspace.trust.startupPrompt': 'never',
     'telemetry.telemetryLevel': 'off',
     'update.mode': 'none',
     'extensions.autoUpdate': false,
@@ -127,7 +128,7 @@ export function userSettings({ modelPath, extra = {} }) {
  * in its own process group. Everything it (and Chromium) starts carries MEDLOCAL_IT_RUN=<id> in
  * its environment, which is how stop() proves nothing of this run survives.
  */
-export async function startCodeServer({ cs, settings, runId = randomUUID(), env: extraEnv = {}, echo = false, port: fixedPort }) {
+export async function startCodeServer({ cs, settings, runId = randomUUID(), env: extraEnv = {}, echo = false, port: fixedPort, trust = false }) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medlocal-it-'));
   const userDir = path.join(tmp, 'user');
   const extDir = path.join(tmp, 'ext');
@@ -160,7 +161,7 @@ export async function startCodeServer({ cs, settings, runId = randomUUID(), env:
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(trust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--vscode-option', 'enable-smoke-test-driver',
     '--user-data-dir', userDir,

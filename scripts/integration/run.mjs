@@ -53,6 +53,7 @@ try {
     'no-ui': 'flag',
     'ui-only': 'flag',
     'no-model': 'flag',
+    untrusted: 'flag',
     verbose: 'flag',
   });
 } catch (e) {
@@ -233,7 +234,8 @@ async function main() {
   cs = await bounded(
     startCodeServer({
       cs: inst,
-      settings: userSettings({ modelPath }),
+      settings: userSettings({ modelPath, trust: Boolean(opts.untrusted) }),
+      trust: Boolean(opts.untrusted),
       env: { MEDLOCAL_IT_MODEL_PATH: modelPath ?? '', MEDLOCAL_IT_WORKSPACE: workspace },
       echo: Boolean(opts.verbose),
     }),
