@@ -5,6 +5,7 @@ import type { BenchmarkProgress } from '../server/bench/runner';
 import type { RunComparison, RunSummary } from '../server/bench/metrics';
 import type { RunManifest } from '../server/bench/runFiles';
 import type { AnswerRecord, ScoringMode } from '../server/bench/scoring';
+import type { DatasetSummary } from '../server/bench/question';
 
 export type { AnswerRecord, RunComparison, RunManifest, RunSummary, ScoringMode };
 
@@ -24,15 +25,8 @@ export interface BenchStartParams {
   resumeDir?: string;
 }
 
-export interface DatasetFacts {
-  loaded: number;
-  skipped: Record<string, number>;
-  multiAnswer: number;
-  choiceCounts: Record<string, number>;
-  points: Record<string, number>;
-  /** `file:line: reason` for malformed records (first ones). */
-  issues: string[];
-}
+/** What a dataset holds: loaded, skipped (reason → count), multi-answer, choice and points counts, `file:line` issues. */
+export type DatasetFacts = DatasetSummary;
 
 export interface BenchStartResult {
   runId: string;

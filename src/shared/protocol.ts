@@ -173,29 +173,9 @@ export namespace ContinueNoteRequest {
 // ---------------------------------------------------------------------------------------------
 // Terms (dictionary hovers)
 
-export type TermKind = 'disease' | 'symptom' | 'lab' | 'drug' | 'procedure' | 'anatomy' | 'other';
-
-export interface TermSourceInfo {
-  name: string;
-  file?: string;
-  version?: string;
-  licence?: string;
-}
-
-export interface TermEntryInfo {
-  id: string;
-  ja: string;
-  reading: string;
-  en: string;
-  synonyms: string[];
-  abbreviations: string[];
-  icd10?: string;
-  mesh?: string;
-  kind: TermKind;
-  definitionJa: string;
-  definitionEn: string;
-  source: TermSourceInfo;
-}
+// The entry shapes are the dictionary's own plain types (type-only import: nothing runs from there).
+export type { TermEntry as TermEntryInfo, TermKind, TermSource as TermSourceInfo } from '../server/terms/types';
+import type { TermEntry } from '../server/terms/types';
 
 export interface TermMatchInfo {
   /** UTF-16 offsets into the text that was looked up, end-exclusive. */
@@ -203,7 +183,7 @@ export interface TermMatchInfo {
   end: number;
   surface: string;
   /** Every candidate entry (several for an ambiguous abbreviation), best first. */
-  entries: TermEntryInfo[];
+  entries: TermEntry[];
 }
 
 export interface LookupTermParams {
