@@ -36,8 +36,10 @@ export function answerFooter(language: Language, outcome: { kind: 'complete' } |
 }
 
 /**
- * The question for an ask: the selection; else a multi-line question paragraph around the cursor
- * (it starts with "Q:"/"質問:" or ends with "?"/"？"); else the current line.
+ * The question for an ask: the selection; else the question around the cursor, which may run over
+ * several lines of a paragraph: it ends at the first line (at or after the cursor) that ends with
+ * "?"/"？" and starts at the nearest "Q:"/"質問:" line above (or after the previous question);
+ * else the current line.
  */
 export function questionFrom(lines: readonly string[], cursorLine: number, selection: string | undefined): { text: string; startLine: number; endLine: number } | undefined {
   if (selection && selection.trim()) return { text: selection.trim(), startLine: cursorLine, endLine: cursorLine };
@@ -48,17 +50,15 @@ export function questionFrom(lines: readonly string[], cursorLine: number, selec
     const text = (lines[i] ?? '').trimStart();
     return text !== '' && !text.startsWith('>') && !text.startsWith('#');
   };
-  let start = cursorLine;
+  const endsQuestion = (i: number) => /[?？]\s*$/.test(lines[i] ?? '');
+  const startsQuestion = (i: number) => /^\s*(Q|Question|質問|問)\s*[:：]/i.test(lines[i] ?? '');
   let end = cursorLine;
-  while (start > 0 && inParagraph(start - 1)) start--;
-  while (end < lines.length - 1 && inParagraph(end + 1)) end++;
-  const paragraph = lines.slice(start, end + 1).map((l) => l.trim());
-  const first = paragraph[0] ?? '';
-  const last = paragraph[paragraph.length - 1] ?? '';
-  if (paragraph.length > 1 && (/^(Q|Question|質問|問)\s*[:：]/i.test(first) || /[?？]$/.test(last))) {
-    return { text: paragraph.join('\n'), startLine: start, endLine: end };
-  }
-  return { text: line.trim(), startLine: cursorLine, endLine: cursorLine };
+  while (!endsQuestion(end) && end + 1 < lines.length && inParagraph(end + 1)) end++;
+  if (!endsQuestion(end)) return { text: line.trim(), startLine: cursorLine, endLine: cursorLine };
+  let start = cursorLine;
+  while (!startsQuestion(start) && start > 0 && inParagraph(start - 1) && !endsQuestion(start - 1)) start--;
+  const text = lines.slice(start, end + 1).map((l) => l.trim()).join('\n');
+  return { text, startLine: start, endLine: end };
 }
 
 /** Up to `count` note lines before the question, without MedLocal answer blocks: context for the model. */

@@ -39,6 +39,10 @@ test('a multi-line question paragraph is asked whole; an ordinary paragraph give
   assert.deepEqual(questionFrom(lines, 2, undefined), { text: 'Q: 造影CT後の\neGFR低下例で注意すべき点は？', startLine: 2, endLine: 3 });
   assert.deepEqual(questionFrom(lines, 3, undefined), { text: 'Q: 造影CT後の\neGFR低下例で注意すべき点は？', startLine: 2, endLine: 3 });
   assert.deepEqual(questionFrom(lines, 7, undefined), { text: '明日外来。', startLine: 7, endLine: 7 });
+  // A one-line question followed by a remark: only the question.
+  const remark = ['Q: 急性膵炎の重症度判定は？', '（同室の別患者の件。）'];
+  assert.deepEqual(questionFrom(remark, 0, undefined), { text: 'Q: 急性膵炎の重症度判定は？', startLine: 0, endLine: 0 });
+  assert.deepEqual(questionFrom(remark, 1, undefined), { text: '（同室の別患者の件。）', startLine: 1, endLine: 1 });
 });
 
 test('context is the lines above the question, without earlier MedLocal answers, bounded by tokens', () => {
