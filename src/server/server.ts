@@ -66,7 +66,8 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
       log(`dictionary ${report.file}: ${report.entries} entries loaded, ${report.skipped} lines skipped`);
       for (const message of report.messages) log(`  ${formatSkipped(message)}`);
     }
-    await connection.sendNotification(DictionariesNotification.type, { builtinEntries: loadBuiltinDictionary().length, reports });
+    const localized = reports.map((report) => ({ ...report, messages: report.messages.map((m) => ({ ...m, reason: localize(m.reason) })) }));
+    await connection.sendNotification(DictionariesNotification.type, { builtinEntries: loadBuiltinDictionary().length, reports: localized });
   };
 
   const applySettings = async () => {

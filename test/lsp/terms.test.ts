@@ -166,3 +166,23 @@ describe('explanations', () => {
     }
   });
 });
+
+describe('dictionary messages in the client language', () => {
+  test('a Japanese client gets file:line reasons in Japanese', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medlocal-dict-ja-'));
+    const broken = join(dir, 'broken.csv');
+    writeFileSync(broken, '急性腎盂炎テスト,N10,急性腎盂炎,S\n,N10,空,S\n列が足りない,N10\n');
+    const missing = join(dir, 'missing.csv');
+    const server = await startTestServer({ dictionaries: [broken, missing] }, { locale: 'ja' });
+    try {
+      const event = await server.waitForDictionaries((e) => e.reports.length === 2);
+      const [bad, gone] = event.reports;
+      const reasons = bad?.messages.map((m) => `${m.line}: ${m.reason}`) ?? [];
+      assert.ok(reasons.includes('2: 出現形（用語）が空です'), reasons.join(' | '));
+      assert.ok(reasons.some((r) => r.startsWith('3: 4 列（出現形,ICD10,標準病名,信頼度）が必要ですが')), reasons.join(' | '));
+      assert.equal(gone?.messages[0]?.reason, 'ファイルを読み取れません: ファイルが見つかりません');
+    } finally {
+      await server.stop();
+    }
+  });
+});
