@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { startRangeServer } from '../../unit/models/helpers/rangeServer';
 import { activateMedLocal, type MedLocalApi, openNote, StatusRecorder, waitForPid } from './helpers';
 
 interface FeatureApi extends MedLocalApi {
@@ -163,6 +164,29 @@ suite('MedLocal features', () => {
       await vscode.workspace.getConfiguration('medlocal').update('model.path', original, vscode.ConfigurationTarget.Global);
       await recorder.waitFor('ready with the original', (s) => s.state === 'ready' && s.model?.path === original, { includeCurrent: true, failOn: ['error'] });
       recorder.dispose();
+    }
+  });
+
+  test('MedLocal: Download Model fetches a GGUF (from a loopback server), sets it as the model, and it loads', async () => {
+    const configuration = () => vscode.workspace.getConfiguration('medlocal');
+    const original = configuration().get<string>('model.path') ?? '';
+    const bytes = readFileSync(original);
+    const files = await startRangeServer({ 'downloaded-tiny.gguf': bytes });
+    const directory = mkdtempSync(join(tmpdir(), 'medlocal-models-'));
+    await configuration().update('model.directory', directory, vscode.ConfigurationTarget.Global);
+    const recorder = new StatusRecorder(api);
+    try {
+      const path = await vscode.commands.executeCommand<string | undefined>('medlocal.downloadModel', files.url('downloaded-tiny.gguf'));
+      assert.ok(path && path.startsWith(directory), `downloaded to ${path}`);
+      assert.ok(readFileSync(path).equals(bytes), 'the file arrived intact');
+      assert.equal(configuration().get('model.path'), path);
+      await recorder.waitFor('ready with the downloaded model', (s) => s.state === 'ready' && s.model?.path === path, { failOn: ['error'] });
+    } finally {
+      await configuration().update('model.path', original, vscode.ConfigurationTarget.Global);
+      await configuration().update('model.directory', undefined, vscode.ConfigurationTarget.Global);
+      await recorder.waitFor('ready with the original', (s) => s.state === 'ready' && s.model?.path === original, { includeCurrent: true, failOn: ['error'] });
+      recorder.dispose();
+      await files.close();
     }
   });
 
