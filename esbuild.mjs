@@ -39,8 +39,8 @@ if (existsSync('src/webview/main.ts')) {
     sourcemap: production ? false : 'inline',
   });
 }
-if (existsSync('src/cli/main.ts')) {
-  builds.push({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
+if (existsSync('src/cli/bin.ts')) {
+  builds.push({ ...common, entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
 }
 
 if (watch) {

@@ -6,12 +6,26 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 
 const quick = process.argv.includes('--quick');
 const loadTs = async (path) => {
   const mod = await import(path);
   return mod.default ?? mod;
 };
+// The engine runs here as in the server and the CLI: with libuv's pool sized by their preamble
+// (src/server/engine/workerPool.ts). The pool has already started in this process (tsx reads
+// files), so the benchmark runs again in a child with that environment.
+{
+  const { pinWorkerPool } = await loadTs('../src/server/engine/workerPool.ts');
+  if (!process.env.MEDLOCAL_BENCH_CHILD) {
+    const env = { ...process.env, MEDLOCAL_BENCH_CHILD: '1' };
+    pinWorkerPool(env);
+    const { spawnSync } = await import('node:child_process');
+    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { env, stdio: 'inherit' });
+    process.exit(child.status ?? 1);
+  }
+}
 const { writeSyntheticModel } = await loadTs('../test/fixtures/gguf/tinyModel.ts');
 const { LlamaEngine } = await loadTs('../src/server/engine/llamaEngine.ts');
 const bench = await loadTs('../src/server/bench/index.ts');

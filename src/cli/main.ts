@@ -332,11 +332,9 @@ function report(result: BenchmarkResult, json: boolean, io: Io): number {
   return EXIT.ok;
 }
 
-/** Entry point when run as a program (dist/cli.js), not when imported by tests. */
+/** Entry point when run as a program (bin.ts, built to dist/cli.js), not when imported by tests. */
 export function main(): void {
   void runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }
-
-if (typeof require !== 'undefined' && require.main === module) main();

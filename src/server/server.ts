@@ -78,8 +78,13 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
       log(`settings: ${problem.setting} ${problem.message}`);
     }
     settings = normalized.settings;
-    host.configure(engineTarget());
-    await applyDictionaries(settings.dictionaries);
+    // Dictionaries first: a model load holds the engine's worker thread (engine/workerPool.ts), and
+    // file reads started behind it would leave hovers without dictionaries until the model is in.
+    try {
+      await applyDictionaries(settings.dictionaries);
+    } finally {
+      host.configure(engineTarget());
+    }
   };
   const reportSettingsError = (error: unknown) => log(`settings could not be read: ${String(error)}`);
 

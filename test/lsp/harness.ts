@@ -48,12 +48,14 @@ export interface TestServerOptions {
   locale?: string;
   /** Another build of the server (e.g. one unpacked from the .vsix). */
   serverPath?: string;
+  /** The server process's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startTestServer(settings: Record<string, unknown> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const serverPath = options.serverPath ?? SERVER_JS;
   if (!existsSync(serverPath)) throw new Error(`${serverPath} is missing: run \`npm run build\` first.`);
-  const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) });
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));

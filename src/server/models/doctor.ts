@@ -10,6 +10,7 @@ import type { Llama, LlamaGpuType } from 'node-llama-cpp';
 import type { ModelInfo } from '../../shared/protocol';
 import type { ModelSettings } from '../../shared/settings';
 import { loadNodeLlamaCpp, type NodeLlamaCpp } from '../engine/nodeLlamaCpp';
+import { processWorkerPool, type WorkerPoolSetting } from '../engine/workerPool';
 import { inspectModel, type ModelInspection } from './inspect';
 
 export type GpuKind = 'cuda' | 'vulkan' | 'metal';
@@ -35,6 +36,8 @@ export interface GpuDoctorReport {
   ram: { totalBytes: number; freeBytes: number };
   cpu: { cores: number; mathCores?: number; model: string };
   versions: { node: string; nodeLlamaCpp?: string; llamaCpp?: string; binary?: 'prebuilt' | 'localBuild' };
+  /** libuv's thread pool, where node-llama-cpp decodes: absent when this process did not size it. */
+  workerPool?: WorkerPoolSetting;
 }
 
 export interface DoctorOptions {
@@ -100,6 +103,7 @@ function machineFacts(supported: BackendName[], allValid: BackendName[], nodeLla
     ram: { totalBytes: os.totalmem(), freeBytes: os.freemem() },
     cpu: { cores: os.availableParallelism(), model: os.cpus()[0]?.model.trim() ?? 'unknown' },
     versions: { node: process.version, ...(nodeLlamaCpp ? { nodeLlamaCpp } : {}) },
+    ...(processWorkerPool() ? { workerPool: processWorkerPool() } : {}),
   };
 }
 
@@ -288,6 +292,7 @@ export function diagnosticsText(input: DiagnosticsInput): string {
     'MedLocal diagnostics',
     `MedLocal: ${input.extensionVersion ?? 'unknown'}${input.editor ? `, editor ${input.editor}` : ''}`,
     `Node.js: ${doctor.versions.node}; node-llama-cpp: ${doctor.versions.nodeLlamaCpp ?? 'unknown'}; llama.cpp: ${doctor.versions.llamaCpp ?? 'unknown'} (${doctor.versions.binary ?? 'no binary'})`,
+    `Engine worker pool: ${workerPoolText(doctor.workerPool)}`,
     `Platform: ${doctor.platform}-${doctor.arch}; CPU: ${doctor.cpu.model}, ${doctor.cpu.cores} cores${doctor.cpu.mathCores ? ` (${doctor.cpu.mathCores} for math)` : ''}`,
     `RAM: ${formatBytes(doctor.ram.totalBytes)} total, ${formatBytes(doctor.ram.freeBytes)} free`,
     `GPU types: supported ${doctor.supported.join(', ')}; valid here ${doctor.allValid.join(', ')}; auto chose ${doctor.chosen}`,
@@ -300,6 +305,12 @@ export function diagnosticsText(input: DiagnosticsInput): string {
     ...(input.remoteBaseUrl ? [`Remote server: ${originOf(input.remoteBaseUrl)}`] : []),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function workerPoolText(pool: WorkerPoolSetting | undefined): string {
+  if (!pool) return `libuv default (UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'unset'}; not sized by MedLocal)`;
+  const threads = `${pool.size} thread${pool.size === 1 ? '' : 's'}`;
+  return pool.source === 'medlocal' ? `${threads} (MedLocal default)` : `${threads} (UV_THREADPOOL_SIZE from the environment)`;
 }
 
 function settingsLines(settings: DiagnosticsSettings | undefined): string[] {
