@@ -173,7 +173,7 @@ const auto = best.get('engine, auto (default)');
 const raw = bestOf('raw node-llama-cpp');
 const llamaCpp = bestOf('llama.cpp');
 console.log('');
-console.log(`engine auto (prompt ${plan.contextThreads} / generation ${plan.generationThreads} threads, worker pool ${pool.size}): pp ${auto.pp.toFixed(1)} tok/s, tg ${auto.tg.toFixed(1)} tok/s`);
+console.log(`engine auto (${plan.contextThreads} threads, worker pool ${pool.size}): pp ${auto.pp.toFixed(1)} tok/s, tg ${auto.tg.toFixed(1)} tok/s`);
 console.log(`  vs best raw node-llama-cpp: pp ${(auto.pp / raw.pp).toFixed(2)}x, tg ${(auto.tg / raw.tg).toFixed(2)}x`);
 if (llamaCpp) {
   const ppRatio = auto.pp / llamaCpp.pp;

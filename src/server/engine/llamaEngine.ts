@@ -10,7 +10,6 @@ import { promises as fs } from 'node:fs';
 import { loadNodeLlamaCpp, type NodeLlamaCpp } from './nodeLlamaCpp';
 import { abortError, SequenceScheduler, type Lease } from './scheduler';
 import { checkGgufComplete } from '../models/inspect';
-import { applyPhaseThreads } from './phaseThreads';
 import { planThreads } from './threads';
 import type {
   CandidateScore,
@@ -96,9 +95,6 @@ export class LlamaEngine implements InferenceEngine {
             )
           : error;
       });
-      if (threads.generationThreads !== threads.contextThreads && !applyPhaseThreads(context, { prompt: threads.contextThreads, generation: threads.generationThreads })) {
-        options.log?.('Per-phase thread counts are unavailable with this engine version; one thread count is used.');
-      }
       const sequences = Array.from({ length: options.sequences }, () => context.getSequence());
       const info = { ...describe(inspected, context, model, resolved, threads.contextThreads, options.sequences), loraAdapters: adapters };
       return new LlamaEngine(nlc, resolved.llama, model, context, new SequenceScheduler(sequences, options.reserveForInteractive), info);

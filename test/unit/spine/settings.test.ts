@@ -46,38 +46,10 @@ test('a reload is needed exactly when a model setting changed', () => {
 });
 
 test('threads never exceed the cores and ignore node-llama-cpp\'s oversubscribing default', () => {
-  assert.deepEqual(planThreads('auto', 2), { maxThreads: 2, contextThreads: 2, generationThreads: 1 });
-  assert.deepEqual(planThreads('auto', 1), { maxThreads: 1, contextThreads: 1, generationThreads: 1 });
-  assert.deepEqual(planThreads('auto', 16), { maxThreads: 15, contextThreads: 15, generationThreads: 15 });
-  assert.deepEqual(planThreads(3, 2), { maxThreads: 3, contextThreads: 3, generationThreads: 3 });
-});
-
-test('batches of one token per sequence use the generation threads', async () => {
-  const { threadsForBatch, applyPhaseThreads } = await import('../../../src/server/engine/phaseThreads');
-  const plan = { prompt: 2, generation: 1 };
-  assert.equal(threadsForBatch(1, plan), 1);
-  assert.equal(threadsForBatch(4, plan), 1);
-  assert.equal(threadsForBatch(512, plan), 2);
-  // A fake native handle records what the decode ran with.
-  const calls: string[] = [];
-  const native = {
-    initBatch: (n: number) => calls.push(`init ${n}`),
-    setThreads: (n: number) => calls.push(`threads ${n}`),
-    decodeBatch: async () => calls.push('decode'),
-    other: () => 'bound',
-  };
-  const context = { _ctx: native as object };
-  assert.equal(applyPhaseThreads(context, plan), true);
-  const handle = context._ctx as typeof native;
-  handle.initBatch(300);
-  handle.setThreads(7);
-  await handle.decodeBatch();
-  handle.initBatch(1);
-  await handle.decodeBatch();
-  await handle.decodeBatch();
-  assert.deepEqual(calls, ['init 300', 'threads 2', 'decode', 'init 1', 'threads 1', 'decode', 'decode']);
-  assert.equal(handle.other(), 'bound');
-  assert.equal(applyPhaseThreads({}, plan), false, 'an unknown handle shape is left alone');
+  assert.deepEqual(planThreads('auto', 2), { maxThreads: 2, contextThreads: 2 });
+  assert.deepEqual(planThreads('auto', 1), { maxThreads: 1, contextThreads: 1 });
+  assert.deepEqual(planThreads('auto', 16), { maxThreads: 15, contextThreads: 15 });
+  assert.deepEqual(planThreads(3, 2), { maxThreads: 3, contextThreads: 3 });
 });
 
 test('LoRA adapters, dictionaries and hover settings are validated', () => {
