@@ -54,12 +54,15 @@ async function measureRaw(threads) {
   const sequence = context.getSequence();
   let pp = 0;
   let tg = 0;
+  const reads = [];
   for (let r = 0; r < REPEATS; r++) {
     const { tokens } = promptOfTokens(model, PP_TOKENS, 1000 + r);
     await sequence.clearHistory();
+    const probe = probeFileReads();
     let t = performance.now();
     await sequence.evaluateWithoutGeneratingNewTokens(tokens);
     pp = Math.max(pp, tokens.length / ((performance.now() - t) / 1000));
+    reads.push(...(await probe.stop()));
 
     await sequence.clearHistory();
     let generated = 0;
@@ -70,7 +73,12 @@ async function measureRaw(threads) {
     tg = Math.max(tg, generated / ((performance.now() - t) / 1000));
   }
   await llama.dispose();
-  return { pp, tg };
+  return { pp, tg, ...readFigures(reads) };
+}
+
+function readFigures(reads) {
+  reads.sort((a, b) => a - b);
+  return { readP50: reads[Math.floor(reads.length / 2)] ?? 0, readMax: reads.at(-1) ?? 0 };
 }
 
 async function measureEngine(threads) {
@@ -85,18 +93,46 @@ async function measureEngine(threads) {
   const tokenizer = engine.model;
   let pp = 0;
   let tg = 0;
+  const reads = [];
   for (let r = 0; r < REPEATS; r++) {
     const { text, tokens } = promptOfTokens(tokenizer, PP_TOKENS, 1000 + r);
+    const probe = probeFileReads();
     let t = performance.now();
     await engine.scoreNextTokens(text, ['a']);
     pp = Math.max(pp, tokens.length / ((performance.now() - t) / 1000));
+    reads.push(...(await probe.stop()));
 
     t = performance.now();
     const result = await engine.generate(`Patient ${r}:`, { maxTokens: TG_TOKENS });
     tg = Math.max(tg, result.tokens / ((performance.now() - t) / 1000));
   }
   await engine.dispose();
-  return { pp, tg };
+  return { pp, tg, ...readFigures(reads) };
+}
+
+/**
+ * The price of one pool thread: file reads (which also go through libuv's pool) wait while a decode
+ * holds it. Reads a small file every 20 ms while the prompt is processed; returns their latencies.
+ */
+function probeFileReads() {
+  const latencies = [];
+  let running = true;
+  const loop = (async () => {
+    const { readFile } = await import('node:fs/promises');
+    while (running) {
+      const started = performance.now();
+      await readFile(fileURLToPath(import.meta.url));
+      latencies.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return latencies;
+    },
+  };
 }
 
 const childArg = args.indexOf('--child');
@@ -148,7 +184,8 @@ if (!llamaBench) console.log(`llama.cpp reference: not built (npm run bench:llam
 const best = new Map();
 const record = (label, result) => {
   const seen = best.get(label) ?? { pp: 0, tg: 0 };
-  best.set(label, { pp: Math.max(seen.pp, result.pp), tg: Math.max(seen.tg, result.tg) });
+  const worst = (key) => (result[key] === undefined ? {} : { [key]: Math.max(seen[key] ?? 0, result[key]) });
+  best.set(label, { pp: Math.max(seen.pp, result.pp), tg: Math.max(seen.tg, result.tg), ...worst('readP50'), ...worst('readMax') });
 };
 for (let round = 1; round <= ROUNDS; round++) {
   const started = performance.now();
@@ -161,8 +198,10 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 
 console.log('');
-console.log('configuration | pp tok/s | tg tok/s');
-for (const [label, { pp, tg }] of best) console.log(`${label} | ${pp.toFixed(1)} | ${tg.toFixed(1)}`);
+console.log('configuration | pp tok/s | tg tok/s | file read during pp: p50 / max ms (worst round)');
+for (const [label, { pp, tg, readP50, readMax }] of best) {
+  console.log(`${label} | ${pp.toFixed(1)} | ${tg.toFixed(1)} | ${readMax === undefined ? '-' : `${readP50.toFixed(1)} / ${readMax.toFixed(1)}`}`);
+}
 
 const bestOf = (prefix) => {
   const rows = [...best].filter(([label]) => label.startsWith(prefix)).map(([, v]) => v);

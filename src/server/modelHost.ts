@@ -100,7 +100,7 @@ export class ModelHost {
     }
     const controller = new AbortController();
     this.loadController = controller;
-    const what = target.kind === 'local' ? target.model.path : new URL(target.remote.baseUrl).origin;
+    const what = target.kind === 'local' ? target.model.path : originOf(target.remote.baseUrl);
     this.publish({ state: 'loading', progress: 0, message: `Loading ${what}` });
     let lastReported = 0;
     const started = Date.now();
@@ -148,5 +148,14 @@ export class ModelHost {
   private publish(status: ModelStatus): void {
     this.statusValue = status;
     this.options.onStatus(status);
+  }
+}
+
+/** The origin a status names; a URL that does not parse is named as given (connecting reports it). */
+function originOf(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).origin;
+  } catch {
+    return baseUrl;
   }
 }

@@ -30,8 +30,10 @@ import {
   runBenchmark,
   summariseDataset,
   wilsonInterval,
+  type AnswerRecord,
   type Question,
 } from '../bench/index';
+import { joinSentences, localize } from '../i18n';
 import type { ModelHost } from '../modelHost';
 import { toResponseError } from './cancellation';
 
@@ -118,6 +120,25 @@ function describeRun(runDir: string, running: boolean): BenchRunListing {
   }
 }
 
+// What the server says in words reaches the client in its language; the run files stay in English.
+
+/** Dataset facts for the client: skip reasons and `file:line: reason` issues translated. */
+export function localizeFacts(facts: DatasetFacts): DatasetFacts {
+  const skipped: Record<string, number> = {};
+  for (const [why, count] of Object.entries(facts.skipped)) skipped[localize(why)] = (skipped[localize(why)] ?? 0) + count;
+  return { ...facts, skipped, issues: facts.issues.map(localize) };
+}
+
+function localizeAnswer(record: AnswerRecord): AnswerRecord {
+  return record.error === undefined ? record : { ...record, error: localize(record.error) };
+}
+
+/** Why a dataset gave no questions: the summary and the first issues, each translated on its own. */
+export function noUsableQuestions(dataset: string, facts: DatasetFacts): string {
+  const skipped = Object.entries(facts.skipped).map(([why, n]) => `${n} skipped (${why})`).join(', ') || 'the file is empty';
+  return joinSentences(...[`No usable questions in ${dataset}: ${skipped}.`, ...facts.issues.slice(0, 3)].map(localize));
+}
+
 function promptText(prompt: ReturnType<ReturnType<typeof getPromptFormat>['render']>): string {
   if (typeof prompt === 'string') return prompt;
   return [prompt.system ? `[system]\n${prompt.system}` : '', `[user]\n${prompt.user}`, prompt.assistantPrefix ? `[assistant]\n${prompt.assistantPrefix}` : ''].filter(Boolean).join('\n\n');
@@ -141,7 +162,7 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
       };
       const { questions: all, facts, files } = loadQuestions(choices.dataset, choices.language);
       const questions = pickQuestions(all, choices.limit, choices.seed);
-      if (questions.length === 0) throw new Error(`No usable questions in ${choices.dataset}: ${Object.entries(facts.skipped).map(([why, n]) => `${n} skipped (${why})`).join(', ') || 'the file is empty'}. ${facts.issues.slice(0, 3).join(' ')}`);
+      if (questions.length === 0) throw new Error(noUsableQuestions(choices.dataset, facts));
       const format = getPromptFormat(choices.format);
       if (choices.scoring === 'letter' && !format.labelsChoices) throw new Error(`The ${format.id} format shows no choice letters: use letter scoring with the igakuqa format, or generate scoring.`);
       const engine = await host.getEngine();
@@ -172,10 +193,10 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
         .catch((error: unknown) => {
           const message = error instanceof Error ? error.message : String(error);
           log(`benchmark ${runId} failed: ${message}`);
-          return connection.sendNotification(BenchFinishedNotification.type, { runId, runDir, status: 'failed', error: message, answered: 0 });
+          return connection.sendNotification(BenchFinishedNotification.type, { runId, runDir, status: 'failed', error: localize(message), answered: 0 });
         })
         .finally(() => active.delete(runId));
-      return { runId, runDir, total: questions.length, dataset: facts };
+      return { runId, runDir, total: questions.length, dataset: localizeFacts(facts) };
     } catch (error) {
       throw toResponseError(error);
     }
@@ -186,11 +207,14 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
     run?.controller.abort();
     return run !== undefined;
   });
-  const list = connection.onRequest(BenchListRequest.type, ({ resultsDir }) => ({ runs: listRuns(resultsDir, active) }));
+  const list = connection.onRequest(BenchListRequest.type, ({ resultsDir }) => ({
+    runs: listRuns(resultsDir, active).map((run) => (run.problem ? { ...run, problem: localize(run.problem) } : run)),
+  }));
   const read = connection.onRequest(BenchRunRequest.type, ({ runDir }) => {
     try {
       const run = readRun(runDir);
-      return { runDir, answers: run.answers, ...(run.manifest ? { manifest: run.manifest } : {}), ...(run.summary ? { summary: run.summary } : {}) };
+      const manifest = run.manifest?.error ? { ...run.manifest, error: localize(run.manifest.error) } : run.manifest;
+      return { runDir, answers: run.answers.map(localizeAnswer), ...(manifest ? { manifest } : {}), ...(run.summary ? { summary: run.summary } : {}) };
     } catch (error) {
       throw toResponseError(error);
     }
@@ -209,7 +233,7 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
         stem: found.stem,
         choices: found.choices,
         prompt: promptText(getPromptFormat(choices.format).render(found)),
-        ...(record ? { record } : {}),
+        ...(record ? { record: localizeAnswer(record) } : {}),
         ...(found.choiceBreakdown ? { choiceBreakdown: found.choiceBreakdown } : {}),
       };
     } catch (error) {
@@ -225,7 +249,7 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
   });
   const dataset = connection.onRequest(BenchDatasetRequest.type, ({ dataset: spec, language }) => {
     try {
-      return loadQuestions(spec, language).facts;
+      return localizeFacts(loadQuestions(spec, language).facts);
     } catch (error) {
       throw toResponseError(error);
     }

@@ -18,6 +18,6 @@ export function signalFromToken(token: CancellationToken): LinkedSignal {
 export function toResponseError(error: unknown): ResponseError<{ hint?: string }> {
   if (error instanceof ResponseError) return error as ResponseError<{ hint?: string }>;
   if (error instanceof ModelUnavailableError) return new ResponseError(ErrorCodes.InvalidRequest, localize(error.message), { hint: localize(error.hint) });
-  if (error instanceof Error && error.name === 'AbortError') return new ResponseError(-32800 /* RequestCancelled */, 'Cancelled');
+  if (error instanceof Error && error.name === 'AbortError') return new ResponseError(-32800 /* RequestCancelled */, localize('Cancelled'));
   return new ResponseError(ErrorCodes.InternalError, localize(error instanceof Error ? error.message : String(error)));
 }

@@ -4,11 +4,11 @@ import { performance } from 'node:perf_hooks';
 import type { Connection, Disposable } from 'vscode-languageserver';
 import { CuratedModelsRequest, DoctorRequest, DownloadModelRequest, InspectModelRequest, SelfBenchmarkRequest, type DoctorResult } from '../../shared/modelsProtocol';
 import type { ModelSettings } from '../../shared/settings';
-import { localize } from '../i18n';
+import { joinSentences, localize } from '../i18n';
 import type { ModelHost } from '../modelHost';
 import { CURATED_MODELS } from '../models/curated';
 import { diagnosticsText, fitEstimate, gpuDoctor } from '../models/doctor';
-import { downloadModel } from '../models/download';
+import { downloadModel, ModelDownloadError } from '../models/download';
 import { inspectModel, ModelFileError } from '../models/inspect';
 import { signalFromToken, toResponseError } from './cancellation';
 import { SERVER_VERSION } from '../version';
@@ -20,7 +20,7 @@ export function registerModels(connection: Connection, host: ModelHost, settings
     try {
       return await inspectModel(path);
     } catch (error) {
-      if (error instanceof ModelFileError) throw toResponseError(new Error(`${localize(error.message)} ${localize(error.hint)}`));
+      if (error instanceof ModelFileError) throw toResponseError(new Error(joinSentences(localize(error.message), localize(error.hint))));
       throw toResponseError(error);
     }
   });
@@ -34,6 +34,8 @@ export function registerModels(connection: Connection, host: ModelHost, settings
       const path = await downloadModel({ uri: params.uri, directory: params.directory, signal: linked.signal, onProgress: (p) => progress?.report(p) });
       return { path };
     } catch (error) {
+      // The client shows the message only: the next step travels in it, as for inspect above.
+      if (error instanceof ModelDownloadError) throw toResponseError(new Error(joinSentences(localize(error.message), localize(error.hint))));
       throw toResponseError(error);
     } finally {
       linked.dispose();

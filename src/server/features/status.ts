@@ -1,10 +1,15 @@
-// medlocal/modelInfo and medlocal/engineStats: facts about the model and the engine, never text.
+// medlocal/modelInfo and medlocal/engineStats: facts about the model and the engine; the one text
+// among them (why the backend fell back) in the client's language.
 import type { Connection, Disposable } from 'vscode-languageserver';
 import { EngineStatsRequest, ModelInfoRequest, type EngineStats } from '../../shared/protocol';
+import { localize } from '../i18n';
 import type { ModelHost } from '../modelHost';
 
 export function registerStatusRequests(connection: Connection, host: ModelHost): Disposable {
-  const modelInfo = connection.onRequest(ModelInfoRequest.type, () => host.info);
+  const modelInfo = connection.onRequest(ModelInfoRequest.type, () => {
+    const info = host.info;
+    return info?.fallbackReason ? { ...info, fallbackReason: localize(info.fallbackReason) } : info;
+  });
   const stats = connection.onRequest(EngineStatsRequest.type, (): EngineStats => {
     const engine = host.current;
     const scheduler = engine?.schedulerStats();

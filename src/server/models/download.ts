@@ -218,6 +218,8 @@ async function createDownloader(stagingDir: string, options: DownloadModelOption
     return await Promise.race([creating, giveUp]);
   } catch (error) {
     if (error instanceof ModelDownloadError || options.signal?.aborted) throw error;
+    const folder = folderError(error, path.dirname(stagingDir));
+    if (folder) throw folder;
     throw new ModelDownloadError(
       `Could not start the download of ${options.uri}: ${errorText(error)}`,
       'failed',
@@ -234,7 +236,9 @@ async function createDownloader(stagingDir: string, options: DownloadModelOption
 
 async function transfer(directory: string, options: DownloadModelOptions): Promise<string> {
   const stagingDir = path.join(directory, STAGING_DIR);
-  await fs.mkdir(stagingDir, { recursive: true });
+  await fs.mkdir(stagingDir, { recursive: true }).catch((error: unknown) => {
+    throw folderError(error, directory) ?? error;
+  });
   const controller = new AbortController();
   const forwardAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', forwardAbort, { once: true });
@@ -247,7 +251,7 @@ async function transfer(directory: string, options: DownloadModelOptions): Promi
       await downloader.cancel({ deleteTempFile: false }).catch(() => undefined);
     } else {
       watch.start();
-      await runDownload(downloader, controller.signal);
+      await runDownload(downloader, controller.signal, directory);
       if (controller.signal.aborted) {
         await downloader.cancel({ deleteTempFile: false }).catch(() => undefined);
         throw controller.signal.reason instanceof ModelDownloadError ? controller.signal.reason : abortError(options.signal ?? controller.signal);
@@ -269,11 +273,13 @@ async function transfer(directory: string, options: DownloadModelOptions): Promi
  * ModelDownloader.download() resolves normally when cancelled from a signal, and throws otherwise;
  * either way the caller looks at the signal afterwards.
  */
-async function runDownload(downloader: ModelDownloader, signal: AbortSignal): Promise<void> {
+async function runDownload(downloader: ModelDownloader, signal: AbortSignal, directory: string): Promise<void> {
   try {
     await downloader.download({ signal });
   } catch (error) {
     if (signal.aborted) return;
+    const folder = folderError(error, directory);
+    if (folder) throw folder;
     // ipull's StatusCodeError: the server refused the transfer (it retries only 5xx and 429 itself).
     const status = (error as { statusCode?: unknown }).statusCode;
     if (typeof status === 'number') throw httpError(status, 'the model file');
@@ -376,6 +382,36 @@ function progressWatch(options: DownloadModelOptions, controller: AbortControlle
       clearInterval(timer);
     },
   };
+}
+
+/** A full disk or a models folder that cannot be written, said so (Node's own words name neither). */
+function folderError(error: unknown, directory: string): ModelDownloadError | undefined {
+  const code = errorCode(error);
+  if (code === 'ENOSPC') {
+    return new ModelDownloadError(`There is not enough disk space in ${directory} for the model.`, 'failed', 'Free up disk space, then run the download again: it resumes from what was received.');
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR') {
+    return new ModelDownloadError(`MedLocal cannot write to the models folder ${directory} (${code}).`, 'failed', 'Set `medlocal.model.directory` to a folder you can write to, then try again.');
+  }
+  return undefined;
+}
+
+const FOLDER_CODES = new Set(['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR']);
+
+/**
+ * The errno code of a file-system error among FOLDER_CODES, also when a library wrapped it (as
+ * `cause`, or only in its message: "ENOSPC: no space left on device, write"). Not a refused connection.
+ */
+function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const { code, syscall } = current as NodeJS.ErrnoException;
+    if (typeof code === 'string' && FOLDER_CODES.has(code) && syscall !== 'connect') return code;
+    const named = /\b(ENOSPC|EACCES|EPERM|EROFS|ENOTDIR): /.exec(current.message);
+    if (named) return named[1];
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
