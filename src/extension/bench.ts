@@ -12,6 +12,7 @@ import {
   type BenchStartParams,
 } from '../shared/benchProtocol';
 import type { MedLocalClient } from './client';
+import { withoutFinalStop } from '../shared/language';
 
 const RECENT_KEY = 'medlocal.benchmark.recentDatasets';
 const LAST_KEY = 'medlocal.benchmark.lastChoices';
@@ -149,7 +150,7 @@ export class BenchController implements vscode.Disposable {
     } else if (event.status === 'cancelled') {
       message = vscode.l10n.t('MedLocal benchmark cancelled after {0} answers; it can be resumed from the panel.', event.answered);
     } else {
-      message = vscode.l10n.t('MedLocal benchmark failed: {0}. Finished answers are kept.', event.error ?? '');
+      message = vscode.l10n.t('MedLocal benchmark failed: {0}. Finished answers are kept.', withoutFinalStop(event.error ?? ''));
     }
     const show = event.status === 'failed' ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
     const pick = await show(message, openPanel, openFolder);

@@ -14,6 +14,7 @@ import {
 } from '../shared/modelsProtocol';
 import type { MedLocalClient } from './client';
 import { formatBytes } from './statusView';
+import { withoutFinalStop } from '../shared/language';
 
 const RECENT_MODELS = 'medlocal.recentModels';
 const DOCTOR_SCHEME = 'medlocal-status';
@@ -86,7 +87,7 @@ export class ModelCommands implements vscode.TextDocumentContentProvider, vscode
       return result.path;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      void vscode.window.showErrorMessage(vscode.l10n.t('The download did not finish: {0}. What was received is kept, and the next download resumes it.', message));
+      void vscode.window.showErrorMessage(vscode.l10n.t('The download did not finish: {0}. What was received is kept, and the next download resumes it.', withoutFinalStop(message)));
       return undefined;
     }
   }

@@ -19,3 +19,8 @@ export function detectLanguage(text: string): Language {
 export function resolveLanguage(requested: 'ja' | 'en' | 'auto' | undefined, text: string): Language {
   return requested === 'ja' || requested === 'en' ? requested : detectLanguage(text);
 }
+
+/** A message without its closing full stop (. or 。), for a template that adds its own after it. */
+export function withoutFinalStop(message: string): string {
+  return message.trimEnd().replace(/[.。]$/u, '');
+}

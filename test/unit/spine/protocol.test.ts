@@ -5,7 +5,7 @@ import { logProbsFromLogits } from '../../../src/server/engine/llamaEngine';
 import { answerQuestion } from '../../../src/server/features/ask';
 import { scoreChoices } from '../../../src/server/features/scoreChoices';
 import type { GenerateOptions, InferenceEngine, Prompt } from '../../../src/server/engine/types';
-import { detectLanguage } from '../../../src/shared/language';
+import { detectLanguage, withoutFinalStop } from '../../../src/shared/language';
 import { AskRequest, logProbToProbability, ScoreChoicesRequest, StatusNotification } from '../../../src/shared/protocol';
 import { describeStatus } from '../../../src/extension/statusView';
 
@@ -126,4 +126,11 @@ test('the ask provider sends the note context, bounded by the model tokenizer', 
   assert.match(prompt.user, /経過 1999: 安定\n\n質問: 次の検査は？$/);
   assert.ok(!prompt.user.includes('経過 0: 安定'), 'the oldest lines were dropped');
   assert.ok(engine.countTokens(prompt.user) <= 1024 + 40);
+});
+
+test('a server message put into a sentence loses its own full stop, English or Japanese', () => {
+  assert.equal(withoutFinalStop('The download failed: socket hang up.'), 'The download failed: socket hang up');
+  assert.equal(withoutFinalStop('ダウンロードに失敗しました。もう一度ダウンロードしてください。'), 'ダウンロードに失敗しました。もう一度ダウンロードしてください');
+  assert.equal(withoutFinalStop('HTTP 404 '), 'HTTP 404');
+  assert.equal(withoutFinalStop('version 3.22.1'), 'version 3.22.1', 'only a closing stop goes');
 });
