@@ -77,7 +77,7 @@ const JA: Rule[] = [
   [/^Check the network connection and the URL, then try again\.$/, 'ネットワーク接続と URL を確認してから、もう一度お試しください。'],
   [/^The server refused the download of the model file \(HTTP (\d+)\)\.$/, 'サーバーがモデルファイルのダウンロードを拒否しました（HTTP $1）。'],
   [/^The server refused the download of (.+) \(HTTP (\d+)\)\.$/, 'サーバーが $1 のダウンロードを拒否しました（HTTP $2）。'],
-  [/^The model may be gated: accept its licence on huggingface\.co and set a Hugging Face token, or pick another model\.$/, 'アクセスが制限されたモデルの可能性があります。huggingface.co でライセンスに同意して Hugging Face のトークンを設定するか、別のモデルを選んでください。'],
+  [/^The model may be gated: accept its licence on huggingface\.co and sign in with `huggingface-cli login` \(or set HF_TOKEN before starting VS Code\), or pick another model\.$/, 'アクセスが制限されたモデルの可能性があります。huggingface.co でライセンスに同意し、`huggingface-cli login` でサインインする（または VS Code を起動する前に HF_TOKEN を設定する）か、別のモデルを選んでください。'],
   [/^the model file was not found \(HTTP 404\)\.$/, 'モデルファイルが見つかりません（HTTP 404）。'],
   [/^(.+) was not found \(HTTP 404\)\.$/, '$1 が見つかりません（HTTP 404）。'],
   [/^Check the repository, file name and quantization in the URI\.$/, 'URI のリポジトリ、ファイル名、量子化を確認してください。'],

@@ -184,7 +184,7 @@ function httpError(status: number, what: string): ModelDownloadError {
     return new ModelDownloadError(
       `The server refused the download of ${what} (HTTP ${status}).`,
       'http',
-      'The model may be gated: accept its licence on huggingface.co and set a Hugging Face token, or pick another model.',
+      'The model may be gated: accept its licence on huggingface.co and sign in with `huggingface-cli login` (or set HF_TOKEN before starting VS Code), or pick another model.',
     );
   }
   if (status === 404) {

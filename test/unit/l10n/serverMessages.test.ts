@@ -243,7 +243,7 @@ test('model downloads: a bad URI, HTTP 404 / 401 / 403 / 500 and an unreachable 
   assertTranslated(badUri.hint, ['hf:<user>/<repo>:<quantization>', 'hf:bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M', 'https://']);
 
   const target = fresh('refused');
-  for (const [status, hintFact] of [[404, 'URI'], [401, 'huggingface.co'], [403, 'Hugging Face'], [500, '']] as const) {
+  for (const [status, hintFact] of [[404, 'URI'], [401, 'huggingface.co'], [403, 'HF_TOKEN'], [500, '']] as const) {
     const url = `${refusing.origin}/${status}.gguf`;
     const error = (await rejection(downloadModel({ uri: url, directory: target }))) as Error & { hint: string };
     assertTranslated(error.message, [url, `HTTP ${status}`]);
@@ -537,7 +537,7 @@ const TABLE: Array<[string, string[]]> = [
   ['Check the network connection and the URL, then try again.', ['URL']],
   ['The server refused the download of the model file (HTTP 403).', ['HTTP 403']],
   ['The server refused the download of https://huggingface.co/org/m/resolve/main/m.gguf (HTTP 401).', ['https://huggingface.co/org/m/resolve/main/m.gguf', 'HTTP 401']],
-  ['The model may be gated: accept its licence on huggingface.co and set a Hugging Face token, or pick another model.', ['huggingface.co', 'Hugging Face']],
+  ['The model may be gated: accept its licence on huggingface.co and sign in with `huggingface-cli login` (or set HF_TOKEN before starting VS Code), or pick another model.', ['huggingface.co', 'huggingface-cli login', 'HF_TOKEN']],
   ['the model file was not found (HTTP 404).', ['HTTP 404']],
   ['https://example.org/m.gguf was not found (HTTP 404).', ['https://example.org/m.gguf', 'HTTP 404']],
   ['Check the repository, file name and quantization in the URI.', ['URI']],
