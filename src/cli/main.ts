@@ -1,4 +1,4 @@
-// `medlocal` command line: headless benchmarks over the same src/server/bench code the extension
+// `medlocal` command line: headless benchmarks over the same src/eval code the extension
 // uses.
 //
 //   medlocal bench --dataset igakuqa:DIR|medqa:FILE|medmcqa:FILE|jmedbench:FILE|jsonl:FILE|csv:FILE|sample
@@ -14,17 +14,17 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { InferenceEngine } from '../server/engine/types';
-import { loadDataset, parseDatasetArgument, type DatasetSpec } from '../server/bench/datasets';
-import { getPromptFormat, loadTemplateFormat, PROMPT_FORMAT_IDS, type PromptFormat } from '../server/bench/formats';
-import { compareRuns } from '../server/bench/metrics';
-import { summariseDataset, type Language } from '../server/bench/question';
-import { readManifest, readRun } from '../server/bench/runFiles';
-import { runBenchmark, type BenchmarkResult } from '../server/bench/runner';
-import { SCORING_MODES, type ScoringMode } from '../server/bench/scoring';
+import type { InferenceEngine } from '../engine/types';
+import { loadDataset, parseDatasetArgument, type DatasetSpec } from '../eval/datasets';
+import { getPromptFormat, loadTemplateFormat, PROMPT_FORMAT_IDS, type PromptFormat } from '../eval/formats';
+import { compareRuns } from '../eval/metrics';
+import { summariseDataset, type Language } from '../eval/question';
+import { readManifest, readRun } from '../eval/runFiles';
+import { runBenchmark, type BenchmarkResult } from '../eval/runner';
+import { SCORING_MODES, type ScoringMode } from '../eval/scoring';
 import { comparisonTable, datasetTable, progressLine, summaryTable } from './report';
 
-/** What the CLI needs from the engine layer (src/server/engine/cliEngine.ts provides it). */
+/** What the CLI needs from the engine layer (src/engine/cliEngine.ts provides it). */
 export interface CliEngineHandle {
   engine: InferenceEngine;
   /** Facts about the loaded model for manifest.json (file size, quantisation, context size, GPU...). */
@@ -43,7 +43,7 @@ export type CliEngineFactory = (options: {
 }) => Promise<CliEngineHandle>;
 
 export interface CliDeps {
-  /** Defaults to createEngineForCli from src/server/engine/cliEngine, loaded only when a model is needed. */
+  /** Defaults to createEngineForCli from src/engine/cliEngine, loaded only when a model is needed. */
   createEngine?: CliEngineFactory;
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
@@ -285,7 +285,7 @@ function defaultRunDir(choices: RunChoices, modelPath: string, now: Date): strin
 
 async function loadDefaultEngineFactory(): Promise<CliEngineFactory> {
   try {
-    const engineModule = await import('../server/engine/cliEngine');
+    const engineModule = await import('../engine/cliEngine');
     const factory: CliEngineFactory = engineModule.createEngineForCli;
     return factory;
   } catch (error) {

@@ -1,9 +1,9 @@
 // Text output of the CLI: the progress line, the end-of-run summary table, the dataset dry-run
 // and the comparison of two runs. Plain strings, so tests can read them.
 
-import type { BenchmarkProgress } from '../server/bench/runner';
-import type { GroupStats, RunComparison, RunSummary } from '../server/bench/metrics';
-import type { DatasetSummary } from '../server/bench/question';
+import type { BenchmarkProgress } from '../eval/runner';
+import type { GroupStats, RunComparison, RunSummary } from '../eval/metrics';
+import type { DatasetSummary } from '../eval/question';
 
 /** Columns a string takes in a terminal: East Asian wide characters take two. */
 export function displayWidth(text: string): number {

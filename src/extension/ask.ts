@@ -3,7 +3,7 @@
 // removes the answer; Escape, the notification's Cancel, or closing the note stops generation on
 // the server (the request is cancelled, not just the display).
 import * as vscode from 'vscode';
-import { AskRequest, type AskResult } from '../shared/protocol';
+import { AskRequest, type AskResult } from '../protocol/protocol';
 import { detectLanguage, type Language } from '../shared/language';
 import { answerFooter, answerHeader, BlockquoteStream, contextBefore, questionFrom } from './answerBlock';
 import type { MedLocalClient } from './client';

@@ -10,7 +10,7 @@ import {
   type BenchFinishedEvent,
   type BenchProgressEvent,
   type BenchStartParams,
-} from '../shared/benchProtocol';
+} from '../protocol/benchProtocol';
 import type { MedLocalClient } from './client';
 import { withoutFinalStop } from '../shared/language';
 

@@ -15,7 +15,7 @@ import {
   type Message,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { DictionariesNotification, EngineStatsRequest, ModelInfoRequest, SetSecretsRequest, StatusNotification, type ModelInfo, type ModelStatus } from '../shared/protocol';
+import { DictionariesNotification, EngineStatsRequest, ModelInfoRequest, SetSecretsRequest, StatusNotification, type ModelInfo, type ModelStatus } from '../protocol/protocol';
 import { describeStatus, type ClientState } from './statusView';
 import { applyWorkspaceTrust } from './trust';
 

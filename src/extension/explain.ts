@@ -2,7 +2,7 @@
 // document beside the note (labelled as model-generated); the server caches it, so the next hover
 // over the term shows it too.
 import * as vscode from 'vscode';
-import { ExplainTermRequest, type ExplainTermResult } from '../shared/protocol';
+import { ExplainTermRequest, type ExplainTermResult } from '../protocol/protocol';
 import type { MedLocalClient } from './client';
 
 export const EXPLAIN_SCHEME = 'medlocal-explain';

@@ -2,7 +2,7 @@
 // cancelled when the user types, never requested during an IME composition, short (it stops at the
 // end of the sentence or line).
 import * as vscode from 'vscode';
-import { ContinueNoteRequest } from '../shared/protocol';
+import { ContinueNoteRequest } from '../protocol/protocol';
 import type { MedLocalClient } from './client';
 import { CompositionTracker } from './composition';
 

@@ -11,7 +11,7 @@ import {
   SelfBenchmarkRequest,
   type DoctorResult,
   type ModelInspection,
-} from '../shared/modelsProtocol';
+} from '../protocol/modelsProtocol';
 import type { MedLocalClient } from './client';
 import { formatBytes } from './statusView';
 import { withoutFinalStop } from '../shared/language';

@@ -20,8 +20,8 @@ import {
   type BenchProgressEvent,
   type BenchRunListing,
   type StoredRunInfo,
-} from '../shared/benchProtocol';
-import { answersToCsv, baseName, comparisonToCsv, comparisonToJson, comparisonToMarkdown, CSV_BOM, runToJson, runToMarkdown } from '../shared/benchViewModel';
+} from '../protocol/benchProtocol';
+import { answersToCsv, baseName, comparisonToCsv, comparisonToJson, comparisonToMarkdown, CSV_BOM, runToJson, runToMarkdown } from '../view/benchViewModel';
 import {
   parseWebviewMessage,
   SCORING_MODES,
@@ -33,13 +33,13 @@ import {
   type FormatInfo,
   type ModelView,
   type WebviewToExtension,
-} from '../shared/webviewMessages';
-import { buildPanelHtml } from '../webview/html';
-import { format, stringsFor, type Strings } from '../webview/strings';
+} from '../protocol/webviewMessages';
+import { buildPanelHtml } from './panelHtml';
+import { format, stringsFor, type Strings } from '../view/strings';
 import type { BenchController } from './bench';
 import type { MedLocalClient } from './client';
 
-export { buildPanelHtml } from '../webview/html';
+export { buildPanelHtml } from './panelHtml';
 
 export interface BenchmarkPanelDeps {
   extensionUri: vscode.Uri;

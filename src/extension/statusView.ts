@@ -1,6 +1,6 @@
 // What the status item says for each model state: plain data, no `vscode` import, so it is unit
 // tested. `t` localizes (vscode.l10n.t in the extension, identity in tests).
-import type { ModelStatus } from '../shared/protocol';
+import type { ModelStatus } from '../protocol/protocol';
 
 export type Translate = (message: string, ...args: Array<string | number>) => string;
 

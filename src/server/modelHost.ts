@@ -1,12 +1,12 @@
 // Owns the one loaded model: loads it when settings name one, reloads it when a model setting
 // changes, reports every state change, and hands the engine to features (waiting while it loads).
-import type { ModelInfo, ModelStatus } from '../shared/protocol';
+import type { ModelInfo, ModelStatus } from '../protocol/protocol';
 import type { ModelSettings } from '../shared/settings';
-import type { HostedEngine } from './engine/hosted';
-import { EngineLoadError, LlamaEngine } from './engine/llamaEngine';
-import { ModelFileError } from './engine/modelFile';
-import { OpenAiEngineError } from './engine/openaiEngine';
-import { RemoteEngine, type RemoteSettings } from './engine/remoteEngine';
+import type { HostedEngine } from '../engine/hosted';
+import { EngineLoadError, LlamaEngine } from '../engine/llamaEngine';
+import { ModelFileError } from '../engine/modelFile';
+import { OpenAiEngineError } from '../engine/openaiEngine';
+import { RemoteEngine, type RemoteSettings } from '../engine/remoteEngine';
 
 /** What to run: the local GGUF model, or a remote OpenAI-compatible server. */
 export type EngineTarget = { kind: 'local'; model: ModelSettings } | { kind: 'remote'; remote: RemoteSettings };

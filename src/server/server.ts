@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { DidChangeConfigurationNotification, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DictionariesNotification, SetSecretsRequest, StatusNotification } from '../shared/protocol';
+import { DictionariesNotification, SetSecretsRequest, StatusNotification } from '../protocol/protocol';
 import { DEFAULT_SETTINGS, normalizeSettings, type MedLocalSettings } from '../shared/settings';
 import { registerAsk } from './features/ask';
 import { registerBench } from './features/bench';
@@ -15,8 +15,8 @@ import { registerStatusRequests } from './features/status';
 import { ExplanationCache, registerTerms } from './features/terms';
 import { localize, localizeOptional, setLocale } from './i18n';
 import { ModelHost, type EngineTarget } from './modelHost';
-import { DictionarySet } from './terms/dictionaries';
-import { formatSkipped, loadBuiltinDictionary } from './terms/index';
+import { DictionarySet } from '../terms/dictionaries';
+import { formatSkipped, loadBuiltinDictionary } from '../terms/index';
 
 export interface ServerDeps {
   cores?: number;

@@ -1,7 +1,7 @@
 // The panel's state and layout: what the extension told us (init, runs, the followed run...),
 // what the user chose (PanelState, saved with setState so a reload or a VS Code restart comes back
 // to the same view), the tab strip, and the routing of extension messages to the views.
-import type { BenchRunListing, DatasetFacts, RunComparison, StoredRunInfo, BenchQuestionDetail } from '../shared/benchProtocol';
+import type { BenchRunListing, DatasetFacts, RunComparison, StoredRunInfo, BenchQuestionDetail } from '../protocol/benchProtocol';
 import {
   PANEL_TABS,
   type ExtensionToWebview,
@@ -11,10 +11,10 @@ import {
   type ModelView,
   type PanelState,
   type PanelTab,
-} from '../shared/webviewMessages';
+} from '../protocol/webviewMessages';
 import { ChartSet } from './charts';
 import { h, replaceChildren } from './dom';
-import { stringsFor, STRINGS, type Strings } from './strings';
+import { stringsFor, STRINGS, type Strings } from '../view/strings';
 import { post, saveState } from './vscodeApi';
 
 export interface DatasetFactsState {

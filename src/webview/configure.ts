@@ -2,11 +2,11 @@
 // how many questions (all, first N, random N with a seed), parallel sequences, the current model
 // with a link to change it, Run, and the runs that can be resumed. The choices are remembered
 // (webview state, and the extension's last choices for a new panel).
-import { historyRows, statusLabel } from '../shared/benchViewModel';
-import { LIMITS, SCORING_MODES, type BenchChoices, type CountMode } from '../shared/webviewMessages';
+import { historyRows, statusLabel } from '../view/benchViewModel';
+import { LIMITS, SCORING_MODES, type BenchChoices, type CountMode } from '../protocol/webviewMessages';
 import type { App, View } from './app';
 import { append, button, field, h, option, replaceChildren, uid } from './dom';
-import { format } from './strings';
+import { format } from '../view/strings';
 import { post } from './vscodeApi';
 
 /** The seed shown (and used) for a random sample until the user types another. */

@@ -13,11 +13,11 @@ import {
   statusLabel,
   historyRows,
   type CompareView as CompareModel,
-} from '../shared/benchViewModel';
-import type { ExportFormat } from '../shared/webviewMessages';
+} from '../view/benchViewModel';
+import type { ExportFormat } from '../protocol/webviewMessages';
 import type { App, View } from './app';
 import { button, h, replaceChildren } from './dom';
-import { format } from './strings';
+import { format } from '../view/strings';
 import { post } from './vscodeApi';
 
 export class HistoryView implements View {

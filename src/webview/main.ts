@@ -2,13 +2,13 @@
 // its state (getState), says `ready`, builds the page from the extension's `init`, then routes the
 // extension's messages to the views. Everything it asks for goes through postMessage: it never
 // reads files or talks to the language server itself.
-import { parsePanelState, type ExtensionToWebview, type FollowedRun } from '../shared/webviewMessages';
+import { parsePanelState, type ExtensionToWebview, type FollowedRun } from '../protocol/webviewMessages';
 import { App } from './app';
 import { ConfigureView } from './configure';
 import { CompareView, HistoryView } from './history';
 import { ProgressView } from './progress';
 import { ResultsView } from './results';
-import { format } from './strings';
+import { format } from '../view/strings';
 import { loadState, post } from './vscodeApi';
 
 const root = document.getElementById('app');

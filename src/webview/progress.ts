@@ -3,10 +3,10 @@
 // how (completed, cancelled: resumable, failed: the error, finished answers kept).
 // The elements are built once and updated in place, so a focused Cancel button keeps its focus
 // while progress streams in.
-import { percent, progressView } from '../shared/benchViewModel';
+import { percent, progressView } from '../view/benchViewModel';
 import type { App, View } from './app';
 import { button, h, replaceChildren } from './dom';
-import { format } from './strings';
+import { format } from '../view/strings';
 import { post } from './vscodeApi';
 
 export class ProgressView implements View {

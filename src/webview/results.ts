@@ -18,13 +18,13 @@ import {
   summaryCards,
   type GroupRow,
   type QuestionRow,
-} from '../shared/benchViewModel';
-import type { StoredRunInfo } from '../shared/benchProtocol';
-import type { ExportFormat, QuestionFilters } from '../shared/webviewMessages';
+} from '../view/benchViewModel';
+import type { StoredRunInfo } from '../protocol/benchProtocol';
+import type { ExportFormat, QuestionFilters } from '../protocol/webviewMessages';
 import type { App, View } from './app';
 import { BarChart } from './charts';
 import { button, field, h, option, replaceChildren } from './dom';
-import { format } from './strings';
+import { format } from '../view/strings';
 import { post } from './vscodeApi';
 
 export class ResultsView implements View {

@@ -1,5 +1,5 @@
 // The webview side of postMessage and state, typed with the shared message unions.
-import type { PanelState, WebviewToExtension } from '../shared/webviewMessages';
+import type { PanelState, WebviewToExtension } from '../protocol/webviewMessages';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CancellationTokenSource, ResponseError } from 'vscode-languageserver-protocol';
-import { AskRequest, EngineStatsRequest } from '../../src/shared/protocol';
+import { AskRequest, EngineStatsRequest } from '../../src/protocol/protocol';
 import { ensureTinyModel } from '../fixtures/gguf/tinyModel';
 import { prng, rssKb, seedFromEnv, settingsFor, startFaultServer, within, type FaultServer } from './support/faultServer';
 

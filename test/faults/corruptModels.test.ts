@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { EngineStatsRequest, type EngineStats } from '../../src/shared/protocol';
+import { EngineStatsRequest, type EngineStats } from '../../src/protocol/protocol';
 import { ensureTinyModel, writeCorruptGguf, type CorruptKind } from '../fixtures/gguf/tinyModel';
 import { hover, hoverText, openNote, settingsFor, startFaultServer, within, type FaultServer, scratchDir } from './support/faultServer';
 

@@ -14,8 +14,8 @@
 //   interactive work is not left waiting.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BenchStartRequest } from '../../src/shared/benchProtocol';
-import { AskRequest, EngineStatsRequest, type EngineStats } from '../../src/shared/protocol';
+import { BenchStartRequest } from '../../src/protocol/benchProtocol';
+import { AskRequest, EngineStatsRequest, type EngineStats } from '../../src/protocol/protocol';
 import { ensureTinyModel } from '../fixtures/gguf/tinyModel';
 import { hover, hoverText, openNote, percentile, settingsFor, startFaultServer, within, type FaultServer, scratchDir } from './support/faultServer';
 

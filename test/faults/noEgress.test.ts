@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { BenchListRequest, BenchRunRequest, BenchStartRequest } from '../../src/shared/benchProtocol';
+import { BenchListRequest, BenchRunRequest, BenchStartRequest } from '../../src/protocol/benchProtocol';
 import {
   AskRequest,
   ContinueNoteRequest,
@@ -18,7 +18,7 @@ import {
   LookupTermRequest,
   ModelInfoRequest,
   ScoreChoicesRequest,
-} from '../../src/shared/protocol';
+} from '../../src/protocol/protocol';
 import { ensureTinyModel } from '../fixtures/gguf/tinyModel';
 import { CLI_JS, hover, hoverText, NO_EGRESS, openNote, settingsFor, startFaultServer, within, scratchDir } from './support/faultServer';
 

@@ -9,8 +9,8 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { CancellationTokenSource, DidChangeTextDocumentNotification, ResponseError } from 'vscode-languageserver-protocol';
-import { BenchStartRequest } from '../../src/shared/benchProtocol';
-import { AskRequest, ContinueNoteRequest, ExplainTermRequest, LookupTermRequest, ScoreChoicesRequest } from '../../src/shared/protocol';
+import { BenchStartRequest } from '../../src/protocol/benchProtocol';
+import { AskRequest, ContinueNoteRequest, ExplainTermRequest, LookupTermRequest, ScoreChoicesRequest } from '../../src/protocol/protocol';
 import { ensureTinyModel } from '../fixtures/gguf/tinyModel';
 import { hover, openNote, settingsFor, startFaultServer, within, scratchDir } from './support/faultServer';
 

@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ResponseError } from 'vscode-languageserver-protocol';
-import { BenchStartRequest } from '../../src/shared/benchProtocol';
-import { AskRequest, EngineStatsRequest } from '../../src/shared/protocol';
+import { BenchStartRequest } from '../../src/protocol/benchProtocol';
+import { AskRequest, EngineStatsRequest } from '../../src/protocol/protocol';
 import { ensureTinyModel } from '../fixtures/gguf/tinyModel';
 import { answerIdsOf, hover, hoverText, openNote, settingsFor, startFaultServer, within, type FaultServer, scratchDir } from './support/faultServer';
 

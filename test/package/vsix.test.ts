@@ -11,9 +11,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ScoreChoicesRequest } from '../../src/shared/protocol';
+import { ScoreChoicesRequest } from '../../src/protocol/protocol';
 import { ensureTinyModel } from '../fixtures/gguf/tinyModel';
-import { startTestServer, type TestServer } from '../lsp/harness';
+import { startTestServer, type TestServer } from '../process/harness';
 import {
   binaryPackagesFor,
   extractZip,

@@ -1,8 +1,8 @@
 // medlocal/ask: a question in, an answer streamed back as partial results, generation stopped
 // when the request is cancelled.
 import type { Connection, Disposable } from 'vscode-languageserver';
-import { AskRequest, type AskParams, type AskResult } from '../../shared/protocol';
-import type { InferenceEngine } from '../engine/types';
+import { AskRequest, type AskParams, type AskResult } from '../../protocol/protocol';
+import type { InferenceEngine } from '../../engine/types';
 import { resolveLanguage } from '../../shared/language';
 import { ASK_CONTEXT_TOKENS, askPromptVersion, boundContext, buildAskPrompt } from '../qa/prompts';
 import type { ModelHost } from '../modelHost';

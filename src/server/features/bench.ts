@@ -1,7 +1,7 @@
 // Benchmark runs inside the language server, for the command and the panel: start (progress and
 // the end come as notifications; a run goes on while the panel is closed), cancel, list the run
 // folders, read one, drill into a question, compare two. The engine, runner and files are the same
-// as the CLI's (src/server/bench).
+// as the CLI's (src/eval).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Connection, Disposable } from 'vscode-languageserver';
@@ -19,7 +19,7 @@ import {
   type BenchRunListing,
   type BenchStartParams,
   type DatasetFacts,
-} from '../../shared/benchProtocol';
+} from '../../protocol/benchProtocol';
 import {
   compareRuns,
   getPromptFormat,
@@ -32,7 +32,7 @@ import {
   wilsonInterval,
   type AnswerRecord,
   type Question,
-} from '../bench/index';
+} from '../../eval/index';
 import { joinSentences, localize } from '../i18n';
 import type { ModelHost } from '../modelHost';
 import { toResponseError } from './cancellation';

@@ -3,8 +3,8 @@
 // supersedes (aborts) the older one; stops at the end of the sentence or line (。 . ! ? ！ ？ newline).
 import type { Connection, Disposable, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { ContinueNoteRequest, type ContinueNoteParams, type ContinueNoteResult } from '../../shared/protocol';
-import type { InferenceEngine } from '../engine/types';
+import { ContinueNoteRequest, type ContinueNoteParams, type ContinueNoteResult } from '../../protocol/protocol';
+import type { InferenceEngine } from '../../engine/types';
 import type { ModelHost } from '../modelHost';
 import { signalFromToken, toResponseError } from './cancellation';
 

@@ -1,5 +1,5 @@
 // The Markdown of a term hover: plain data in, Markdown out (unit tested without a server).
-import type { TermEntryInfo, TermMatchInfo } from '../../shared/protocol';
+import type { TermEntryInfo, TermMatchInfo } from '../../protocol/protocol';
 import type { HoverExplainSetting } from '../../shared/settings';
 import type { Language } from '../../shared/language';
 

@@ -2,14 +2,14 @@
 // the GPU doctor with a memory estimate, and a short self-benchmark of the loaded model.
 import { performance } from 'node:perf_hooks';
 import type { Connection, Disposable } from 'vscode-languageserver';
-import { CuratedModelsRequest, DoctorRequest, DownloadModelRequest, InspectModelRequest, SelfBenchmarkRequest, type DoctorResult } from '../../shared/modelsProtocol';
+import { CuratedModelsRequest, DoctorRequest, DownloadModelRequest, InspectModelRequest, SelfBenchmarkRequest, type DoctorResult } from '../../protocol/modelsProtocol';
 import type { ModelSettings } from '../../shared/settings';
 import { joinSentences, localize } from '../i18n';
 import type { ModelHost } from '../modelHost';
-import { CURATED_MODELS } from '../models/curated';
-import { diagnosticsText, fitEstimate, gpuDoctor } from '../models/doctor';
-import { downloadModel, ModelDownloadError } from '../models/download';
-import { inspectModel, ModelFileError } from '../models/inspect';
+import { CURATED_MODELS } from '../../engine/models/curated';
+import { diagnosticsText, fitEstimate, gpuDoctor } from '../../engine/models/doctor';
+import { downloadModel, ModelDownloadError } from '../../engine/models/download';
+import { inspectModel, ModelFileError } from '../../engine/models/inspect';
 import { signalFromToken, toResponseError } from './cancellation';
 import { SERVER_VERSION } from '../version';
 

@@ -1,8 +1,8 @@
 // medlocal/scoreChoices: the log-probabilities of candidate next tokens after a prompt, the
 // primitive the benchmark's `letter` mode builds on.
 import type { Connection, Disposable } from 'vscode-languageserver';
-import { logProbToProbability, ScoreChoicesRequest, type ScoreChoicesParams, type ScoreChoicesResult } from '../../shared/protocol';
-import type { InferenceEngine, Priority } from '../engine/types';
+import { logProbToProbability, ScoreChoicesRequest, type ScoreChoicesParams, type ScoreChoicesResult } from '../../protocol/protocol';
+import type { InferenceEngine, Priority } from '../../engine/types';
 import type { ModelHost } from '../modelHost';
 import { signalFromToken, toResponseError } from './cancellation';
 

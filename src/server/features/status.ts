@@ -1,7 +1,7 @@
 // medlocal/modelInfo and medlocal/engineStats: facts about the model and the engine; the one text
 // among them (why the backend fell back) in the client's language.
 import type { Connection, Disposable } from 'vscode-languageserver';
-import { EngineStatsRequest, ModelInfoRequest, type EngineStats } from '../../shared/protocol';
+import { EngineStatsRequest, ModelInfoRequest, type EngineStats } from '../../protocol/protocol';
 import { localize } from '../i18n';
 import type { ModelHost } from '../modelHost';
 

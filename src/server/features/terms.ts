@@ -4,13 +4,13 @@ import type { Connection, Disposable, Hover, TextDocuments } from 'vscode-langua
 import { MarkupKind } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { detectLanguage, resolveLanguage, type Language } from '../../shared/language';
-import { ExplainTermRequest, LookupTermRequest, type ExplainTermParams, type ExplainTermResult, type TermMatchInfo } from '../../shared/protocol';
+import { ExplainTermRequest, LookupTermRequest, type ExplainTermParams, type ExplainTermResult, type TermMatchInfo } from '../../protocol/protocol';
 import type { HoverExplainSetting } from '../../shared/settings';
-import type { InferenceEngine } from '../engine/types';
+import type { InferenceEngine } from '../../engine/types';
 import type { ModelHost } from '../modelHost';
 import { buildExplainPrompt } from '../qa/prompts';
-import type { DictionarySet } from '../terms/dictionaries';
-import { normalizeTerm } from '../terms/index';
+import type { DictionarySet } from '../../terms/dictionaries';
+import { normalizeTerm } from '../../terms/index';
 import { signalFromToken, toResponseError } from './cancellation';
 import { renderTermHover, type CachedExplanation } from './hoverContent';
 

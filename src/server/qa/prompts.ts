@@ -1,7 +1,7 @@
 // The prompts MedLocal sends to the model, in one place and versioned: the id and a hash of the
 // text travel with every answer, so an answer in a note can be traced to the exact instructions.
 import { createHash } from 'node:crypto';
-import type { ChatPrompt } from '../engine/types';
+import type { ChatPrompt } from '../../engine/types';
 import type { Language } from '../../shared/language';
 
 const SYSTEM_PROMPTS: Record<Language, string> = {

@@ -1,6 +1,6 @@
 // Loads one dictionary file and prints `<ms> <entries> <messages> <messagesNamingTheFile>`; run in
 // its own process by test/faults/loaderFuzz.test.ts so a super-linear loader is killed, not waited on.
-import { loadDictionaryFile } from '../../../src/server/terms/loaders';
+import { loadDictionaryFile } from '../../../src/terms/loaders';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: scaleProbe.ts FILE');

@@ -6,8 +6,8 @@
 // Before each input it prints `S\t<index>\t<kind>`, after it `D\t<json FuzzOutcome>`.
 import { rmSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { loadDataset, type DatasetSpec } from '../../../src/server/bench/datasets';
-import { loadDictionaryFile } from '../../../src/server/terms/loaders';
+import { loadDataset, type DatasetSpec } from '../../../src/eval/datasets';
+import { loadDictionaryFile } from '../../../src/terms/loaders';
 import { fuzzInput, type FuzzInput, type FuzzLoader } from './generators';
 
 export interface Violation {

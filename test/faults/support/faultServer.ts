@@ -1,4 +1,4 @@
-// A variant of test/lsp/harness.ts for the fault suite: starts the BUILT server with extra node
+// A variant of test/process/harness.ts for the fault suite: starts the BUILT server with extra node
 // flags (`--require` preloads) and environment, records everything it says (statuses, shown
 // messages, window/logMessage, stderr, benchmark notifications) with arrival times, and can
 // SIGKILL it. Every wait is on an event, bounded by a timeout.
@@ -26,8 +26,8 @@ import {
   BenchProgressNotification,
   type BenchFinishedEvent,
   type BenchProgressEvent,
-} from '../../../src/shared/benchProtocol';
-import { DictionariesNotification, StatusNotification, type DictionaryReport, type ModelStatus } from '../../../src/shared/protocol';
+} from '../../../src/protocol/benchProtocol';
+import { DictionariesNotification, StatusNotification, type DictionaryReport, type ModelStatus } from '../../../src/protocol/protocol';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 export const SERVER_JS = join(ROOT, 'dist', 'server.js');

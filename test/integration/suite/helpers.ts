@@ -2,7 +2,7 @@
 // bounded timeout whose error says what was seen (no fixed sleeps).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ModelStatus } from '../../../src/shared/protocol';
+import type { ModelStatus } from '../../../src/protocol/protocol';
 
 export const EXTENSION_ID = 'medlocal.medlocal';
 

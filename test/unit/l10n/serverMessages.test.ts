@@ -21,18 +21,18 @@ import {
   BenchRunRequest,
   BenchStartRequest,
   type BenchFinishedEvent,
-} from '../../../src/shared/benchProtocol';
-import { DownloadModelRequest } from '../../../src/shared/modelsProtocol';
-import type { ModelStatus } from '../../../src/shared/protocol';
-import { loadIgakuQA } from '../../../src/server/bench/datasets/igakuqa';
-import { getPromptFormat, loadDataset, parseDatasetArgument, readRun } from '../../../src/server/bench/index';
-import { OpenAiEngine } from '../../../src/server/engine/openaiEngine';
+} from '../../../src/protocol/benchProtocol';
+import { DownloadModelRequest } from '../../../src/protocol/modelsProtocol';
+import type { ModelStatus } from '../../../src/protocol/protocol';
+import { loadIgakuQA } from '../../../src/eval/datasets/igakuqa';
+import { getPromptFormat, loadDataset, parseDatasetArgument, readRun } from '../../../src/eval/index';
+import { OpenAiEngine } from '../../../src/engine/openaiEngine';
 import { toResponseError } from '../../../src/server/features/cancellation';
 import { localizeFacts, noUsableQuestions, registerBench } from '../../../src/server/features/bench';
 import { registerModels } from '../../../src/server/features/models';
 import { localize, setLocale } from '../../../src/server/i18n';
 import { ModelHost } from '../../../src/server/modelHost';
-import { downloadModel, parseModelSource } from '../../../src/server/models/download';
+import { downloadModel, parseModelSource } from '../../../src/engine/models/download';
 import { ensureTinyModel } from '../../fixtures/gguf/tinyModel';
 import { startRangeServer, type RangeServer } from '../models/helpers/rangeServer';
 

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensureTinyModel } from '../../fixtures/gguf/tinyModel';
-import { diagnosticsText, fitEstimate, formatBytes, type FitEstimate, type GpuDoctorReport } from '../../../src/server/models/doctor';
-import { ModelFileError } from '../../../src/server/models/inspect';
+import { diagnosticsText, fitEstimate, formatBytes, type FitEstimate, type GpuDoctorReport } from '../../../src/engine/models/doctor';
+import { ModelFileError } from '../../../src/engine/models/inspect';
 
 const CHILD = path.join(__dirname, 'helpers', 'doctorChild.ts');
 let tiny = '';

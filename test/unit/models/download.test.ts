@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureTinyModel, writeSyntheticModel } from '../../fixtures/gguf/tinyModel';
 import { startRangeServer, type RangeServer, type RequestRecord } from './helpers/rangeServer';
-import { CURATED_MODELS, downloadModel, ModelDownloadError, parseModelSource, type DownloadProgress } from '../../../src/server/models/download';
+import { CURATED_MODELS, downloadModel, ModelDownloadError, parseModelSource, type DownloadProgress } from '../../../src/engine/models/download';
 
 const MiB = 1024 * 1024;
 let dir = '';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ensureTinyModel, TINY_MODEL_FACTS, writeCorruptGguf, writeLoraAdapter, type CorruptKind } from '../../fixtures/gguf/tinyModel';
 import {
   checkGgufComplete, formatParameterCount, inspectModel, ModelFileError, parseSizeLabel, tensorByteSize,
-} from '../../../src/server/models/inspect';
+} from '../../../src/engine/models/inspect';
 
 let dir = '';
 let tiny = '';

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { ensureTinyModel } from '../../fixtures/gguf/tinyModel';
 import { probeResults, runProbe } from '../../fixtures/gguf/runProbe';
 import { startFixtureServer, type FixtureServer } from '../../fixtures/openai/startServer';
-import { OpenAiEngine, OpenAiEngineError, type OpenAiErrorKind } from '../../../src/server/engine/openaiEngine';
+import { OpenAiEngine, OpenAiEngineError, type OpenAiErrorKind } from '../../../src/engine/openaiEngine';
 
 const KEY = 'test-key-7f3a9c';
 const PROMPT = 'The patient has';

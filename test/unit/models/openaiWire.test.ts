@@ -3,8 +3,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { codePoints, parseLogprobs, sseData, SseParser, sumAfterBoundary, topByText, type WireToken } from '../../../src/server/models/openaiWire';
-import { isLoopbackHost, OpenAiEngine, OpenAiEngineError } from '../../../src/server/engine/openaiEngine';
+import { codePoints, parseLogprobs, sseData, SseParser, sumAfterBoundary, topByText, type WireToken } from '../../../src/engine/models/openaiWire';
+import { isLoopbackHost, OpenAiEngine, OpenAiEngineError } from '../../../src/engine/openaiEngine';
 
 test('SseParser: LF, CRLF and CR line ends, split chunks, comments and multi-line data', () => {
   const parser = new SseParser();

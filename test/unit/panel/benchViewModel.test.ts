@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compareRuns, summariseAnswers } from '../../../src/server/bench/metrics';
+import { compareRuns, summariseAnswers } from '../../../src/eval/metrics';
 import {
   ANSWERS_CSV_HEADER,
   answersToCsv,
@@ -27,9 +27,9 @@ import {
   runToJson,
   runToMarkdown,
   summaryCards,
-} from '../../../src/shared/benchViewModel';
-import { NO_FILTERS } from '../../../src/shared/webviewMessages';
-import { STRINGS } from '../../../src/webview/strings';
+} from '../../../src/view/benchViewModel';
+import { NO_FILTERS } from '../../../src/protocol/webviewMessages';
+import { STRINGS } from '../../../src/view/strings';
 import { answer, ANSWERS_A, ANSWERS_B, LISTINGS, storedRun } from './fixtures';
 
 const close = (actual: number, expected: number, tolerance = 1e-4) => assert.ok(Math.abs(actual - expected) <= tolerance, `${actual} vs ${expected}`);

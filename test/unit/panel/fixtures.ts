@@ -1,5 +1,5 @@
 // Fabricated runs for the panel tests: small enough to count by hand (see the comments).
-import type { AnswerRecord, BenchRunListing, RunManifest, StoredRunInfo } from '../../../src/shared/benchProtocol';
+import type { AnswerRecord, BenchRunListing, RunManifest, StoredRunInfo } from '../../../src/protocol/benchProtocol';
 
 export function answer(id: string, correct: boolean, overrides: Partial<AnswerRecord> = {}): AnswerRecord {
   return {

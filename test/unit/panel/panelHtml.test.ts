@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { buildPanelHtml, contentSecurityPolicy } from '../../../src/webview/html';
+import { buildPanelHtml, contentSecurityPolicy } from '../../../src/extension/panelHtml';
 
 const CSP_SOURCE = 'https://file+.vscode-resource.vscode-cdn.net';
 const MEDIA = `${CSP_SOURCE}/home/me/.vscode/extensions/medlocal.medlocal-0.1.0/media`;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { format, localeOf, STRINGS, stringsFor } from '../../../src/webview/strings';
+import { format, localeOf, STRINGS, stringsFor } from '../../../src/view/strings';
 
 test('Japanese and English have the same keys and the same placeholders', () => {
   const en = STRINGS.en;

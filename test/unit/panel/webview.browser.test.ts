@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as esbuild from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
-import type { ExtensionToWebview, InitMessage } from '../../../src/shared/webviewMessages';
-import { buildPanelHtml } from '../../../src/webview/html';
+import type { ExtensionToWebview, InitMessage } from '../../../src/protocol/webviewMessages';
+import { buildPanelHtml } from '../../../src/extension/panelHtml';
 import { ANSWERS_A, ANSWERS_B, LISTINGS, storedRun } from './fixtures';
 
 const CHROMIUM = process.env.MEDLOCAL_CHROMIUM ?? '/usr/bin/chromium';
@@ -195,7 +195,7 @@ describe('the panel webview in Chromium, under its CSP', { skip: existsSync(CHRO
     await page.locator('#select-1').check();
     await page.locator('[data-testid="compare-selected"]').click();
     await h.waitSent('compare', (m) => m.runA === LISTINGS[0]?.runDir && m.runB === LISTINGS[1]?.runDir);
-    const { compareRuns } = await import('../../../src/server/bench/metrics');
+    const { compareRuns } = await import('../../../src/eval/metrics');
     await h.send({ type: 'comparison', runA: { ...storedRun(LISTINGS[0]?.runDir ?? '', ANSWERS_A) }, runB: storedRun(LISTINGS[1]?.runDir ?? '', ANSWERS_B), comparison: compareRuns(ANSWERS_A, ANSWERS_B) });
     await page.locator('[data-testid="compare-delta"]').waitFor();
     assert.equal(await page.locator('[data-testid="compare-delta"] .card-value').innerText(), '+12.5 pt');

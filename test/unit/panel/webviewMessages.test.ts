@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { INITIAL_STATE, parsePanelState, parseWebviewMessage, type WebviewToExtension } from '../../../src/shared/webviewMessages';
+import { INITIAL_STATE, parsePanelState, parseWebviewMessage, type WebviewToExtension } from '../../../src/protocol/webviewMessages';
 
 function parse(value: unknown): { message: WebviewToExtension | undefined; reasons: string[] } {
   const reasons: string[] = [];

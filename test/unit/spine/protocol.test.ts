@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Token } from 'node-llama-cpp';
-import { logProbsFromLogits } from '../../../src/server/engine/llamaEngine';
+import { logProbsFromLogits } from '../../../src/engine/llamaEngine';
 import { answerQuestion } from '../../../src/server/features/ask';
 import { scoreChoices } from '../../../src/server/features/scoreChoices';
-import type { GenerateOptions, InferenceEngine, Prompt } from '../../../src/server/engine/types';
+import type { GenerateOptions, InferenceEngine, Prompt } from '../../../src/engine/types';
 import { detectLanguage, withoutFinalStop } from '../../../src/shared/language';
-import { AskRequest, logProbToProbability, ScoreChoicesRequest, StatusNotification } from '../../../src/shared/protocol';
+import { AskRequest, logProbToProbability, ScoreChoicesRequest, StatusNotification } from '../../../src/protocol/protocol';
 import { describeStatus } from '../../../src/extension/statusView';
 
 const identity = (message: string, ...args: Array<string | number>) => message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]));

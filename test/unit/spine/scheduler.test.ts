@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SchedulerDisposedError, SequenceScheduler } from '../../../src/server/engine/scheduler';
+import { SchedulerDisposedError, SequenceScheduler } from '../../../src/engine/scheduler';
 
 test('grants free sequences at once and queues the rest', async () => {
   const scheduler = new SequenceScheduler(['s1', 's2']);

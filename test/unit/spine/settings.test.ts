@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_SETTINGS, modelSettingsChanged, MODEL_RELOAD_SETTINGS, normalizeSettings } from '../../../src/shared/settings';
-import { planThreads } from '../../../src/server/engine/threads';
+import { planThreads } from '../../../src/engine/threads';
 import manifest from '../../../package.json';
 
 test('missing settings give the defaults without problems', () => {

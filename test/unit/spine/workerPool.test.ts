@@ -1,9 +1,9 @@
-// Sizing libuv's thread pool for the engine (src/server/engine/workerPool.ts): MedLocal's size
+// Sizing libuv's thread pool for the engine (src/engine/workerPool.ts): MedLocal's size
 // unless the environment gives a valid one. That the built server and CLI apply it before the pool
-// starts is tested on the processes themselves (test/lsp/workerPool.test.ts).
+// starts is tested on the processes themselves (test/process/workerPool.test.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ENGINE_WORKER_POOL_SIZE, pinWorkerPool } from '../../../src/server/engine/workerPool';
+import { ENGINE_WORKER_POOL_SIZE, pinWorkerPool } from '../../../src/engine/workerPool';
 
 test('an environment without UV_THREADPOOL_SIZE gets MedLocal\'s size', () => {
   const env: NodeJS.ProcessEnv = { PATH: '/usr/bin' };

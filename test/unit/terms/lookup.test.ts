@@ -1,7 +1,7 @@
 // Lookups against the built-in dictionary: width, kana, case, boundaries, ambiguity and offsets.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildMatcher, loadBuiltinDictionary, type TermMatch } from '../../../src/server/terms/index';
+import { buildMatcher, loadBuiltinDictionary, type TermMatch } from '../../../src/terms/index';
 
 const matcher = buildMatcher(loadBuiltinDictionary());
 

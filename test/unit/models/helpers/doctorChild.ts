@@ -1,6 +1,6 @@
 // Runs the doctor in its own process (it starts a Llama: native code stays out of the test
 // runner) and prints one JSON line: { ok, doctor?, fit?, text?, error? }.
-import { diagnosticsText, fitEstimate, gpuDoctor } from '../../../../src/server/models/doctor';
+import { diagnosticsText, fitEstimate, gpuDoctor } from '../../../../src/engine/models/doctor';
 
 async function main(): Promise<void> {
   const [modelPath, gpuLayers, contextSize] = process.argv.slice(2);

@@ -1,0 +1,401 @@
+// One loaded GGUF model on node-llama-cpp: a context with several sequences handed out by the
+// scheduler, and the three primitives every feature builds on (score next tokens, score
+// continuations, generate). Cancellation reaches generation through AbortSignals.
+import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import type { Backend, ModelInfo } from '../protocol/protocol';
+import type { ModelSettings } from '../shared/settings';
+import { fingerprintFile, inspectModelFile, ModelFileError, type InspectedModel } from './modelFile';
+import type { LoraAdapterInfo } from '../protocol/protocol';
+import { promises as fs } from 'node:fs';
+import { loadNodeLlamaCpp, type NodeLlamaCpp } from './nodeLlamaCpp';
+import { abortError, SequenceScheduler, type Lease } from './scheduler';
+import { checkGgufComplete } from './models/inspect';
+import { planThreads } from './threads';
+import type {
+  CandidateScore,
+  ContinuationScore,
+  GenerateOptions,
+  GenerateResult,
+  InferenceEngine,
+  Prompt,
+  RequestOptions,
+  StopReason,
+} from './types';
+
+export interface EngineLoadOptions {
+  settings: ModelSettings;
+  cores: number;
+  sequences: number;
+  /** Sequences background work may not take (default: 1 when there are several, else 0). */
+  reserveForInteractive?: number;
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+  log?: (message: string) => void;
+}
+
+export class EngineLoadError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'EngineLoadError';
+  }
+}
+
+interface ResolvedLlama {
+  llama: Llama;
+  backend: Backend;
+  fallbackReason?: string;
+}
+
+export class LlamaEngine implements InferenceEngine {
+  private tokensGeneratedCount = 0;
+  private disposed = false;
+
+  private constructor(
+    private readonly nlc: NodeLlamaCpp,
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly scheduler: SequenceScheduler<LlamaContextSequence>,
+    readonly info: ModelInfo,
+  ) {}
+
+  static async load(options: EngineLoadOptions): Promise<LlamaEngine> {
+    const { settings, signal } = options;
+    const inspected = await inspectModelFile(settings.path);
+    // A file cut short inside its last tensor passes the header checks; llama.cpp would read past the end.
+    const complete = await checkGgufComplete(settings.path);
+    if (!complete.ok) throw new ModelFileError(`The model file ${settings.path} is truncated: ${complete.reason}.`, 'The download or copy was cut short: download the model again.');
+    const adapters = await inspectAdapters(settings.loraAdapters);
+    throwIfAborted(signal);
+    const nlc = await loadNodeLlamaCpp();
+    const threads = planThreads(settings.threads, options.cores);
+    const resolved = await resolveLlama(nlc, settings, threads.maxThreads, options.log);
+    throwIfAborted(signal);
+    let model: LlamaModel | undefined;
+    try {
+      model = await resolved.llama.loadModel({
+        modelPath: settings.path,
+        gpuLayers: resolved.backend === 'cpu' ? 0 : settings.gpuLayers,
+        onLoadProgress: options.onProgress,
+        loadSignal: signal,
+      });
+      const context = await model.createContext({
+        contextSize: Math.min(settings.contextSize, inspected.trainedContextSize ?? settings.contextSize),
+        sequences: options.sequences,
+        threads: threads.contextThreads,
+        ...(adapters.length > 0 ? { lora: { adapters: adapters.map((a) => ({ filePath: a.path, scale: a.scale })) } } : {}),
+      }).catch((error: unknown) => {
+        throw adapters.length > 0 && /lora/i.test(errorText(error))
+          ? new EngineLoadError(
+              `A LoRA adapter does not fit the model ${inspected.facts.name}: ${errorText(error)}`,
+              'Check `medlocal.model.loraAdapters`: each adapter must be trained for this base model (same architecture and shapes).',
+            )
+          : error;
+      });
+      const sequences = Array.from({ length: options.sequences }, () => context.getSequence());
+      const info = { ...describe(inspected, context, model, resolved, threads.contextThreads, options.sequences), loraAdapters: adapters };
+      return new LlamaEngine(nlc, resolved.llama, model, context, new SequenceScheduler(sequences, options.reserveForInteractive), info);
+    } catch (error) {
+      await model?.dispose().catch(() => undefined);
+      await resolved.llama.dispose().catch(() => undefined);
+      if (signal?.aborted) throw abortError(signal);
+      throw toLoadError(error, settings.path);
+    }
+  }
+
+  /** The running Llama, for diagnostics that must not start a second one (the GPU doctor). */
+  get llamaInstance(): Llama {
+    return this.llama;
+  }
+
+  countTokens(text: string): number {
+    return this.model.tokenize(text, false).length;
+  }
+
+  get tokensGenerated(): number {
+    return this.tokensGeneratedCount;
+  }
+
+  schedulerStats() {
+    return this.scheduler.stats();
+  }
+
+  async scoreNextTokens(prompt: Prompt, candidates: string[], options: RequestOptions = {}): Promise<CandidateScore[]> {
+    const promptTokens = this.renderPrompt(prompt);
+    const candidateTokens = candidates.map((c) => this.model.tokenize(c, false));
+    const single = candidateTokens.map((tokens) => (tokens.length === 1 ? tokens[0] : undefined));
+    const multi = candidates.filter((_, i) => single[i] === undefined);
+    return this.withSequence(options, async (sequence) => {
+      const singleIds = single.filter((t): t is Token => t !== undefined);
+      const logProbs = singleIds.length > 0 ? await this.nextTokenLogProbs(sequence, promptTokens, singleIds) : new Map<Token, number>();
+      const multiScores = new Map<string, number>();
+      for (const candidate of multi) {
+        const [score] = await this.continuationLogProbs(sequence, promptTokens, [candidate]);
+        multiScores.set(candidate, score?.logProb ?? -Infinity);
+      }
+      return candidates.map((candidate, i) => {
+        const token = single[i];
+        const logProb = token !== undefined ? (logProbs.get(token) ?? -Infinity) : (multiScores.get(candidate) ?? -Infinity);
+        return { candidate, logProb };
+      });
+    });
+  }
+
+  async scoreContinuations(prompt: Prompt, continuations: string[], options: RequestOptions = {}): Promise<ContinuationScore[]> {
+    const promptTokens = this.renderPrompt(prompt);
+    return this.withSequence(options, (sequence) => this.continuationLogProbs(sequence, promptTokens, continuations));
+  }
+
+  async generate(prompt: Prompt, options: GenerateOptions): Promise<GenerateResult> {
+    const promptTokens = this.renderPrompt(prompt);
+    const stopTriggers = [...(options.stopStrings ?? []), ...this.chatStopTriggers(prompt)];
+    return this.withSequence(options, async (sequence) => {
+      const completion = new this.nlc.LlamaCompletion({ contextSequence: sequence });
+      let tokens = 0;
+      try {
+        const result = await completion.generateCompletionWithMeta(promptTokens, {
+          maxTokens: options.maxTokens,
+          temperature: options.temperature ?? 0,
+          signal: options.signal,
+          stopOnAbortSignal: true,
+          customStopTriggers: stopTriggers.length > 0 ? stopTriggers : undefined,
+          evaluationPriority: options.priority === 'background' ? 1 : 5,
+          onTextChunk: options.onTextChunk,
+          onToken: (chunk) => {
+            tokens += chunk.length;
+            this.tokensGeneratedCount += chunk.length;
+          },
+        });
+        return { text: result.response, tokens, stopReason: mapStopReason(result.metadata, options.stopStrings) };
+      } finally {
+        completion.dispose({ disposeSequence: false });
+      }
+    });
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.scheduler.dispose('The model was unloaded.');
+    await this.context.dispose().catch(() => undefined);
+    await this.model.dispose().catch(() => undefined);
+    await this.llama.dispose().catch(() => undefined);
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async withSequence<T>(options: RequestOptions, work: (sequence: LlamaContextSequence) => Promise<T>): Promise<T> {
+    if (this.disposed) throw new Error('The model was unloaded.');
+    const lease: Lease<LlamaContextSequence> = await this.scheduler.acquire(options.priority ?? 'interactive', options.signal);
+    try {
+      throwIfAborted(options.signal);
+      return await work(lease.sequence);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Tokens of a prompt: raw text with the model's BOS rule, or chat messages through its template. */
+  private renderPrompt(prompt: Prompt): Token[] {
+    if (typeof prompt === 'string') {
+      const tokens = this.model.tokenize(prompt, false);
+      const bos = this.model.tokens.bos;
+      return this.model.tokens.shouldPrependBosToken && bos !== null ? [bos, ...tokens] : tokens;
+    }
+    const history = [
+      ...(prompt.system ? [{ type: 'system' as const, text: prompt.system }] : []),
+      { type: 'user' as const, text: prompt.user },
+      { type: 'model' as const, response: [] },
+    ];
+    const state = this.chatWrapper().generateContextState({ chatHistory: history });
+    const tokens = state.contextText.tokenize(this.model.tokenizer);
+    return prompt.assistantPrefix ? [...tokens, ...this.model.tokenize(prompt.assistantPrefix, false)] : tokens;
+  }
+
+  private chatWrapperCache: ReturnType<NodeLlamaCpp['resolveChatWrapper']> | undefined;
+  private chatWrapper() {
+    this.chatWrapperCache ??= this.nlc.resolveChatWrapper(this.model);
+    return this.chatWrapperCache;
+  }
+
+  private chatStopTriggers(prompt: Prompt): string[] {
+    if (typeof prompt === 'string') return [];
+    const state = this.chatWrapper().generateContextState({ chatHistory: [{ type: 'user', text: '' }, { type: 'model', response: [] }] });
+    return state.stopGenerationTriggers.map((trigger) => trigger.toString()).filter((text) => text.length > 0);
+  }
+
+  /**
+   * Brings the sequence to `tokens` minus what must be evaluated now, reusing the KV cache of the
+   * longest common prefix (the shared instruction block of every benchmark question, say).
+   * Returns the tokens still to evaluate (at least the last one, whose logits are needed).
+   */
+  private async alignSequence(sequence: LlamaContextSequence, tokens: Token[], maxKeep = tokens.length - 1): Promise<Token[]> {
+    const { firstDifferentIndex } = sequence.compareContextTokens(tokens);
+    const keep = Math.min(firstDifferentIndex, maxKeep);
+    if (keep < sequence.nextTokenIndex) {
+      await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
+    }
+    return tokens.slice(sequence.nextTokenIndex);
+  }
+
+  /** log P(token | prompt) for each wanted token, from one forward pass over the prompt. */
+  private async nextTokenLogProbs(sequence: LlamaContextSequence, promptTokens: Token[], wanted: Token[]): Promise<Map<Token, number>> {
+    if (promptTokens.length === 0) throw new Error('The prompt is empty.');
+    const pending = await this.alignSequence(sequence, promptTokens);
+    const last = pending.length - 1;
+    const input = pending.map((token, i) =>
+      i === last
+        ? ([token, { generateNext: { logits: { filter: { tokens: wanted, includeTop: 1 } }, totalLogitWeight: true } }] as const)
+        : token,
+    );
+    const output = await sequence.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0]);
+    const next = output[last]?.next;
+    if (!next?.logits || next.totalLogitWeight === undefined) throw new Error('The engine returned no logits for the prompt.');
+    return logProbsFromLogits(next.logits, next.totalLogitWeight, wanted);
+  }
+
+  private async continuationLogProbs(sequence: LlamaContextSequence, promptTokens: Token[], continuations: string[]): Promise<ContinuationScore[]> {
+    const scores: ContinuationScore[] = [];
+    for (const continuation of continuations) {
+      const contTokens = this.model.tokenize(continuation, false);
+      if (contTokens.length === 0) {
+        scores.push({ continuation, logProb: 0, tokens: 0 });
+        continue;
+      }
+      const all = [...promptTokens, ...contTokens];
+      // Positions whose next-token distribution we need: the last prompt token .. second-to-last
+      // continuation token. The last prompt token is evaluated again even when it is cached, since
+      // its logits were not kept.
+      const firstNeeded = promptTokens.length - 1;
+      const pending = await this.alignSequence(sequence, all, firstNeeded);
+      const offset = all.length - pending.length;
+      const input = pending.map((token, i) => {
+        const position = offset + i;
+        const next = all[position + 1];
+        return position >= firstNeeded && next !== undefined
+          ? ([token, { generateNext: { logits: { filter: { tokens: [next], includeTop: 1 } }, totalLogitWeight: true } }] as const)
+          : token;
+      });
+      const output = await sequence.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0]);
+      let logProb = 0;
+      for (let i = 0; i < pending.length; i++) {
+        const position = offset + i;
+        const next = all[position + 1];
+        if (position < firstNeeded || next === undefined) continue;
+        const result = output[i]?.next;
+        if (!result?.logits || result.totalLogitWeight === undefined) throw new Error('The engine returned no logits for a continuation.');
+        logProb += logProbsFromLogits(result.logits, result.totalLogitWeight, [next]).get(next) ?? -Infinity;
+      }
+      scores.push({ continuation, logProb, tokens: contTokens.length });
+    }
+    return scores;
+  }
+}
+
+/** logP(t) = logit(t) − maxLogit − ln(Σ exp(logit − maxLogit)): a softmax over the whole vocabulary. */
+export function logProbsFromLogits(logits: ReadonlyMap<Token, number>, totalLogitWeight: number, wanted: readonly Token[]): Map<Token, number> {
+  let maxLogit = -Infinity;
+  for (const value of logits.values()) maxLogit = Math.max(maxLogit, value);
+  const logTotal = Math.log(totalLogitWeight);
+  const result = new Map<Token, number>();
+  for (const token of wanted) {
+    const logit = logits.get(token);
+    result.set(token, logit === undefined ? -Infinity : logit - maxLogit - logTotal);
+  }
+  return result;
+}
+
+async function resolveLlama(nlc: NodeLlamaCpp, settings: ModelSettings, maxThreads: number, log?: (m: string) => void): Promise<ResolvedLlama> {
+  const requested = settings.gpu === 'cpu' ? false : settings.gpu;
+  const common = { build: 'never' as const, maxThreads, logLevel: nlc.LlamaLogLevel.warn, logger: (_level: unknown, message: string) => log?.(`[llama.cpp] ${message.trimEnd()}`) };
+  try {
+    const llama = await nlc.getLlama({ ...common, gpu: requested });
+    const backend: Backend = llama.gpu === false ? 'cpu' : llama.gpu;
+    const fallbackReason = requested === 'auto' && backend === 'cpu' ? await noGpuReason(nlc) : undefined;
+    return { llama, backend, fallbackReason };
+  } catch (error) {
+    if (requested === false) throw new EngineLoadError(`The CPU engine could not start: ${errorText(error)}`, 'Reinstall MedLocal; the engine binary for this platform may be missing.');
+    const fallbackReason = `The ${requested} backend could not start (${errorText(error)}); using the CPU instead.`;
+    log?.(fallbackReason);
+    const llama = await nlc.getLlama({ ...common, gpu: false });
+    return { llama, backend: 'cpu', fallbackReason };
+  }
+}
+
+async function noGpuReason(nlc: NodeLlamaCpp): Promise<string> {
+  const supported = (await nlc.getLlamaGpuTypes('supported')).filter((t) => t !== false);
+  return supported.length === 0
+    ? 'No GPU backend can run on this machine (no CUDA, Vulkan or Metal found); the model runs on the CPU.'
+    : `A GPU backend (${supported.join(', ')}) is supported here but did not start; the model runs on the CPU.`;
+}
+
+/** Checks each adapter file before llama.cpp sees it, and fingerprints it for the manifest. */
+async function inspectAdapters(adapters: ModelSettings['loraAdapters']): Promise<LoraAdapterInfo[]> {
+  const result: LoraAdapterInfo[] = [];
+  for (const adapter of adapters) {
+    let size: number;
+    try {
+      size = (await fs.stat(adapter.path)).size;
+    } catch {
+      throw new EngineLoadError(`The LoRA adapter ${adapter.path} does not exist or cannot be read.`, 'Fix or remove it in `medlocal.model.loraAdapters`.');
+    }
+    const head = Buffer.alloc(4);
+    const handle = await fs.open(adapter.path, 'r');
+    try {
+      await handle.read(head, 0, 4, 0);
+    } finally {
+      await handle.close();
+    }
+    if (head.toString('latin1') !== 'GGUF') {
+      throw new EngineLoadError(`The LoRA adapter ${adapter.path} is not a GGUF file.`, 'Convert the adapter to GGUF with llama.cpp (convert_lora_to_gguf.py).');
+    }
+    result.push({ path: adapter.path, scale: adapter.scale, fingerprint: await fingerprintFile(adapter.path, size) });
+  }
+  return result;
+}
+
+function describe(inspected: InspectedModel, context: LlamaContext, model: LlamaModel, resolved: ResolvedLlama, threads: number, sequences: number): Omit<ModelInfo, 'loraAdapters'> {
+  return {
+    model: { ...inspected.facts, contextSize: context.contextSize },
+    backend: resolved.backend,
+    gpuLayers: model.gpuLayers,
+    threads,
+    sequences,
+    ...(resolved.fallbackReason ? { fallbackReason: resolved.fallbackReason } : {}),
+  };
+}
+
+function mapStopReason(metadata: { stopReason: string; customStopTrigger?: (string | Token)[] }, stopStrings: string[] | undefined): StopReason {
+  switch (metadata.stopReason) {
+    case 'maxTokens':
+      return 'maxTokens';
+    case 'abort':
+      return 'cancelled';
+    case 'customStopTrigger': {
+      const trigger = (metadata.customStopTrigger ?? []).filter((part): part is string => typeof part === 'string').join('');
+      return stopStrings?.includes(trigger) ? 'stopString' : 'eos';
+    }
+    default:
+      return 'eos';
+  }
+}
+
+function toLoadError(error: unknown, path: string): Error {
+  if (error instanceof ModelFileError || error instanceof EngineLoadError) return error;
+  const text = errorText(error);
+  if (/memory|alloc/i.test(text)) {
+    return new EngineLoadError(`Not enough memory to load ${path}: ${text}`, 'Lower `medlocal.model.contextSize` or `medlocal.model.gpuLayers`, or pick a smaller quantization.');
+  }
+  return new EngineLoadError(`The model ${path} could not be loaded: ${text}`, 'Check that the file is a complete GGUF model of a supported architecture, then run MedLocal: Restart Server.');
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal);
+}

@@ -1,0 +1,115 @@
+// Benchmark messages between the extension (command, panel) and the language server, which runs
+// the evaluations. Typed once; the result shapes are the evaluation engine's own plain types.
+import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import type { BenchmarkProgress } from '../eval/runner';
+import type { RunComparison, RunSummary } from '../eval/metrics';
+import type { RunManifest } from '../eval/runFiles';
+import type { AnswerRecord, ScoringMode } from '../eval/scoring';
+import type { DatasetSummary } from '../eval/question';
+
+export type { AnswerRecord, RunComparison, RunManifest, RunSummary, ScoringMode };
+
+export interface BenchStartParams {
+  /** `sample`, `igakuqa:DIR`, `medqa:FILE`, `medmcqa:FILE`, `jmedbench:FILE`, `jsonl:FILE`, `csv:FILE`. */
+  dataset: string;
+  language?: 'ja' | 'en';
+  format?: string;
+  scoring: ScoringMode;
+  /** The first N questions, or a random sample of N when `seed` is given. */
+  limit?: number;
+  seed?: number;
+  parallel?: number;
+  /** Folder that holds run folders; the run gets a new folder inside it. */
+  resultsDir: string;
+  /** Continue this run folder instead (its own dataset/format/scoring are used). */
+  resumeDir?: string;
+}
+
+/** What a dataset holds: loaded, skipped (reason → count), multi-answer, choice and points counts, `file:line` issues. */
+export type DatasetFacts = DatasetSummary;
+
+export interface BenchStartResult {
+  runId: string;
+  runDir: string;
+  total: number;
+  dataset: DatasetFacts;
+}
+
+export interface BenchProgressEvent extends BenchmarkProgress {
+  runId: string;
+  runDir: string;
+  ci95: [number, number];
+}
+
+export interface BenchFinishedEvent {
+  runId: string;
+  runDir: string;
+  status: 'completed' | 'cancelled' | 'failed';
+  summary?: RunSummary;
+  error?: string;
+  answered: number;
+}
+
+export interface BenchRunListing {
+  runDir: string;
+  /** completed, cancelled or failed (resumable), running (in this server), damaged (unreadable). */
+  status: 'completed' | 'cancelled' | 'failed' | 'running' | 'damaged';
+  problem?: string;
+  model?: string;
+  dataset?: string;
+  mode?: string;
+  format?: string;
+  startedAt?: string;
+  answered?: number;
+  total?: number;
+  accuracy?: number;
+  ci95?: [number, number];
+}
+
+export interface StoredRunInfo {
+  runDir: string;
+  manifest?: RunManifest;
+  answers: AnswerRecord[];
+  summary?: RunSummary;
+}
+
+export interface BenchQuestionDetail {
+  id: string;
+  stem: string;
+  choices: string[];
+  /** The prompt as the model saw it (chat prompts: system + user). */
+  prompt: string;
+  record?: AnswerRecord;
+  choiceBreakdown?: number[];
+}
+
+export namespace BenchStartRequest {
+  export const type = new RequestType<BenchStartParams, BenchStartResult, void>('medlocal/bench/start');
+}
+export namespace BenchCancelRequest {
+  export const type = new RequestType<{ runId: string }, boolean, void>('medlocal/bench/cancel');
+}
+export namespace BenchProgressNotification {
+  export const type = new NotificationType<BenchProgressEvent>('medlocal/bench/progress');
+}
+export namespace BenchFinishedNotification {
+  export const type = new NotificationType<BenchFinishedEvent>('medlocal/bench/finished');
+}
+export namespace BenchListRequest {
+  export const type = new RequestType<{ resultsDir: string }, { runs: BenchRunListing[] }, void>('medlocal/bench/list');
+}
+export namespace BenchRunRequest {
+  export const type = new RequestType<{ runDir: string }, StoredRunInfo, void>('medlocal/bench/run');
+}
+export namespace BenchQuestionRequest {
+  export const type = new RequestType<{ runDir: string; id: string }, BenchQuestionDetail, void>('medlocal/bench/question');
+}
+export namespace BenchCompareRequest {
+  export const type = new RequestType<{ runA: string; runB: string }, RunComparison, void>('medlocal/bench/compare');
+}
+export namespace BenchDatasetRequest {
+  export const type = new RequestType<{ dataset: string; language?: 'ja' | 'en' }, DatasetFacts, void>('medlocal/bench/dataset');
+}
+export namespace BenchFormatsRequest {
+  export const type = new RequestType0<Array<{ id: string; description: string; hash: string }>, void>('medlocal/bench/formats');
+}
