@@ -18,8 +18,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**', 'test/**', 'bench/**', 'scripts/**', 'src/webview/**'],
+    files: ['src/cli/**', 'test/**', 'perf/**', 'scripts/**', 'src/webview/**'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['.dependency-cruiser.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

@@ -14,7 +14,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { InferenceEngine } from '../engine/types';
 import { loadDataset, parseDatasetArgument, type DatasetSpec } from '../eval/datasets';
 import { getPromptFormat, loadTemplateFormat, PROMPT_FORMAT_IDS, type PromptFormat } from '../eval/formats';
 import { compareRuns } from '../eval/metrics';
@@ -24,26 +23,11 @@ import { runBenchmark, type BenchmarkResult } from '../eval/runner';
 import { SCORING_MODES, type ScoringMode } from '../eval/scoring';
 import { comparisonTable, datasetTable, progressLine, summaryTable } from './report';
 
-/** What the CLI needs from the engine layer (src/engine/cliEngine.ts provides it). */
-export interface CliEngineHandle {
-  engine: InferenceEngine;
-  /** Facts about the loaded model for manifest.json (file size, quantisation, context size, GPU...). */
-  modelFacts: Record<string, unknown>;
-  dispose(): Promise<void>;
-}
-
-export type CliEngineFactory = (options: {
-  modelPath: string;
-  /** An OpenAI-compatible server instead of a local model (modelPath is then its URL). */
-  remote?: { baseUrl: string; model?: string; apiKey?: string };
-  /** Questions in flight at once: the factory should provide at least this many context sequences. */
-  parallel: number;
-  threads?: number;
-  signal?: AbortSignal;
-}) => Promise<CliEngineHandle>;
+import type { RunEngineFactory as CliEngineFactory } from '../engine/factory';
+export type { RunEngineFactory as CliEngineFactory, RunEngineHandle as CliEngineHandle } from '../engine/factory';
 
 export interface CliDeps {
-  /** Defaults to createEngineForCli from src/engine/cliEngine, loaded only when a model is needed. */
+  /** Defaults to createRunEngine from src/engine/factory, loaded only when a model is needed. */
   createEngine?: CliEngineFactory;
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
@@ -285,8 +269,8 @@ function defaultRunDir(choices: RunChoices, modelPath: string, now: Date): strin
 
 async function loadDefaultEngineFactory(): Promise<CliEngineFactory> {
   try {
-    const engineModule = await import('../engine/cliEngine');
-    const factory: CliEngineFactory = engineModule.createEngineForCli;
+    const engineModule = await import('../engine/factory');
+    const factory: CliEngineFactory = engineModule.createRunEngine;
     return factory;
   } catch (error) {
     throw new Error(`the model engine could not be loaded (${(error as Error).message}); this MedLocal build cannot run models from the command line.`);

@@ -1,7 +1,7 @@
 // An engine the server hosts: the local node-llama-cpp engine or a remote OpenAI-compatible server,
 // seen the same way by features (facts, counters, scheduler state, disposal).
 import type { Llama } from 'node-llama-cpp';
-import type { ModelInfo } from '../protocol/protocol';
+import type { ModelInfo } from './modelInfo';
 import type { SchedulerStats } from './scheduler';
 import type { InferenceEngine } from './types';
 

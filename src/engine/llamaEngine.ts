@@ -2,10 +2,10 @@
 // scheduler, and the three primitives every feature builds on (score next tokens, score
 // continuations, generate). Cancellation reaches generation through AbortSignals.
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
-import type { Backend, ModelInfo } from '../protocol/protocol';
+import type { Backend, ModelInfo } from './modelInfo';
 import type { ModelSettings } from '../shared/settings';
 import { fingerprintFile, inspectModelFile, ModelFileError, type InspectedModel } from './modelFile';
-import type { LoraAdapterInfo } from '../protocol/protocol';
+import type { LoraAdapterInfo } from './modelInfo';
 import { promises as fs } from 'node:fs';
 import { loadNodeLlamaCpp, type NodeLlamaCpp } from './nodeLlamaCpp';
 import { abortError, SequenceScheduler, type Lease } from './scheduler';

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
-import type { ModelFacts } from '../protocol/protocol';
+import type { ModelFacts } from './modelInfo';
 import { loadNodeLlamaCpp } from './nodeLlamaCpp';
 
 export class ModelFileError extends Error {

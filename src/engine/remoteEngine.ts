@@ -2,7 +2,7 @@
 // how a benchmark scales out to a GPU server. Requests go through a scheduler of virtual slots, so
 // interactive work still goes before benchmark work and the server is not flooded.
 import { createHash } from 'node:crypto';
-import type { ModelInfo } from '../protocol/protocol';
+import type { ModelInfo } from './modelInfo';
 import type { HostedEngine } from './hosted';
 import { OpenAiEngine } from './openaiEngine';
 import { SequenceScheduler } from './scheduler';

@@ -2,7 +2,7 @@
 // the IgakuQA points score, per block and per category, 禁忌肢 picks, model vs examinees, and the
 // comparison of two runs (flipped questions and McNemar's exact test).
 
-import type { AnswerRecord, ScoringMode } from './scoring';
+import type { AnswerRecord, ScoringMode } from './records';
 
 /** z for a two-sided 95% interval. */
 const Z95 = 1.959963984540054;

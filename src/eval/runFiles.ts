@@ -8,32 +8,15 @@
 import { existsSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from './metrics';
-import type { AnswerRecord, ScoringOptions } from './scoring';
+import type { AnswerRecord } from './records';
 
 export const ANSWERS_FILE = 'answers.jsonl';
 export const MANIFEST_FILE = 'manifest.json';
 export const SUMMARY_FILE = 'summary.json';
 export const SUMMARY_CSV_FILE = 'summary.csv';
 
-export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
-
-export interface RunManifest {
-  medlocalVersion: string;
-  status: RunStatus;
-  startedAt: string;
-  endedAt?: string;
-  /** Times the run was resumed. */
-  resumedAt?: string[];
-  /** Model facts given by the caller (path, size, quantisation, context...). */
-  model?: unknown;
-  dataset: { files: { path: string; sha256: string }[]; questions: number };
-  format: { id: string; hash: string; description: string };
-  scoring: ScoringOptions;
-  parallel: number;
-  error?: string;
-  /** Anything else the caller passed in manifestExtras (command line, dataset spec...). */
-  [extra: string]: unknown;
-}
+export type { RunManifest, RunStatus } from './records';
+import type { RunManifest } from './records';
 
 export interface AnswersFileContents {
   records: AnswerRecord[];

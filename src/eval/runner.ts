@@ -26,19 +26,8 @@ import { SAMPLE_DATASET_PATH, sampleSetSha256 } from './sample';
 import { AbortedError, answerQuestion, errorRecord, type AnswerRecord, type ScoringMode, type ScoringOptions } from './scoring';
 import { MEDLOCAL_VERSION } from './version';
 
-export interface BenchmarkProgress {
-  /** Answered questions, including those found in a resumed folder. */
-  done: number;
-  total: number;
-  /** Accuracy over the answered questions (0-1). */
-  accuracy: number;
-  /** Generated/scored tokens per second in this session; null when the mode produces no tokens. */
-  tokensPerSecond: number | null;
-  /** Seconds left at this session's pace; null until the first answer. */
-  etaSeconds: number | null;
-  /** Id of the question just answered. */
-  current: string;
-}
+export type { BenchmarkProgress } from './records';
+import type { BenchmarkProgress } from './records';
 
 export interface RunBenchmarkOptions {
   engine: InferenceEngine;

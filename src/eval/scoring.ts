@@ -18,56 +18,10 @@
 import type { InferenceEngine, Prompt } from '../engine/types';
 import { gestaltScore } from './difflib';
 import type { PromptFormat } from './formats';
-import { indexOfLetter, lettersFor, normaliseIndexSet, sameIndexSet, type Language, type Question } from './question';
+import { indexOfLetter, lettersFor, normaliseIndexSet, sameIndexSet, type Question } from './question';
 
-export type ScoringMode = 'letter' | 'likelihood' | 'generate';
-export const SCORING_MODES: readonly ScoringMode[] = ['letter', 'likelihood', 'generate'];
-
-export type LengthNormalization = 'none' | 'tokens' | 'chars';
-
-export interface ScoringOptions {
-  mode: ScoringMode;
-  /** generate: new tokens (default 256, as the harness). */
-  maxTokens?: number;
-  /** likelihood: divide each choice's log-probability by its token or character count (default none). */
-  lengthNormalization?: LengthNormalization;
-}
-
-/** One line of answers.jsonl: the question facts metrics need, so a run folder stands on its own. */
-export interface AnswerRecord {
-  id: string;
-  mode: ScoringMode;
-  source: string;
-  language: Language;
-  block?: string;
-  category?: string;
-  points: number;
-  choiceCount: number;
-  gold: number[];
-  alternativeGold?: number[][];
-  kinki: number[];
-  humanAccuracy?: number;
-  predicted: number[];
-  correct: boolean;
-  /** Predicted choices that are 禁忌肢. */
-  kinkiPicked: number[];
-  /** letter / likelihood: probability of each choice, renormalised over the choices. */
-  choiceProbs?: number[];
-  /** letter / likelihood: the score each choice was ranked by (log-probability, maybe normalised). */
-  choiceScores?: number[];
-  /** generate: the gestalt score of each choice against the answer line. */
-  gestaltScores?: number[];
-  response?: string;
-  answerLine?: string;
-  exactMatch?: boolean;
-  /** generate: the answer line was letters ("d,e") rather than choice text. */
-  answeredWithLetters?: boolean;
-  /** Tokens generated (generate) or scored (likelihood continuations). */
-  tokens?: number;
-  elapsedMs: number;
-  /** The engine failed on this question; counted wrong, retried on resume. */
-  error?: string;
-}
+export { SCORING_MODES, type AnswerRecord, type LengthNormalization, type ScoringMode, type ScoringOptions } from './records';
+import type { AnswerRecord, LengthNormalization, ScoringMode, ScoringOptions } from './records';
 
 /** Official IgakuQA evaluation special cases (its evaluate_main.py). */
 const ALWAYS_CORRECT = new Set(['116A71']);

@@ -1,10 +1,8 @@
 // Benchmark messages between the extension (command, panel) and the language server, which runs
 // the evaluations. Typed once; the result shapes are the evaluation engine's own plain types.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
-import type { BenchmarkProgress } from '../eval/runner';
 import type { RunComparison, RunSummary } from '../eval/metrics';
-import type { RunManifest } from '../eval/runFiles';
-import type { AnswerRecord, ScoringMode } from '../eval/scoring';
+import type { AnswerRecord, BenchmarkProgress, RunManifest, ScoringMode } from '../eval/records';
 import type { DatasetSummary } from '../eval/question';
 
 export type { AnswerRecord, RunComparison, RunManifest, RunSummary, ScoringMode };

@@ -1,5 +1,5 @@
 // Every custom MedLocal message, typed once and used by the client, the server, the CLI and tests.
-// Imports only vscode-languageserver-protocol: never `vscode`, never node-llama-cpp.
+// Imports vscode-languageserver-protocol and only types of the layers below (engine, eval, terms): never `vscode`, never node-llama-cpp.
 import {
   NotificationType,
   ProgressType,
@@ -12,29 +12,9 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
 
-/** `remote`: an OpenAI-compatible server (medlocal.backend = openai). */
-export type Backend = 'cuda' | 'vulkan' | 'metal' | 'cpu' | 'remote';
+export type { Backend, LoraAdapterInfo, ModelFacts, ModelInfo } from '../engine/modelInfo';
+import type { Backend, LoraAdapterInfo, ModelFacts, ModelInfo } from '../engine/modelInfo';
 export type ModelState = 'noModel' | 'loading' | 'ready' | 'error';
-
-export interface ModelFacts {
-  /** general.name from the GGUF, else the file name. */
-  name: string;
-  path: string;
-  sizeBytes: number;
-  architecture: string;
-  /** e.g. "Q4_K_M", from general.file_type; "unknown" when the file does not say. */
-  quantization: string;
-  contextSize: number;
-  /** sha256 over the file size and its first and last MiB: identifies the file cheaply (caches key on it). */
-  fingerprint: string;
-}
-
-export interface LoraAdapterInfo {
-  path: string;
-  scale: number;
-  /** See ModelFacts.fingerprint. */
-  fingerprint: string;
-}
 
 export interface ModelStatus {
   state: ModelState;
@@ -48,17 +28,6 @@ export interface ModelStatus {
   message?: string;
   /** What the user can do about an error (open a setting, pick a file ...). */
   hint?: string;
-}
-
-export interface ModelInfo {
-  model: ModelFacts;
-  backend: Backend;
-  gpuLayers: number;
-  threads: number;
-  sequences: number;
-  loraAdapters: LoraAdapterInfo[];
-  /** Set when a GPU backend was asked for but the CPU is used. */
-  fallbackReason?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

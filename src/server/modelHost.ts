@@ -1,15 +1,13 @@
 // Owns the one loaded model: loads it when settings name one, reloads it when a model setting
 // changes, reports every state change, and hands the engine to features (waiting while it loads).
 import type { ModelInfo, ModelStatus } from '../protocol/protocol';
-import type { ModelSettings } from '../shared/settings';
 import type { HostedEngine } from '../engine/hosted';
-import { EngineLoadError, LlamaEngine } from '../engine/llamaEngine';
+import { createEngine, type EngineTarget } from '../engine/factory';
+import { EngineLoadError } from '../engine/llamaEngine';
 import { ModelFileError } from '../engine/modelFile';
 import { OpenAiEngineError } from '../engine/openaiEngine';
-import { RemoteEngine, type RemoteSettings } from '../engine/remoteEngine';
 
-/** What to run: the local GGUF model, or a remote OpenAI-compatible server. */
-export type EngineTarget = { kind: 'local'; model: ModelSettings } | { kind: 'remote'; remote: RemoteSettings };
+export type { EngineTarget };
 
 export interface ModelHostOptions {
   cores: number;
@@ -104,21 +102,17 @@ export class ModelHost {
     this.publish({ state: 'loading', progress: 0, message: `Loading ${what}` });
     let lastReported = 0;
     const started = Date.now();
-    this.loading =
-      target.kind === 'remote'
-        ? RemoteEngine.connect(target.remote)
-        : LlamaEngine.load({
-            settings: target.model,
-            cores: this.options.cores,
-            sequences: this.options.sequences,
-            signal: controller.signal,
-            log: this.options.log,
-            onProgress: (progress) => {
-              if (generation !== this.generation || progress - lastReported < 0.05) return;
-              lastReported = progress;
-              this.publish({ state: 'loading', progress, message: `Loading ${what}` });
-            },
-          });
+    this.loading = createEngine(target, {
+      cores: this.options.cores,
+      sequences: this.options.sequences,
+      signal: controller.signal,
+      log: this.options.log,
+      onProgress: (progress) => {
+        if (generation !== this.generation || progress - lastReported < 0.05) return;
+        lastReported = progress;
+        this.publish({ state: 'loading', progress, message: `Loading ${what}` });
+      },
+    });
     try {
       const engine = await this.loading;
       if (generation !== this.generation) {

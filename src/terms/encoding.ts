@@ -2,6 +2,7 @@
 // UTF-16 (with BOM), Shift_JIS / CP932, EUC-JP and ISO-2022-JP. Never throws.
 
 import Encoding from 'encoding-japanese';
+import { TextDecoder } from 'node:util';
 
 export type DetectedEncoding = 'UTF-8' | 'UTF-16LE' | 'UTF-16BE' | 'Shift_JIS' | 'EUC-JP' | 'ISO-2022-JP';
 

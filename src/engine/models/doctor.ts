@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { Llama, LlamaGpuType } from 'node-llama-cpp';
-import type { ModelInfo } from '../../protocol/protocol';
+import type { ModelInfo } from '../modelInfo';
 import type { ModelSettings } from '../../shared/settings';
 import { loadNodeLlamaCpp, type NodeLlamaCpp } from '../nodeLlamaCpp';
 import { processWorkerPool, type WorkerPoolSetting } from '../workerPool';

@@ -1,5 +1,5 @@
 // Imported first by the server's and the CLI's entry points: sizes libuv's thread pool before any
-// file read starts it (engine/workerPool.ts says why).
-import { pinProcessWorkerPool } from '../engine/workerPool';
+// file read starts it (workerPool.ts says why).
+import { pinProcessWorkerPool } from './workerPool';
 
 pinProcessWorkerPool();

@@ -1,0 +1,80 @@
+// The one way to get an engine, for the language server and the CLI alike: the local GGUF model
+// through node-llama-cpp, or an OpenAI-compatible server. Callers say what to run and how many
+// requests may be in flight; the factory picks the engine class and its options.
+import { availableParallelism } from 'node:os';
+import type { ModelSettings } from '../shared/settings';
+import type { HostedEngine } from './hosted';
+import { LlamaEngine } from './llamaEngine';
+import { RemoteEngine, type RemoteSettings } from './remoteEngine';
+import type { InferenceEngine } from './types';
+
+/** What to run: the local GGUF model, or a remote OpenAI-compatible server. */
+export type EngineTarget = { kind: 'local'; model: ModelSettings } | { kind: 'remote'; remote: RemoteSettings };
+
+export interface CreateEngineOptions {
+  /** CPU cores the local engine may use (default: all of this machine's). */
+  cores?: number;
+  /** Context sequences (local) or request slots (remote): requests in flight at once. */
+  sequences: number;
+  /** Sequences background work may not take (local; default: the engine's own rule). */
+  reserveForInteractive?: number;
+  signal?: AbortSignal;
+  log?: (message: string) => void;
+  onProgress?: (fraction: number) => void;
+}
+
+export function createEngine(target: EngineTarget, options: CreateEngineOptions): Promise<HostedEngine> {
+  if (target.kind === 'remote') return RemoteEngine.connect({ ...target.remote, slots: Math.max(target.remote.slots ?? 0, options.sequences) });
+  return LlamaEngine.load({
+    settings: target.model,
+    cores: options.cores ?? availableParallelism(),
+    sequences: options.sequences,
+    ...(options.reserveForInteractive !== undefined ? { reserveForInteractive: options.reserveForInteractive } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+}
+
+/** An engine for a headless benchmark run, with the model facts a run manifest records. */
+export interface RunEngineHandle {
+  engine: InferenceEngine;
+  /** Facts about the loaded model for manifest.json (file size, quantisation, context size, GPU...). */
+  modelFacts: Record<string, unknown>;
+  dispose(): Promise<void>;
+}
+
+export type RunEngineFactory = (options: {
+  modelPath: string;
+  /** An OpenAI-compatible server instead of a local model (modelPath is then its URL). */
+  remote?: { baseUrl: string; model?: string; apiKey?: string };
+  /** Questions in flight at once: the factory provides at least this many context sequences. */
+  parallel: number;
+  threads?: number;
+  signal?: AbortSignal;
+}) => Promise<RunEngineHandle>;
+
+/**
+ * The CLI's engine: one context sequence per parallel question and none held back for interactive
+ * work (the CLI has none), or the remote server with at least two request slots.
+ */
+export const createRunEngine: RunEngineFactory = async ({ modelPath, parallel, threads, signal, remote }) => {
+  const target: EngineTarget = remote
+    ? { kind: 'remote', remote: { ...remote, slots: Math.max(2, parallel) } }
+    : { kind: 'local', model: { path: modelPath, gpu: 'auto', gpuLayers: 'auto', contextSize: 4096, threads: threads ?? 'auto', loraAdapters: [] } };
+  const engine = await createEngine(target, { sequences: Math.max(1, parallel), reserveForInteractive: 0, ...(signal ? { signal } : {}) });
+  const { info } = engine;
+  return {
+    engine,
+    modelFacts: {
+      ...info.model,
+      backend: info.backend,
+      gpuLayers: info.gpuLayers,
+      threads: info.threads,
+      sequences: info.sequences,
+      loraAdapters: info.loraAdapters,
+      ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}),
+    },
+    dispose: () => engine.dispose(),
+  };
+};

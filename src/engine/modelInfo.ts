@@ -1,0 +1,36 @@
+// What an engine says about the model it has loaded: the facts of the GGUF file, the backend and
+// the adapters. The protocol passes these shapes on to the client unchanged.
+
+/** `remote`: an OpenAI-compatible server (medlocal.backend = openai). */
+export type Backend = 'cuda' | 'vulkan' | 'metal' | 'cpu' | 'remote';
+
+export interface ModelFacts {
+  /** general.name from the GGUF, else the file name. */
+  name: string;
+  path: string;
+  sizeBytes: number;
+  architecture: string;
+  /** e.g. "Q4_K_M", from general.file_type; "unknown" when the file does not say. */
+  quantization: string;
+  contextSize: number;
+  /** sha256 over the file size and its first and last MiB: identifies the file cheaply (caches key on it). */
+  fingerprint: string;
+}
+
+export interface LoraAdapterInfo {
+  path: string;
+  scale: number;
+  /** See ModelFacts.fingerprint. */
+  fingerprint: string;
+}
+
+export interface ModelInfo {
+  model: ModelFacts;
+  backend: Backend;
+  gpuLayers: number;
+  threads: number;
+  sequences: number;
+  loraAdapters: LoraAdapterInfo[];
+  /** Set when a GPU backend was asked for but the CPU is used. */
+  fallbackReason?: string;
+}

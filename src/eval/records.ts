@@ -1,0 +1,87 @@
+// The shapes of a benchmark run that leave the evaluation core: answer records, the run manifest,
+// progress. Plain types and constants, no Node built-ins, so the protocol and the panel's browser
+// bundle can use them.
+import type { Language } from './question';
+
+export type ScoringMode = 'letter' | 'likelihood' | 'generate';
+export const SCORING_MODES: readonly ScoringMode[] = ['letter', 'likelihood', 'generate'];
+
+export type LengthNormalization = 'none' | 'tokens' | 'chars';
+
+export interface ScoringOptions {
+  mode: ScoringMode;
+  /** generate: new tokens (default 256, as the harness). */
+  maxTokens?: number;
+  /** likelihood: divide each choice's log-probability by its token or character count (default none). */
+  lengthNormalization?: LengthNormalization;
+}
+
+/** One line of answers.jsonl: the question facts metrics need, so a run folder stands on its own. */
+export interface AnswerRecord {
+  id: string;
+  mode: ScoringMode;
+  source: string;
+  language: Language;
+  block?: string;
+  category?: string;
+  points: number;
+  choiceCount: number;
+  gold: number[];
+  alternativeGold?: number[][];
+  kinki: number[];
+  humanAccuracy?: number;
+  predicted: number[];
+  correct: boolean;
+  /** Predicted choices that are 禁忌肢. */
+  kinkiPicked: number[];
+  /** letter / likelihood: probability of each choice, renormalised over the choices. */
+  choiceProbs?: number[];
+  /** letter / likelihood: the score each choice was ranked by (log-probability, maybe normalised). */
+  choiceScores?: number[];
+  /** generate: the gestalt score of each choice against the answer line. */
+  gestaltScores?: number[];
+  response?: string;
+  answerLine?: string;
+  exactMatch?: boolean;
+  /** generate: the answer line was letters ("d,e") rather than choice text. */
+  answeredWithLetters?: boolean;
+  /** Tokens generated (generate) or scored (likelihood continuations). */
+  tokens?: number;
+  elapsedMs: number;
+  /** The engine failed on this question; counted wrong, retried on resume. */
+  error?: string;
+}
+
+export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
+
+export interface RunManifest {
+  medlocalVersion: string;
+  status: RunStatus;
+  startedAt: string;
+  endedAt?: string;
+  /** Times the run was resumed. */
+  resumedAt?: string[];
+  /** Model facts given by the caller (path, size, quantisation, context...). */
+  model?: unknown;
+  dataset: { files: { path: string; sha256: string }[]; questions: number };
+  format: { id: string; hash: string; description: string };
+  scoring: ScoringOptions;
+  parallel: number;
+  error?: string;
+  /** Anything else the caller passed in manifestExtras (command line, dataset spec...). */
+  [extra: string]: unknown;
+}
+
+export interface BenchmarkProgress {
+  /** Answered questions, including those found in a resumed folder. */
+  done: number;
+  total: number;
+  /** Accuracy over the answered questions (0-1). */
+  accuracy: number;
+  /** Generated/scored tokens per second in this session; null when the mode produces no tokens. */
+  tokensPerSecond: number | null;
+  /** Seconds left at this session's pace; null until the first answer. */
+  etaSeconds: number | null;
+  /** Id of the question just answered. */
+  current: string;
+}
