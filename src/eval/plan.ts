@@ -1,0 +1,142 @@
+// One run plan for every way a benchmark starts (the CLI, the panel, the Run Benchmark command):
+// the recipe the user chose → the questions, the prompt format and the run folder. The recipe is
+// stored in the run's manifest under one key, so a run started anywhere resumes anywhere.
+import { loadDataset, parseDatasetArgument, type DatasetSpec } from './datasets';
+import { getPromptFormat, loadTemplateFormat, type PromptFormat } from './formats';
+import { summariseDataset, type DatasetSummary, type Language, type Question } from './question';
+import type { RunManifest, ScoringMode } from './records';
+import { SCORING_MODES } from './records';
+
+/** What the user chose: everything needed to rebuild the same questions and prompts. No model. */
+export interface RunRecipe {
+  dataset: string;
+  language?: Language;
+  scoring: ScoringMode;
+  /** A built-in prompt format id; the mode's default when neither this nor `template` is given. */
+  format?: string;
+  /** A template file instead of a built-in format. */
+  template?: string;
+  /** Evaluate this many questions: the first ones, or a seeded random sample when `seed` is set. */
+  limit?: number;
+  seed?: number;
+}
+
+/** The manifest key the recipe is stored under. */
+export const RECIPE_KEY = 'recipe';
+
+/** Default prompt format per scoring mode: each is the prompt shape that mode was designed around. */
+export const DEFAULT_FORMAT: Readonly<Record<ScoringMode, string>> = {
+  letter: 'igakuqa',
+  likelihood: 'jmedbench_mcqa',
+  generate: 'medpalm_five_choice_cot',
+};
+
+/** A recipe that cannot run: the user's input is wrong, and the message says how to fix it. */
+export class PlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlanError';
+  }
+}
+
+export interface RunPlan {
+  recipe: RunRecipe;
+  /** The questions to ask, in order. */
+  questions: Question[];
+  /** What the dataset held: loaded, skipped (with reasons), issues as `file:line: reason`. */
+  dataset: DatasetSummary;
+  /** Every dataset file read (the runner records their sha256). */
+  files: string[];
+  format: PromptFormat;
+}
+
+/** Loads the dataset and format a recipe names and checks they can run together. */
+export function planRun(recipe: RunRecipe): RunPlan {
+  checkRecipe(recipe);
+  const spec: DatasetSpec = { ...parseDatasetArgument(recipe.dataset), ...(recipe.language ? { language: recipe.language } : {}) };
+  const loaded = loadDataset(spec);
+  const questions = pickQuestions(loaded.questions, recipe.limit, recipe.seed);
+  const dataset = summariseDataset(loaded, questions);
+  const format = recipe.template !== undefined ? loadTemplateFormat(recipe.template) : getPromptFormat(recipe.format ?? DEFAULT_FORMAT[recipe.scoring]);
+  return { recipe, questions, dataset, files: loaded.files, format };
+}
+
+/** Throws PlanError when the plan has nothing to run or its format cannot serve its scoring mode. */
+export function checkRunnable(plan: RunPlan): void {
+  if (plan.questions.length === 0) throw new PlanError(`No usable questions in ${plan.recipe.dataset}; run with --dry-run (or look at the dataset facts in the panel) to see why.`);
+  if (plan.recipe.scoring === 'letter' && !plan.format.labelsChoices) {
+    throw new PlanError(`The ${plan.format.id} format shows no choice letters, so letter scoring cannot work: use the igakuqa format, or generate scoring.`);
+  }
+}
+
+export function checkRecipe(recipe: RunRecipe): void {
+  if (!recipe.dataset) throw new PlanError('No dataset given (e.g. sample, or igakuqa:data/2018).');
+  if (!(SCORING_MODES as readonly string[]).includes(recipe.scoring)) throw new PlanError(`Scoring must be one of ${SCORING_MODES.join(', ')}, not "${String(recipe.scoring)}".`);
+  if (recipe.language !== undefined && recipe.language !== 'ja' && recipe.language !== 'en') throw new PlanError(`Language must be ja or en, not "${String(recipe.language)}".`);
+  if (recipe.format !== undefined && recipe.template !== undefined) throw new PlanError('Give a prompt format or a template file, not both.');
+  for (const [name, value] of [['limit', recipe.limit], ['seed', recipe.seed]] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < (name === 'limit' ? 1 : 0))) throw new PlanError(`The ${name} must be a whole number${name === 'limit' ? ' of at least 1' : ''}, not "${String(value)}".`);
+  }
+}
+
+/** The first `limit` questions, or a seeded random sample of that size (same seed, same sample). */
+export function pickQuestions(questions: readonly Question[], limit: number | undefined, seed: number | undefined): Question[] {
+  if (limit === undefined || limit >= questions.length) return [...questions];
+  if (seed === undefined) return questions.slice(0, limit);
+  const random = seededRandom(seed);
+  const copy = [...questions];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as Question, copy[i] as Question];
+  }
+  return copy.slice(0, limit);
+}
+
+/** mulberry32: small, fast, and the same sequence on every platform for the same seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The recipe stored in a run's manifest. Runs written before the recipe had one key kept it under
+ * `cli` (with the model path, which is dropped: a model path read from a run folder is never
+ * loaded) or `bench`; both are read. Anything malformed gives undefined.
+ */
+export function recipeFromManifest(manifest: RunManifest | undefined): RunRecipe | undefined {
+  if (!manifest) return undefined;
+  const stored = manifest[RECIPE_KEY] ?? manifest['bench'] ?? manifest['cli'];
+  if (typeof stored !== 'object' || stored === null) return undefined;
+  const raw = stored as Record<string, unknown>;
+  if (typeof raw.dataset !== 'string') return undefined;
+  const scoring = typeof raw.scoring === 'string' ? raw.scoring : manifest.scoring?.mode;
+  const recipe: RunRecipe = {
+    dataset: raw.dataset,
+    scoring: scoring as ScoringMode,
+    ...(raw.language === 'ja' || raw.language === 'en' ? { language: raw.language } : {}),
+    ...(typeof raw.format === 'string' ? { format: raw.format } : {}),
+    ...(typeof raw.template === 'string' ? { template: raw.template } : {}),
+    ...(typeof raw.limit === 'number' ? { limit: raw.limit } : {}),
+    ...(typeof raw.seed === 'number' ? { seed: raw.seed } : {}),
+  };
+  try {
+    checkRecipe(recipe);
+  } catch {
+    return undefined;
+  }
+  return recipe;
+}
+
+/** A run folder's name: `20261207-013842-igakuqa-letter-model` (no path separators from inputs). */
+export function runFolderName(recipe: RunRecipe, modelName: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const dataset = recipe.dataset.split(':')[0] ?? 'dataset';
+  const model = modelName.replace(/\.gguf$/i, '');
+  return [stamp, dataset, recipe.scoring, model].map((part) => part.replace(/[^\p{L}\p{N}._-]+/gu, '_')).filter(Boolean).join('-');
+}
