@@ -7,6 +7,7 @@ import type { HostedEngine } from './hosted';
 import { LlamaEngine } from './llamaEngine';
 import { RemoteEngine, type RemoteSettings } from './remoteEngine';
 import type { InferenceEngine } from './types';
+import { format } from '../shared/messages/index';
 
 /** What to run: the local GGUF model, or a remote OpenAI-compatible server. */
 export type EngineTarget = { kind: 'local'; model: ModelSettings } | { kind: 'remote'; remote: RemoteSettings };
@@ -73,7 +74,7 @@ export const createRunEngine: RunEngineFactory = async ({ modelPath, parallel, t
       threads: info.threads,
       sequences: info.sequences,
       loraAdapters: info.loraAdapters,
-      ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}),
+      ...(info.fallbackReason ? { fallbackReason: format('en', info.fallbackReason) } : {}),
     },
     dispose: () => engine.dispose(),
   };

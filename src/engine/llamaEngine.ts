@@ -4,7 +4,9 @@
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import type { Backend, ModelInfo } from './modelInfo';
 import type { ModelSettings } from '../shared/settings';
-import { fingerprintFile, inspectModelFile, ModelFileError, type InspectedModel } from './modelFile';
+import { fingerprintFile, inspectModelFile, modelFileError, type InspectedModel } from './modelFile';
+import { format, msg, type Message } from '../shared/messages/index';
+import { errorText, UserError } from '../shared/userError';
 import type { LoraAdapterInfo } from './modelInfo';
 import { promises as fs } from 'node:fs';
 import { loadNodeLlamaCpp, type NodeLlamaCpp } from './nodeLlamaCpp';
@@ -33,20 +35,13 @@ export interface EngineLoadOptions {
   log?: (message: string) => void;
 }
 
-export class EngineLoadError extends Error {
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
-    this.name = 'EngineLoadError';
-  }
-}
+/** The engine could not load the model: a UserError with code 'engineLoad'. */
+const loadError = (text: Message, next: Message): UserError => new UserError(text, next, 'engineLoad');
 
 interface ResolvedLlama {
   llama: Llama;
   backend: Backend;
-  fallbackReason?: string;
+  fallbackReason?: Message;
 }
 
 export class LlamaEngine implements InferenceEngine {
@@ -67,7 +62,7 @@ export class LlamaEngine implements InferenceEngine {
     const inspected = await inspectModelFile(settings.path);
     // A file cut short inside its last tensor passes the header checks; llama.cpp would read past the end.
     const complete = await checkGgufComplete(settings.path);
-    if (!complete.ok) throw new ModelFileError(`The model file ${settings.path} is truncated: ${complete.reason}.`, 'The download or copy was cut short: download the model again.');
+    if (!complete.ok) throw modelFileError(msg('modelTruncatedBecause', settings.path, complete.reason), msg('nextDownloadCutShort'));
     const adapters = await inspectAdapters(settings.loraAdapters);
     throwIfAborted(signal);
     const nlc = await loadNodeLlamaCpp();
@@ -89,10 +84,7 @@ export class LlamaEngine implements InferenceEngine {
         ...(adapters.length > 0 ? { lora: { adapters: adapters.map((a) => ({ filePath: a.path, scale: a.scale })) } } : {}),
       }).catch((error: unknown) => {
         throw adapters.length > 0 && /lora/i.test(errorText(error))
-          ? new EngineLoadError(
-              `A LoRA adapter does not fit the model ${inspected.facts.name}: ${errorText(error)}`,
-              'Check `medlocal.model.loraAdapters`: each adapter must be trained for this base model (same architecture and shapes).',
-            )
+          ? loadError(msg('loraDoesNotFit', inspected.facts.name, errorText(error)), msg('nextCheckLoraBase'))
           : error;
       });
       const sequences = Array.from({ length: options.sequences }, () => context.getSequence());
@@ -179,7 +171,7 @@ export class LlamaEngine implements InferenceEngine {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    this.scheduler.dispose('The model was unloaded.');
+    this.scheduler.dispose(msg('modelUnloaded'));
     await this.context.dispose().catch(() => undefined);
     await this.model.dispose().catch(() => undefined);
     await this.llama.dispose().catch(() => undefined);
@@ -188,7 +180,7 @@ export class LlamaEngine implements InferenceEngine {
   // -------------------------------------------------------------------------------------------
 
   private async withSequence<T>(options: RequestOptions, work: (sequence: LlamaContextSequence) => Promise<T>): Promise<T> {
-    if (this.disposed) throw new Error('The model was unloaded.');
+    if (this.disposed) throw new UserError(msg('modelUnloaded'));
     const lease: Lease<LlamaContextSequence> = await this.scheduler.acquire(options.priority ?? 'interactive', options.signal);
     try {
       throwIfAborted(options.signal);
@@ -243,7 +235,7 @@ export class LlamaEngine implements InferenceEngine {
 
   /** log P(token | prompt) for each wanted token, from one forward pass over the prompt. */
   private async nextTokenLogProbs(sequence: LlamaContextSequence, promptTokens: Token[], wanted: Token[]): Promise<Map<Token, number>> {
-    if (promptTokens.length === 0) throw new Error('The prompt is empty.');
+    if (promptTokens.length === 0) throw new UserError(msg('promptEmpty'));
     const pending = await this.alignSequence(sequence, promptTokens);
     const last = pending.length - 1;
     const input = pending.map((token, i) =>
@@ -317,19 +309,17 @@ async function resolveLlama(nlc: NodeLlamaCpp, settings: ModelSettings, maxThrea
     const fallbackReason = requested === 'auto' && backend === 'cpu' ? await noGpuReason(nlc) : undefined;
     return { llama, backend, fallbackReason };
   } catch (error) {
-    if (requested === false) throw new EngineLoadError(`The CPU engine could not start: ${errorText(error)}`, 'Reinstall MedLocal; the engine binary for this platform may be missing.');
-    const fallbackReason = `The ${requested} backend could not start (${errorText(error)}); using the CPU instead.`;
-    log?.(fallbackReason);
+    if (requested === false) throw loadError(msg('cpuEngineCannotStart', errorText(error)), msg('nextReinstall'));
+    const fallbackReason = msg('backendFallback', requested, errorText(error));
+    log?.(format('en', fallbackReason));
     const llama = await nlc.getLlama({ ...common, gpu: false });
     return { llama, backend: 'cpu', fallbackReason };
   }
 }
 
-async function noGpuReason(nlc: NodeLlamaCpp): Promise<string> {
+async function noGpuReason(nlc: NodeLlamaCpp): Promise<Message> {
   const supported = (await nlc.getLlamaGpuTypes('supported')).filter((t) => t !== false);
-  return supported.length === 0
-    ? 'No GPU backend can run on this machine (no CUDA, Vulkan or Metal found); the model runs on the CPU.'
-    : `A GPU backend (${supported.join(', ')}) is supported here but did not start; the model runs on the CPU.`;
+  return supported.length === 0 ? msg('noGpuBackend') : msg('gpuBackendDidNotStart', supported.join(', '));
 }
 
 /** Checks each adapter file before llama.cpp sees it, and fingerprints it for the manifest. */
@@ -340,7 +330,7 @@ async function inspectAdapters(adapters: ModelSettings['loraAdapters']): Promise
     try {
       size = (await fs.stat(adapter.path)).size;
     } catch {
-      throw new EngineLoadError(`The LoRA adapter ${adapter.path} does not exist or cannot be read.`, 'Fix or remove it in `medlocal.model.loraAdapters`.');
+      throw loadError(msg('loraMissing', adapter.path), msg('nextFixLoraSetting'));
     }
     const head = Buffer.alloc(4);
     const handle = await fs.open(adapter.path, 'r');
@@ -350,7 +340,7 @@ async function inspectAdapters(adapters: ModelSettings['loraAdapters']): Promise
       await handle.close();
     }
     if (head.toString('latin1') !== 'GGUF') {
-      throw new EngineLoadError(`The LoRA adapter ${adapter.path} is not a GGUF file.`, 'Convert the adapter to GGUF with llama.cpp (convert_lora_to_gguf.py).');
+      throw loadError(msg('loraNotGguf', adapter.path), msg('nextConvertLora'));
     }
     result.push({ path: adapter.path, scale: adapter.scale, fingerprint: await fingerprintFile(adapter.path, size) });
   }
@@ -384,16 +374,10 @@ function mapStopReason(metadata: { stopReason: string; customStopTrigger?: (stri
 }
 
 function toLoadError(error: unknown, path: string): Error {
-  if (error instanceof ModelFileError || error instanceof EngineLoadError) return error;
+  if (error instanceof UserError) return error;
   const text = errorText(error);
-  if (/memory|alloc/i.test(text)) {
-    return new EngineLoadError(`Not enough memory to load ${path}: ${text}`, 'Lower `medlocal.model.contextSize` or `medlocal.model.gpuLayers`, or pick a smaller quantization.');
-  }
-  return new EngineLoadError(`The model ${path} could not be loaded: ${text}`, 'Check that the file is a complete GGUF model of a supported architecture, then run MedLocal: Restart Server.');
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (/memory|alloc/i.test(text)) return loadError(msg('notEnoughMemory', path, text), msg('nextLowerMemory'));
+  return loadError(msg('modelCouldNotLoad', path, text), msg('nextCheckModelRestart'));
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

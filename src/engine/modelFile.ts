@@ -6,16 +6,11 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import type { ModelFacts } from './modelInfo';
 import { loadNodeLlamaCpp } from './nodeLlamaCpp';
+import { msg, type Message } from '../shared/messages/index';
+import { errorText, UserError } from '../shared/userError';
 
-export class ModelFileError extends Error {
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
-    this.name = 'ModelFileError';
-  }
-}
+/** A model file MedLocal cannot use: a UserError with code 'modelFile'. */
+export const modelFileError = (text: Message, next: Message): UserError => new UserError(text, next, 'modelFile');
 
 export interface InspectedModel {
   facts: Omit<ModelFacts, 'contextSize'>;
@@ -24,21 +19,21 @@ export interface InspectedModel {
   hasChatTemplate: boolean;
 }
 
-const PICK_ANOTHER = 'Set `medlocal.model.path` to a readable .gguf model file (MedLocal: Show Status shows the current one).';
+const PICK_ANOTHER = msg('nextPickReadableModel');
 
 export async function inspectModelFile(path: string): Promise<InspectedModel> {
-  if (!path) throw new ModelFileError('No model is configured.', PICK_ANOTHER);
+  if (!path) throw modelFileError(msg('modelNotConfigured'), PICK_ANOTHER);
   let size: number;
   try {
     const stat = await fs.stat(path);
-    if (!stat.isFile()) throw new ModelFileError(`The model path ${path} is not a file.`, PICK_ANOTHER);
+    if (!stat.isFile()) throw modelFileError(msg('modelPathNotFile', path), PICK_ANOTHER);
     await fs.access(path, fsConstants.R_OK);
     size = stat.size;
   } catch (error) {
-    if (error instanceof ModelFileError) throw error;
+    if (error instanceof UserError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code ?? String(error)})`;
-    throw new ModelFileError(`The model file ${path} ${why}.`, PICK_ANOTHER);
+    const text = code === 'ENOENT' ? msg('modelFileMissing', path) : code === 'EACCES' ? msg('modelFileNotReadable', path) : msg('modelFileCannotRead', path, code ?? errorText(error));
+    throw modelFileError(text, PICK_ANOTHER);
   }
   await checkMagic(path, size);
 
@@ -47,23 +42,17 @@ export async function inspectModelFile(path: string): Promise<InspectedModel> {
   try {
     info = await nlc.readGgufFileInfo(path, { readTensorInfo: true, sourceType: 'filesystem', logWarnings: false });
   } catch (error) {
-    throw new ModelFileError(
-      `The model file ${path} is not a valid GGUF file (${error instanceof Error ? error.message : String(error)}); it may be truncated or corrupt.`,
-      'Download the model again, or pick another .gguf file.',
-    );
+    throw modelFileError(msg('modelFileInvalidGguf', path, errorText(error)), msg('nextDownloadAgainOrPick'));
   }
   const metadata = info.metadata as unknown as Record<string, Record<string, unknown> | undefined>;
   const general = metadata.general ?? {};
   const architecture = typeof general.architecture === 'string' ? general.architecture : '';
-  if (!architecture) throw new ModelFileError(`The model file ${path} names no architecture (general.architecture).`, 'Pick a GGUF model converted by a current llama.cpp.');
+  if (!architecture) throw modelFileError(msg('modelNoArchitecture', path), msg('nextPickCurrentConverter'));
   if (!Object.values((nlc as unknown as { GgufArchitectureType: Record<string, string> }).GgufArchitectureType).includes(architecture)) {
-    throw new ModelFileError(
-      `The model architecture "${architecture}" in ${path} is not supported by this version of the engine.`,
-      'Pick a model of a supported architecture (for example llama or qwen2).',
-    );
+    throw modelFileError(msg('modelArchitectureUnsupported', architecture, path), msg('nextPickSupportedArchitecture'));
   }
   if (general.type === 'adapter') {
-    throw new ModelFileError(`${path} is a LoRA adapter, not a model.`, 'Set the base model as the model path; adapters are configured separately.');
+    throw modelFileError(msg('modelIsAdapter', path), msg('nextSetBaseModel'));
   }
   const arch = metadata[architecture] ?? {};
   checkHyperParameters(path, architecture, arch);
@@ -111,10 +100,7 @@ async function checkMagic(path: string, size: number): Promise<void> {
     const header = Buffer.alloc(8);
     const { bytesRead } = await handle.read(header, 0, 8, 0);
     if (bytesRead < 8 || header.toString('latin1', 0, 4) !== 'GGUF') {
-      throw new ModelFileError(
-        `${path} is not a GGUF model file (${size === 0 ? 'it is empty' : 'wrong file signature'}).`,
-        'MedLocal loads GGUF models (.gguf). Convert the model with llama.cpp or download a GGUF release.',
-      );
+      throw modelFileError(size === 0 ? msg('notGgufEmpty', path) : msg('notGgufSignature', path), msg('nextConvertToGguf'));
     }
   } finally {
     await handle.close();
@@ -130,21 +116,15 @@ function checkHyperParameters(path: string, architecture: string, arch: Record<s
     return value === undefined;
   });
   if (missing.length > 0) {
-    throw new ModelFileError(
-      `The model file ${path} lacks required metadata: ${missing.map((m) => `${architecture}.${m}`).join(', ')}.`,
-      'The file is incomplete or was written by a broken converter; pick another .gguf file.',
-    );
+    throw modelFileError(msg('modelLacksMetadata', path, missing.map((m) => `${architecture}.${m}`).join(', ')), msg('nextBrokenConverter'));
   }
 }
 
 function checkTensorExtents(path: string, size: number, tensors: readonly { name: string; fileOffset: number | bigint }[]): void {
-  if (tensors.length === 0) throw new ModelFileError(`The model file ${path} holds no tensors.`, 'Pick a complete .gguf model file.');
+  if (tensors.length === 0) throw modelFileError(msg('modelNoTensors', path), msg('nextPickCompleteModel'));
   const lastStart = tensors.reduce((max, t) => Math.max(max, Number(t.fileOffset)), 0);
   if (lastStart >= size) {
-    throw new ModelFileError(
-      `The model file ${path} is truncated (${size} bytes, but tensor data starts at byte ${lastStart}).`,
-      'The download or copy was cut short: download the model again.',
-    );
+    throw modelFileError(msg('modelTruncatedAtStart', path, size, lastStart), msg('nextDownloadCutShort'));
   }
 }
 

@@ -1,5 +1,6 @@
 // What an engine says about the model it has loaded: the facts of the GGUF file, the backend and
-// the adapters. The protocol passes these shapes on to the client unchanged.
+// the adapters. The protocol passes these shapes on to the client, fallbackReason rendered as text.
+import type { Message } from '../shared/messages/index';
 
 /** `remote`: an OpenAI-compatible server (medlocal.backend = openai). */
 export type Backend = 'cuda' | 'vulkan' | 'metal' | 'cpu' | 'remote';
@@ -31,6 +32,6 @@ export interface ModelInfo {
   threads: number;
   sequences: number;
   loraAdapters: LoraAdapterInfo[];
-  /** Set when a GPU backend was asked for but the CPU is used. */
-  fallbackReason?: string;
+  /** Set when a GPU backend was asked for but the CPU is used, or a remote server warns. */
+  fallbackReason?: Message;
 }

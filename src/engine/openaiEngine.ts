@@ -13,6 +13,8 @@
 // file produces; nothing here logs. Priority is not forwarded: the server schedules on its own.
 import { codePoints, isRecord, parseLogprobs, sseData, sumAfterBoundary, topByText, type WireToken } from './models/openaiWire';
 import { abortError } from './scheduler';
+import { msg, type Message } from '../shared/messages/index';
+import { errorText, UserError } from '../shared/userError';
 import type {
   CandidateScore,
   ChatPrompt,
@@ -45,24 +47,19 @@ export interface OpenAiEngineOptions {
 
 export type OpenAiErrorKind = 'badUrl' | 'unreachable' | 'unauthorized' | 'notOpenAi' | 'noLogprobs' | 'badRequest' | 'server';
 
-export class OpenAiEngineError extends Error {
-  constructor(
-    message: string,
-    readonly kind: OpenAiErrorKind,
-    readonly hint: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = 'OpenAiEngineError';
-  }
+/** A failure of the server or its URL: a UserError whose code is the kind of failure. */
+export const openAiError = (text: Message, kind: OpenAiErrorKind, next: Message): UserError => new UserError(text, next, kind);
+
+export function isOpenAiError(error: unknown, kind: OpenAiErrorKind): error is UserError {
+  return error instanceof UserError && error.code === kind;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
-const BASE_URL_HINT = 'Set the server URL to its OpenAI API root, e.g. http://127.0.0.1:8080/v1 (llama-server) or http://127.0.0.1:8000/v1 (vLLM).';
+const BASE_URL_HINT = msg('nextServerApiRoot', 'http://127.0.0.1:8080/v1', 'http://127.0.0.1:8000/v1');
 
 export class OpenAiEngine implements InferenceEngine {
   /** Things the user should know before sending patient text (shown next to the server setting). */
-  readonly warnings: readonly string[];
+  readonly warnings: readonly Message[];
   private readonly base: URL;
   private modelId: Promise<string> | undefined;
 
@@ -82,12 +79,12 @@ export class OpenAiEngine implements InferenceEngine {
 
   /** The server as messages name it: its origin (never a path, query or key). */
   get serverName(): string {
-    return `the OpenAI-compatible server at ${this.base.origin}`;
+    return this.base.origin;
   }
 
   async listModels(signal?: AbortSignal): Promise<string[]> {
     const json = await this.request('GET', '/models', undefined, signal);
-    if (!isRecord(json) || !Array.isArray(json.data)) throw this.notOpenAi('/models', 'no `data` list of models');
+    if (!isRecord(json) || !Array.isArray(json.data)) throw openAiError(msg('serverNoModelList', this.serverName, '/models'), 'notOpenAi', BASE_URL_HINT);
     return json.data.filter(isRecord).map((m) => m.id).filter((id): id is string => typeof id === 'string');
   }
 
@@ -117,13 +114,13 @@ export class OpenAiEngine implements InferenceEngine {
     }
     if (options.signal?.aborted && !state.stopString) return this.result(state, 'cancelled');
     if (!state.done && !state.stopString) {
-      throw new OpenAiEngineError(`${this.serverName} closed the answer stream before it was complete.`, 'server', 'Check the server log (it may have run out of memory), then try again.');
+      throw openAiError(msg('serverStreamCut', this.serverName), 'server', msg('nextCheckServerLogMemory'));
     }
     return this.result(state, state.stopString ? 'stopString' : mapFinish(state.finish, state.stopReason, options.stopStrings));
   }
 
   private async readStream(response: Response, path: string, chat: boolean, options: GenerateOptions, signal: AbortSignal, state: StreamState, stop: () => void): Promise<void> {
-    if (!response.body) throw this.notOpenAi(path, 'an empty body instead of an event stream');
+    if (!response.body) throw openAiError(msg('serverEmptyStream', this.serverName, path), 'notOpenAi', BASE_URL_HINT);
     // A server that ignores `stream: true` answers with one JSON completion: take it whole.
     if ((response.headers.get('content-type') ?? '').includes('application/json')) {
       this.takeWhole(await response.text(), path, chat, options, state);
@@ -155,7 +152,7 @@ export class OpenAiEngine implements InferenceEngine {
   private takeWhole(text: string, path: string, chat: boolean, options: GenerateOptions, state: StreamState): void {
     const event = this.parseEvent(text, path);
     const choice = Array.isArray(event.choices) && isRecord(event.choices[0]) ? event.choices[0] : undefined;
-    if (!choice) throw this.notOpenAi(path, 'no `choices`');
+    if (!choice) throw openAiError(msg('serverNoChoices', this.serverName, path), 'notOpenAi', BASE_URL_HINT);
     const content = chat ? (isRecord(choice.message) ? choice.message.content : undefined) : choice.text;
     if (typeof content === 'string' && content.length > 0) this.takePiece(content, state, options);
     state.finish = typeof choice.finish_reason === 'string' ? choice.finish_reason : undefined;
@@ -187,10 +184,10 @@ export class OpenAiEngine implements InferenceEngine {
     try {
       event = JSON.parse(data);
     } catch {
-      throw this.notOpenAi(path, `an event that is not JSON ("${this.redact(data.slice(0, 80))}")`);
+      throw openAiError(msg('serverEventNotJson', this.serverName, path, this.redact(data.slice(0, 80))), 'notOpenAi', BASE_URL_HINT);
     }
-    if (!isRecord(event)) throw this.notOpenAi(path, 'an event that is not a JSON object');
-    if (isRecord(event.error)) throw new OpenAiEngineError(`${this.serverName} reported an error while answering: ${this.redact(String(event.error.message ?? 'unknown error'))}`, 'server', 'Check the server log, then try again.');
+    if (!isRecord(event)) throw openAiError(msg('serverEventNotObject', this.serverName, path), 'notOpenAi', BASE_URL_HINT);
+    if (isRecord(event.error)) throw openAiError(msg('serverReportedError', this.serverName, typeof event.error.message === 'string' ? this.redact(event.error.message) : msg('unknownError')), 'server', msg('nextCheckServerLog'));
     return event;
   }
 
@@ -220,7 +217,7 @@ export class OpenAiEngine implements InferenceEngine {
 
   async scoreContinuations(prompt: Prompt, continuations: string[], options: RequestOptions = {}): Promise<ContinuationScore[]> {
     const text = this.rawPrompt(prompt);
-    if (text.length === 0) throw new OpenAiEngineError('The prompt is empty: there is nothing to score the continuations against.', 'badRequest', 'Pass the question as the prompt.');
+    if (text.length === 0) throw openAiError(msg('scorePromptEmpty'), 'badRequest', msg('nextPassQuestion'));
     const scores: ContinuationScore[] = [];
     for (const continuation of continuations) {
       if (continuation.length === 0) {
@@ -243,7 +240,7 @@ export class OpenAiEngine implements InferenceEngine {
     try {
       choice = await this.firstChoice('/completions', { ...body, max_tokens: 0 }, signal, 'continuation');
     } catch (error) {
-      if (!(error instanceof OpenAiEngineError) || error.kind !== 'badRequest') throw error;
+      if (!isOpenAiError(error, 'badRequest')) throw error;
       choice = await this.firstChoice('/completions', { ...body, max_tokens: 1 }, signal, 'continuation');
     }
     const tokens = parseLogprobs(choice.logprobs);
@@ -261,11 +258,11 @@ export class OpenAiEngine implements InferenceEngine {
       json = await this.request('POST', path, body, signal);
     } catch (error) {
       // A server that rejects the logprobs parameters outright says so in a 400.
-      if (error instanceof OpenAiEngineError && error.kind === 'badRequest' && /logprob|echo/i.test(error.message)) throw this.noLogprobs(mode, path, error.message);
+      if (isOpenAiError(error, 'badRequest') && /logprob|echo/i.test(error.message)) throw this.noLogprobs(mode, path, error.text);
       throw error;
     }
     const choice = isRecord(json) && Array.isArray(json.choices) ? json.choices[0] : undefined;
-    if (!isRecord(choice)) throw this.notOpenAi(path, 'no `choices`');
+    if (!isRecord(choice)) throw openAiError(msg('serverNoChoices', this.serverName, path), 'notOpenAi', BASE_URL_HINT);
     return choice;
   }
 
@@ -287,10 +284,10 @@ export class OpenAiEngine implements InferenceEngine {
   private rawPrompt(prompt: Prompt): string {
     if (typeof prompt === 'string') return prompt;
     if (this.options.renderChat) return this.options.renderChat(prompt);
-    throw new OpenAiEngineError(
-      'Continuation scoring on an OpenAI-compatible server needs the prompt as raw text, and no chat template renderer is configured.',
+    throw openAiError(
+      msg('scoreNeedsRawText'),
       'badRequest',
-      'Use a text prompt for continuation scoring, or configure the chat template of the served model (renderChat).',
+      msg('nextUseTextPrompt'),
     );
   }
 
@@ -320,7 +317,9 @@ export class OpenAiEngine implements InferenceEngine {
     try {
       return JSON.parse(text);
     } catch {
-      throw this.notOpenAi(path, `${response.headers.get('content-type') ?? 'an unknown type'} instead of JSON ("${this.redact(text.slice(0, 80))}")`);
+      const type = response.headers.get('content-type');
+      const shown = this.redact(text.slice(0, 80));
+      throw openAiError(type ? msg('serverNotJson', this.serverName, path, type, shown) : msg('serverNotJsonUnknownType', this.serverName, path, shown), 'notOpenAi', BASE_URL_HINT);
     }
   }
 
@@ -362,50 +361,36 @@ export class OpenAiEngine implements InferenceEngine {
     return `${this.base.href.replace(/\/+$/, '')}${path}`;
   }
 
-  private async httpError(response: Response, path: string): Promise<OpenAiEngineError> {
+  private async httpError(response: Response, path: string): Promise<UserError> {
     const detail = this.redact(await serverMessage(response));
     const status = response.status;
+    const server = this.serverName;
     if (status === 401 || status === 403) {
-      return new OpenAiEngineError(
-        this.options.apiKey
-          ? `${this.serverName} rejected the API key (HTTP ${status}${detail ? `: ${detail}` : ''}).`
-          : `${this.serverName} requires an API key (HTTP ${status}).`,
-        'unauthorized',
-        'Set the API key of this server again in MedLocal (it is kept in the editor\'s secret storage), or check the key the server was started with.',
-        status,
-      );
+      const text = !this.options.apiKey ? msg('serverNeedsKey', server, status) : detail ? msg('serverRejectedKeyDetail', server, status, detail) : msg('serverRejectedKey', server, status);
+      return openAiError(text, 'unauthorized', msg('nextSetApiKey'));
     }
-    if (status === 404 || status === 405) {
-      return new OpenAiEngineError(`${this.serverName} has no ${path} endpoint (HTTP ${status}); it does not look like an OpenAI-compatible API at this URL.`, 'notOpenAi', BASE_URL_HINT, status);
-    }
+    if (status === 404 || status === 405) return openAiError(msg('serverNoEndpoint', server, path, status), 'notOpenAi', BASE_URL_HINT);
     if (status >= 400 && status < 500) {
-      return new OpenAiEngineError(`${this.serverName} refused the request to ${path} (HTTP ${status}${detail ? `: ${detail}` : ''}).`, 'badRequest', 'Check the model name and the server\'s limits (context size, max tokens).', status);
+      return openAiError(detail ? msg('serverRefusedDetail', server, path, status, detail) : msg('serverRefused', server, path, status), 'badRequest', msg('nextCheckModelLimits'));
     }
-    return new OpenAiEngineError(`${this.serverName} failed on ${path} (HTTP ${status}${detail ? `: ${detail}` : ''}).`, 'server', 'Check the server log (it may be out of memory or still loading the model), then try again.', status);
+    return openAiError(detail ? msg('serverFailedDetail', server, path, status, detail) : msg('serverFailed', server, path, status), 'server', msg('nextCheckServerLogLoading'));
   }
 
-  private unreachable(error: unknown, timedOut: boolean, timeoutMs: number): OpenAiEngineError {
+  private unreachable(error: unknown, timedOut: boolean, timeoutMs: number): UserError {
+    const next = msg('nextCheckServerRunning', BASE_URL_HINT);
+    if (timedOut) return openAiError(msg('serverUnreachableTimeout', this.serverName, Math.round(timeoutMs / 1000)), 'unreachable', next);
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why = timedOut ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error)));
-    return new OpenAiEngineError(
-      `Cannot reach ${this.serverName} (${this.redact(why)}).`,
-      'unreachable',
-      `Check that the server is running and reachable from this machine, and that the URL is right. ${BASE_URL_HINT}`,
-    );
+    return openAiError(msg('serverUnreachable', this.serverName, this.redact(cause?.code ?? cause?.message ?? errorText(error))), 'unreachable', next);
   }
 
-  private notOpenAi(path: string, what: string): OpenAiEngineError {
-    return new OpenAiEngineError(`${this.serverName} answered ${path} with ${what}; it does not look like an OpenAI-compatible API.`, 'notOpenAi', BASE_URL_HINT);
-  }
-
-  private noLogprobs(mode: ScoringMode, path: string, detail?: string): OpenAiEngineError {
-    const what = mode === 'next-token' ? `log-probabilities of the next token (top_logprobs on ${path})` : 'log-probabilities of the prompt tokens (echo with logprobs on /completions)';
-    return new OpenAiEngineError(
-      `${this.serverName} returned no ${what}${detail ? ` (${this.redact(detail)})` : ''}. ` +
-        'Next-token scoring (letter answers) needs top_logprobs; continuation scoring needs echo + logprobs. Generation works without them.',
-      'noLogprobs',
-      'Use a server that returns log-probabilities (vLLM supports both modes; llama.cpp\'s llama-server supports next-token scoring), or run the model locally in MedLocal.',
-    );
+  private noLogprobs(mode: ScoringMode, path: string, detail?: Message): UserError {
+    const server = this.serverName;
+    const needed = msg('logprobsNeeded');
+    const text =
+      mode === 'next-token'
+        ? detail ? msg('serverNoNextTokenLogprobsDetail', server, path, detail, needed) : msg('serverNoNextTokenLogprobs', server, path, needed)
+        : detail ? msg('serverNoPromptLogprobsDetail', server, detail, needed) : msg('serverNoPromptLogprobs', server, needed);
+    return openAiError(text, 'noLogprobs', msg('nextServerWithLogprobs'));
   }
 
   /** Removes the API key from any text that may reach a message or a log. */
@@ -434,10 +419,10 @@ function parseBaseUrl(baseUrl: string): URL {
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new OpenAiEngineError(`"${baseUrl}" is not a URL.`, 'badUrl', BASE_URL_HINT);
+    throw openAiError(msg('serverUrlInvalid', baseUrl), 'badUrl', BASE_URL_HINT);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OpenAiEngineError(`"${url.protocol}" URLs are not supported for the server.`, 'badUrl', BASE_URL_HINT);
-  if (url.username || url.password) throw new OpenAiEngineError('The server URL must not contain a user name or password.', 'badUrl', 'Put the key in the API key setting instead.');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw openAiError(msg('serverUrlScheme', url.protocol), 'badUrl', BASE_URL_HINT);
+  if (url.username || url.password) throw openAiError(msg('serverUrlCredentials'), 'badUrl', msg('nextKeyInSetting'));
   return url;
 }
 
@@ -446,12 +431,9 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-function transportWarnings(url: URL, withKey: boolean): string[] {
+function transportWarnings(url: URL, withKey: boolean): Message[] {
   if (url.protocol !== 'http:' || isLoopbackHost(url.hostname)) return [];
-  return [
-    `${url.origin} is reached over plain http://: patient text in prompts and answers${withKey ? ', and the API key,' : ''} would travel unencrypted over the network. ` +
-      'Use https://, or a server on this machine (127.0.0.1).',
-  ];
+  return [withKey ? msg('plainHttpWarningKey', url.origin) : msg('plainHttpWarning', url.origin)];
 }
 
 async function serverMessage(response: Response): Promise<string> {

@@ -6,6 +6,7 @@ import type { ModelInfo } from './modelInfo';
 import type { HostedEngine } from './hosted';
 import { OpenAiEngine } from './openaiEngine';
 import { SequenceScheduler } from './scheduler';
+import { msg, type Message } from '../shared/messages/index';
 import type { GenerateOptions, GenerateResult, Prompt, RequestOptions } from './types';
 
 export interface RemoteSettings {
@@ -23,7 +24,7 @@ export class RemoteEngine implements HostedEngine {
     private readonly remote: OpenAiEngine,
     private readonly scheduler: SequenceScheduler<number>,
     readonly info: ModelInfo,
-    readonly warnings: readonly string[],
+    readonly warnings: readonly Message[],
   ) {}
 
   static async connect(settings: RemoteSettings): Promise<RemoteEngine> {
@@ -47,7 +48,7 @@ export class RemoteEngine implements HostedEngine {
       threads: 0,
       sequences: slots,
       loraAdapters: [],
-      ...(remote.warnings.length > 0 ? { fallbackReason: remote.warnings.join(' ') } : {}),
+      ...(remote.warnings[0] ? { fallbackReason: remote.warnings[0] } : {}),
     };
     return new RemoteEngine(remote, new SequenceScheduler(Array.from({ length: slots }, (_, i) => i)), info, remote.warnings);
   }
@@ -77,7 +78,7 @@ export class RemoteEngine implements HostedEngine {
   }
 
   async dispose(): Promise<void> {
-    this.scheduler.dispose('The remote model was disconnected.');
+    this.scheduler.dispose(msg('remoteDisconnected'));
   }
 
   private async inSlot<T>(options: RequestOptions, work: () => Promise<T>): Promise<T> {

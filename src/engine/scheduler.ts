@@ -4,6 +4,8 @@
 // benchmark question to finish. Each background item holds a sequence for one question only, so a
 // running benchmark yields between questions.
 import type { Priority } from './types';
+import { format, msg, type Message } from '../shared/messages/index';
+import { UserError } from '../shared/userError';
 
 export interface Lease<S> {
   readonly sequence: S;
@@ -24,8 +26,8 @@ interface Waiter<S> {
   cleanup(): void;
 }
 
-export class SchedulerDisposedError extends Error {
-  constructor(reason: string) {
+export class SchedulerDisposedError extends UserError {
+  constructor(reason: Message) {
     super(reason);
     this.name = 'SchedulerDisposedError';
   }
@@ -34,7 +36,8 @@ export class SchedulerDisposedError extends Error {
 export function abortError(signal: AbortSignal | undefined): Error {
   const reason: unknown = signal?.reason;
   if (reason instanceof Error) return reason;
-  const error = new Error(typeof reason === 'string' ? reason : 'The operation was cancelled');
+  // An internal reason string (a caller's abort(reason)) is kept for logs; users see 'cancelled'.
+  const error = new Error(typeof reason === 'string' ? reason : format('en', msg('operationCancelled')));
   error.name = 'AbortError';
   return error;
 }
@@ -42,7 +45,7 @@ export function abortError(signal: AbortSignal | undefined): Error {
 export class SequenceScheduler<S> {
   private readonly free: S[];
   private readonly waiting: Waiter<S>[] = [];
-  private disposedReason: string | undefined;
+  private disposedReason: Message | undefined;
   private readonly reserveForInteractive: number;
   /** Order in which leases were granted, for tests and diagnostics (bounded). */
   readonly grantLog: Priority[] = [];
@@ -87,7 +90,7 @@ export class SequenceScheduler<S> {
   }
 
   /** Rejects every waiter; later acquires fail. Leases already granted stay valid until released. */
-  dispose(reason: string): void {
+  dispose(reason: Message): void {
     this.disposedReason = reason;
     for (const waiter of this.waiting.splice(0)) {
       waiter.cleanup();

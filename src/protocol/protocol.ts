@@ -12,8 +12,11 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
 
-export type { Backend, LoraAdapterInfo, ModelFacts, ModelInfo } from '../engine/modelInfo';
-import type { Backend, LoraAdapterInfo, ModelFacts, ModelInfo } from '../engine/modelInfo';
+export type { Backend, LoraAdapterInfo, ModelFacts } from '../engine/modelInfo';
+import type { Backend, LoraAdapterInfo, ModelFacts, ModelInfo as EngineModelInfo } from '../engine/modelInfo';
+
+/** The engine's ModelInfo as the client gets it: why the GPU is not used, as text in the client's locale. */
+export type ModelInfo = Omit<EngineModelInfo, 'fallbackReason'> & { fallbackReason?: string };
 export type ModelState = 'noModel' | 'loading' | 'ready' | 'error';
 
 export interface ModelStatus {

@@ -9,7 +9,8 @@ type Template = string | ((match: string, ...groups: string[]) => string);
 type Rule = [RegExp, Template];
 
 /** A message embedded in another one: translated on its own, without its closing 。. */
-const inner = (message: string): string => localize(message).replace(/。$/, '');
+const inner = (message: string): string => localize(message, 'ja').replace(/。$/, '');
+import type { Locale } from '../shared/messages/index';
 
 const JA: Rule[] = [
   [/^No model is configured\.$/, 'モデルが設定されていません。'],
@@ -216,7 +217,7 @@ const JA: Rule[] = [
   [/^answer "(.*)" is not a choice letter a-([a-z])$/, '正解「$1」は選択肢の記号（a-$2）ではありません'],
   [/^unknown record layout: expected MedQA \(question, options, answer_idx\), MedMCQA \(question, opa\.\.opd, cop\), JMedBench \(question, options list, answer_idx\) or IgakuQA\/harness \(problem_text, choices, answer\) fields$/, 'レコードの形式を判別できません。MedQA（question、options、answer_idx）、MedMCQA（question、opa..opd、cop）、JMedBench（question、options のリスト、answer_idx）、IgakuQA/harness（problem_text、choices、answer）のいずれかのフィールドが必要です'],
   // Last: a `file:line: reason` issue (a dataset record, a CSV file) keeps its place and translates its reason.
-  [/^(.+?:\d+): (.+)$/s, (_, where: string, reason: string) => `${where}: ${localize(reason)}`],
+  [/^(.+?:\d+): (.+)$/s, (_, where: string, reason: string) => `${where}: ${localize(reason, 'ja')}`],
 ];
 
 const LOGPROBS_NEEDED = '次のトークンのスコアリング（選択肢の記号で答える方式）には top_logprobs が、続きのスコアリングには echo と logprobs が必要です。テキストの生成にはどちらも必要ありません。';
@@ -227,15 +228,9 @@ function skippedList(text: string): string {
   return `スキップ: ${text.split(/, (?=\d+ skipped \()/).map((part) => part.replace(/^(\d+) skipped \((.*)\)$/s, (_, count: string, why: string) => `${inner(why)} ${count} 件`)).join('、')}`;
 }
 
-let locale = 'en';
-
-export function setLocale(value: unknown): void {
-  locale = typeof value === 'string' && value ? value.toLowerCase() : 'en';
-}
-
 /** The message in the client's language when a translation exists, else as given. */
-export function localize(message: string): string {
-  if (!locale.startsWith('ja')) return message;
+export function localize(message: string, locale: Locale): string {
+  if (locale !== 'ja') return message;
   for (const [pattern, template] of JA) {
     if (!pattern.test(message)) continue;
     return typeof template === 'string' ? message.replace(pattern, template) : message.replace(pattern, template);
@@ -246,8 +241,4 @@ export function localize(message: string): string {
 /** Sentences of one message, each already localized: no space after a Japanese full stop. */
 export function joinSentences(...sentences: string[]): string {
   return sentences.filter((sentence) => sentence !== '').reduce((text, next) => (text === '' ? next : text.endsWith('。') ? text + next : `${text} ${next}`), '');
-}
-
-export function localizeOptional(message: string | undefined): string | undefined {
-  return message === undefined ? undefined : localize(message);
 }

@@ -1,46 +1,47 @@
 // Owns the one loaded model: loads it when settings name one, reloads it when a model setting
 // changes, reports every state change, and hands the engine to features (waiting while it loads).
-import type { ModelInfo, ModelStatus } from '../protocol/protocol';
+import type { ModelStatus } from '../protocol/protocol';
 import type { HostedEngine } from '../engine/hosted';
+import type { ModelInfo } from '../engine/modelInfo';
 import { createEngine, type EngineTarget } from '../engine/factory';
-import { EngineLoadError } from '../engine/llamaEngine';
-import { ModelFileError } from '../engine/modelFile';
-import { OpenAiEngineError } from '../engine/openaiEngine';
+import { format, msg, type Locale, type Message } from '../shared/messages/index';
+import { errorMessage, UserError } from '../shared/userError';
 
 export type { EngineTarget };
 
 export interface ModelHostOptions {
   cores: number;
   sequences: number;
-  onStatus(status: ModelStatus): void;
+  onStatus(status: HostStatus): void;
   log(message: string): void;
 }
 
-/** The user asked for the model, but none is usable: the message says what to do. */
-export class ModelUnavailableError extends Error {
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
-    this.name = 'ModelUnavailableError';
-  }
+/** The model's state as the host knows it: message and next step still to be rendered for a reader. */
+export type HostStatus = Omit<ModelStatus, 'message' | 'hint'> & { message?: Message; next?: Message };
+
+/** The status as the client gets it: its texts in the client's locale. */
+export function renderStatus(status: HostStatus, locale: Locale): ModelStatus {
+  const { message, next, ...rest } = status;
+  return { ...rest, ...(message ? { message: format(locale, message) } : {}), ...(next ? { hint: format(locale, next) } : {}) };
 }
 
-const REMOTE_HINT = 'Set `medlocal.openai.baseUrl` to the API root of an OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1), or set `medlocal.backend` to local.';
-const NO_MODEL_HINT = 'Set `medlocal.model.path` to a GGUF model file (for example a Qwen2.5-7B-Instruct Q4_K_M).';
+/** The user asked for the model, but none is usable: the message says what to do. */
+const modelUnavailable = (text: Message, next: Message): UserError => new UserError(text, next, 'modelUnavailable');
+
+const REMOTE_HINT = msg('nextSetServerUrl', 'http://127.0.0.1:8080/v1');
+const NO_MODEL_HINT = msg('nextSetModelPath');
 
 export class ModelHost {
   private target: EngineTarget | undefined;
   private engine: HostedEngine | undefined;
   private loading: Promise<HostedEngine> | undefined;
   private loadController: AbortController | undefined;
-  private statusValue: ModelStatus = { state: 'noModel', message: 'No model is configured.', hint: NO_MODEL_HINT };
+  private statusValue: HostStatus = { state: 'noModel', message: msg('modelNotConfigured'), next: NO_MODEL_HINT };
   private generation = 0;
 
   constructor(private readonly options: ModelHostOptions) {}
 
-  get status(): ModelStatus {
+  get status(): HostStatus {
     return this.statusValue;
   }
 
@@ -59,7 +60,7 @@ export class ModelHost {
     void this.reload();
   }
 
-  /** The engine, waiting for a load in progress. Throws a ModelUnavailableError with a hint. */
+  /** The engine, waiting for a load in progress. Throws a UserError (code modelUnavailable) with the next step. */
   async getEngine(): Promise<HostedEngine> {
     if (this.engine) return this.engine;
     if (this.loading) {
@@ -71,8 +72,8 @@ export class ModelHost {
     }
     if (this.engine) return this.engine;
     const status = this.statusValue;
-    if (status.state === 'error') throw new ModelUnavailableError(status.message ?? 'The model failed to load.', status.hint ?? NO_MODEL_HINT);
-    throw new ModelUnavailableError('No model is configured.', NO_MODEL_HINT);
+    if (status.state === 'error') throw modelUnavailable(status.message ?? msg('modelFailedToLoad'), status.next ?? NO_MODEL_HINT);
+    throw modelUnavailable(msg('modelNotConfigured'), NO_MODEL_HINT);
   }
 
   async dispose(): Promise<void> {
@@ -93,13 +94,13 @@ export class ModelHost {
     const target = this.target;
     if (!target || (target.kind === 'local' && !target.model.path) || (target.kind === 'remote' && !target.remote.baseUrl)) {
       const remote = target?.kind === 'remote';
-      this.publish({ state: 'noModel', message: remote ? 'No server URL is configured.' : 'No model is configured.', hint: remote ? REMOTE_HINT : NO_MODEL_HINT });
+      this.publish({ state: 'noModel', message: remote ? msg('noServerUrl') : msg('modelNotConfigured'), next: remote ? REMOTE_HINT : NO_MODEL_HINT });
       return;
     }
     const controller = new AbortController();
     this.loadController = controller;
     const what = target.kind === 'local' ? target.model.path : originOf(target.remote.baseUrl);
-    this.publish({ state: 'loading', progress: 0, message: `Loading ${what}` });
+    this.publish({ state: 'loading', progress: 0, message: msg('loadingModel', what) });
     let lastReported = 0;
     const started = Date.now();
     this.loading = createEngine(target, {
@@ -110,7 +111,7 @@ export class ModelHost {
       onProgress: (progress) => {
         if (generation !== this.generation || progress - lastReported < 0.05) return;
         lastReported = progress;
-        this.publish({ state: 'loading', progress, message: `Loading ${what}` });
+        this.publish({ state: 'loading', progress, message: msg('loadingModel', what) });
       },
     });
     try {
@@ -132,14 +133,14 @@ export class ModelHost {
       });
     } catch (error) {
       if (generation !== this.generation) return;
-      const message = error instanceof Error ? error.message : String(error);
-      const hint = error instanceof ModelFileError || error instanceof EngineLoadError || error instanceof OpenAiEngineError ? error.hint : 'Check the model settings, then run MedLocal: Restart Server.';
-      this.options.log(`Model failed to load: ${message}`);
-      this.publish({ state: 'error', message, hint });
+      const message = errorMessage(error);
+      const next = (error instanceof UserError ? error.next : undefined) ?? msg('nextCheckSettingsRestart');
+      this.options.log(`Model failed to load: ${format('en', message)}`);
+      this.publish({ state: 'error', message, next });
     }
   }
 
-  private publish(status: ModelStatus): void {
+  private publish(status: HostStatus): void {
     this.statusValue = status;
     this.options.onStatus(status);
   }

@@ -13,8 +13,9 @@ import { SERVER_VERSION } from './version';
 import { registerScoreChoices } from './features/scoreChoices';
 import { registerStatusRequests } from './features/status';
 import { ExplanationCache, registerTerms } from './features/terms';
-import { localize, localizeOptional, setLocale } from './i18n';
-import { ModelHost, type EngineTarget } from './modelHost';
+import { localize } from './i18n';
+import { ModelHost, renderStatus, type EngineTarget } from './modelHost';
+import { format, msg, toLocale, type Locale } from '../shared/messages/index';
 import { DictionarySet } from '../terms/dictionaries';
 import { formatSkipped, loadBuiltinDictionary } from '../terms/index';
 
@@ -27,11 +28,14 @@ export interface ServerDeps {
 
 export function startServer(connection: Connection, deps: ServerDeps = {}): void {
   const log = (message: string) => connection.console.log(message);
+  /** The client's locale, sent at initialize: every text this connection sends is rendered in it. */
+  let locale: Locale = 'en';
+  const clientLocale = () => locale;
   const host = new ModelHost({
     cores: deps.cores ?? availableParallelism(),
     sequences: deps.sequences ?? 2,
     log,
-    onStatus: (status) => void connection.sendNotification(StatusNotification.type, { ...status, message: localizeOptional(status.message), hint: localizeOptional(status.hint) }),
+    onStatus: (status) => void connection.sendNotification(StatusNotification.type, renderStatus(status, locale)),
   });
   const documents = new TextDocuments(TextDocument);
   const dictionaries = new DictionarySet();
@@ -50,7 +54,7 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
 
   connection.onInitialize((params): InitializeResult => {
     configurationPull = params.capabilities.workspace?.configuration === true;
-    setLocale((params.initializationOptions as { locale?: unknown } | undefined)?.locale ?? params.locale);
+    locale = toLocale((params.initializationOptions as { locale?: unknown } | undefined)?.locale ?? params.locale);
     return {
       capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, hoverProvider: true },
       serverInfo: { name: 'MedLocal', version: SERVER_VERSION },
@@ -66,7 +70,7 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
       log(`dictionary ${report.file}: ${report.entries} entries loaded, ${report.skipped} lines skipped`);
       for (const message of report.messages) log(`  ${formatSkipped(message)}`);
     }
-    const localized = reports.map((report) => ({ ...report, messages: report.messages.map((m) => ({ ...m, reason: localize(m.reason) })) }));
+    const localized = reports.map((report) => ({ ...report, messages: report.messages.map((m) => ({ ...m, reason: localize(m.reason, locale) })) }));
     await connection.sendNotification(DictionariesNotification.type, { builtinEntries: loadBuiltinDictionary().length, reports: localized });
   };
 
@@ -74,7 +78,7 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
     const raw: unknown = configurationPull ? await connection.workspace.getConfiguration('medlocal') : undefined;
     const normalized = normalizeSettings(raw);
     for (const problem of normalized.problems) {
-      connection.window.showWarningMessage(localize(`MedLocal: setting ${problem.setting} ${problem.message}. The default is used.`));
+      connection.window.showWarningMessage(format(locale, msg('settingInvalid', problem.setting, problem.message)));
       log(`settings: ${problem.setting} ${problem.message}`);
     }
     settings = normalized.settings;
@@ -94,18 +98,18 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
     // initial noModel before they are read would flash "no model" on every start.
     void applySettings().catch((error: unknown) => {
       reportSettingsError(error);
-      void connection.sendNotification(StatusNotification.type, { ...host.status, message: localizeOptional(host.status.message), hint: localizeOptional(host.status.hint) });
+      void connection.sendNotification(StatusNotification.type, renderStatus(host.status, locale));
     });
   });
   connection.onDidChangeConfiguration(() => void applySettings().catch(reportSettingsError));
 
-  registerStatusRequests(connection, host);
-  registerAsk(connection, host, log);
-  registerScoreChoices(connection, host);
-  registerBench(connection, host, log);
-  registerContinueNote(connection, documents, host);
-  registerModels(connection, host, () => settings.model);
-  registerTerms(connection, { documents, dictionaries, host, cache: new ExplanationCache(), explainSetting: () => settings.hover.explain, log });
+  registerStatusRequests(connection, host, clientLocale);
+  registerAsk(connection, host, log, clientLocale);
+  registerScoreChoices(connection, host, clientLocale);
+  registerBench(connection, host, log, clientLocale);
+  registerContinueNote(connection, documents, host, clientLocale);
+  registerModels(connection, host, () => settings.model, clientLocale);
+  registerTerms(connection, { documents, dictionaries, host, cache: new ExplanationCache(), explainSetting: () => settings.hover.explain, log, locale: clientLocale });
 
   documents.listen(connection);
   connection.onShutdown(() => host.dispose());

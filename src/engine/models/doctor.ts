@@ -12,6 +12,8 @@ import type { ModelSettings } from '../../shared/settings';
 import { loadNodeLlamaCpp, type NodeLlamaCpp } from '../nodeLlamaCpp';
 import { processWorkerPool, type WorkerPoolSetting } from '../workerPool';
 import { inspectModel, type ModelInspection } from './inspect';
+import { format, msg } from '../../shared/messages/index';
+import { UserError } from '../../shared/userError';
 
 export type GpuKind = 'cuda' | 'vulkan' | 'metal';
 export type BackendName = GpuKind | 'cpu';
@@ -216,7 +218,7 @@ export async function fitEstimate(modelPath: string, options: FitOptions): Promi
   await inspectModel(modelPath); // clear errors for a bad file before the native estimator sees it
   const nlc = await loadNodeLlamaCpp();
   const started = options.llama ? { llama: options.llama } : await startLlama(nlc, 'auto');
-  if (!started.llama) throw new Error(`The inference engine could not start (${started.error}); no estimate is possible.`);
+  if (!started.llama) throw new UserError(msg('engineCannotStartNoEstimate', started.error ?? msg('unknownError')));
   const llama = started.llama;
   try {
     const info = await nlc.readGgufFileInfo(modelPath, { logWarnings: false, sourceType: 'filesystem' });
@@ -331,7 +333,7 @@ function modelLines(input: DiagnosticsInput): string[] {
   }
   if (engine) {
     lines.push(`Engine: backend ${engine.backend}, ${engine.gpuLayers} GPU layers, ${engine.threads} threads, ${engine.sequences} sequences, context ${engine.model.contextSize}`);
-    if (engine.fallbackReason) lines.push(`Fallback: ${engine.fallbackReason}`);
+    if (engine.fallbackReason) lines.push(`Fallback: ${format('en', engine.fallbackReason)}`);
   }
   if (fit) {
     lines.push(

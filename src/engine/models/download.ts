@@ -16,6 +16,8 @@ import path from 'node:path';
 import type { ModelDownloader } from 'node-llama-cpp';
 import { loadNodeLlamaCpp } from '../nodeLlamaCpp';
 import { abortError } from '../scheduler';
+import { msg, type Message } from '../../shared/messages/index';
+import { UserError } from '../../shared/userError';
 import { checkGgufComplete } from './inspect';
 
 export { CURATED_MODELS, curatedModel, type CuratedModel } from './curated';
@@ -46,21 +48,13 @@ export interface DownloadModelOptions {
 
 export type DownloadErrorKind = 'badUri' | 'unreachable' | 'http' | 'truncated' | 'stalled' | 'busy' | 'failed';
 
-export class ModelDownloadError extends Error {
-  constructor(
-    message: string,
-    readonly kind: DownloadErrorKind,
-    readonly hint: string,
-  ) {
-    super(message);
-    this.name = 'ModelDownloadError';
-  }
-}
+/** A download that failed: a UserError whose code is the kind of failure. */
+export const downloadError = (text: Message, kind: DownloadErrorKind, next: Message): UserError => new UserError(text, next, kind);
 
 const STAGING_DIR = '.partial';
 const INDEX_FILE = '.medlocal-downloads.json';
 const PROGRESS_INTERVAL_MS = 100;
-const RETRY_HINT = 'Run the download again: it resumes from what was received.';
+const RETRY_HINT = msg('nextRetryDownload');
 
 /** Downloads running in this process, so that two calls never write the same partial file. */
 const active = new Set<string>();
@@ -78,7 +72,7 @@ export async function downloadModel(options: DownloadModelOptions): Promise<stri
 
   const key = `${directory}\n${options.uri}`;
   if (active.has(key)) {
-    throw new ModelDownloadError(`${options.uri} is already being downloaded.`, 'busy', 'Wait for that download to finish, or cancel it.');
+    throw downloadError(msg('downloadBusy', options.uri), 'busy', msg('nextWaitForDownload'));
   }
   active.add(key);
   try {
@@ -106,11 +100,7 @@ export function parseModelSource(uri: string): ModelSource {
     url = undefined;
   }
   if (url && (url.protocol === 'http:' || url.protocol === 'https:')) return { kind: 'url', url };
-  throw new ModelDownloadError(
-    `"${uri}" is not a model URI MedLocal can download.`,
-    'badUri',
-    'Use hf:<user>/<repo>:<quantization> (for example hf:bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M) or an https:// URL of a .gguf file.',
-  );
+  throw downloadError(msg('downloadBadUri', uri), 'badUri', msg('nextDownloadUriForm', 'hf:bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,29 +158,17 @@ async function preflight(url: URL, options: DownloadModelOptions): Promise<void>
     response = await fetch(url, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.any(signals) });
   } catch (error) {
     if (options.signal?.aborted) throw abortError(options.signal);
-    throw new ModelDownloadError(
-      `Cannot reach ${url.host} to download the model (${errorText(error)}).`,
-      'unreachable',
-      'Check the network connection and the URL, then try again.',
-    );
+    throw downloadError(msg('downloadUnreachable', url.host, errorText(error)), 'unreachable', msg('nextCheckNetworkAndUrl'));
   }
   // Some servers do not implement HEAD; the downloader's GET will tell.
   if (response.ok || response.status === 405 || response.status === 501) return;
   throw httpError(response.status, url.href);
 }
 
-function httpError(status: number, what: string): ModelDownloadError {
-  if (status === 401 || status === 403) {
-    return new ModelDownloadError(
-      `The server refused the download of ${what} (HTTP ${status}).`,
-      'http',
-      'The model may be gated: accept its licence on huggingface.co and sign in with `huggingface-cli login` (or set HF_TOKEN before starting VS Code), or pick another model.',
-    );
-  }
-  if (status === 404) {
-    return new ModelDownloadError(`${what} was not found (HTTP 404).`, 'http', 'Check the repository, file name and quantization in the URI.');
-  }
-  return new ModelDownloadError(`The server answered HTTP ${status} for ${what}.`, 'http', 'Try again later, or pick another download source.');
+function httpError(status: number, what: string | Message): UserError {
+  if (status === 401 || status === 403) return downloadError(msg('downloadRefused', what, status), 'http', msg('nextGatedModel'));
+  if (status === 404) return downloadError(msg('downloadNotFound', what), 'http', msg('nextCheckUri'));
+  return downloadError(msg('downloadHttpStatus', status, what), 'http', msg('nextTryLaterOrSource'));
 }
 
 async function createDownloader(stagingDir: string, options: DownloadModelOptions, onProgress: (s: { totalSize: number; downloadedSize: number }) => void): Promise<ModelDownloader> {
@@ -210,21 +188,17 @@ async function createDownloader(stagingDir: string, options: DownloadModelOption
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const giveUp = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ModelDownloadError(`No answer about ${options.uri} within ${Math.round(timeoutMs / 1000)} s.`, 'unreachable', 'Check the network connection, then try again.')), timeoutMs);
+    timer = setTimeout(() => reject(downloadError(msg('downloadNoAnswer', options.uri, Math.round(timeoutMs / 1000)), 'unreachable', msg('nextCheckNetwork'))), timeoutMs);
     onAbort = () => reject(abortError(options.signal));
     options.signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {
     return await Promise.race([creating, giveUp]);
   } catch (error) {
-    if (error instanceof ModelDownloadError || options.signal?.aborted) throw error;
+    if (error instanceof UserError || options.signal?.aborted) throw error;
     const folder = folderError(error, path.dirname(stagingDir));
     if (folder) throw folder;
-    throw new ModelDownloadError(
-      `Could not start the download of ${options.uri}: ${errorText(error)}`,
-      'failed',
-      'Check the repository and quantization on huggingface.co (or the URL), then try again.',
-    );
+    throw downloadError(msg('downloadCouldNotStart', options.uri, errorText(error)), 'failed', msg('nextCheckRepository'));
   } finally {
     clearTimeout(timer);
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
@@ -254,7 +228,7 @@ async function transfer(directory: string, options: DownloadModelOptions): Promi
       await runDownload(downloader, controller.signal, directory);
       if (controller.signal.aborted) {
         await downloader.cancel({ deleteTempFile: false }).catch(() => undefined);
-        throw controller.signal.reason instanceof ModelDownloadError ? controller.signal.reason : abortError(options.signal ?? controller.signal);
+        throw controller.signal.reason instanceof UserError ? controller.signal.reason : abortError(options.signal ?? controller.signal);
       }
       watch.finish();
       await verifyStaged(stagingDir, files, options.uri);
@@ -282,8 +256,8 @@ async function runDownload(downloader: ModelDownloader, signal: AbortSignal, dir
     if (folder) throw folder;
     // ipull's StatusCodeError: the server refused the transfer (it retries only 5xx and 429 itself).
     const status = (error as { statusCode?: unknown }).statusCode;
-    if (typeof status === 'number') throw httpError(status, 'the model file');
-    throw new ModelDownloadError(`The download failed: ${errorText(error)}`, 'failed', RETRY_HINT);
+    if (typeof status === 'number') throw httpError(status, msg('theModelFile'));
+    throw downloadError(msg('downloadFailed', errorText(error)), 'failed', RETRY_HINT);
   }
 }
 
@@ -306,20 +280,16 @@ async function verifyStaged(stagingDir: string, files: IndexEntry['files'], uri:
   for (const file of files) {
     const staged = path.join(stagingDir, file.name);
     const size = await fs.stat(staged).then((s) => s.size, () => -1);
-    let problem: string | undefined;
-    if (size < 0) problem = 'the file is missing after the transfer';
-    else if (file.sizeBytes > 0 && size !== file.sizeBytes) problem = `received ${size} of ${file.sizeBytes} bytes`;
+    let problem: Message | undefined;
+    if (size < 0) problem = msg('downloadFileMissing');
+    else if (file.sizeBytes > 0 && size !== file.sizeBytes) problem = msg('downloadReceivedBytes', size, file.sizeBytes);
     else {
       const check = await checkGgufComplete(staged);
       if (!check.ok) problem = check.reason;
     }
     if (problem) {
       await fs.rm(staged, { force: true });
-      throw new ModelDownloadError(
-        `The download of ${uri} is incomplete or corrupt (${file.name}: ${problem}). Nothing was saved as the model.`,
-        'truncated',
-        'Download it again; if this repeats, the server is serving a broken file: pick another source.',
-      );
+      throw downloadError(msg('downloadCorrupt', uri, file.name, problem), 'truncated', msg('nextBrokenSource'));
     }
   }
 }
@@ -370,7 +340,7 @@ function progressWatch(options: DownloadModelOptions, controller: AbortControlle
       lastChange = startedAt;
       timer = setInterval(() => {
         if (Date.now() - lastChange <= stallMs || controller.signal.aborted) return;
-        controller.abort(new ModelDownloadError(`The download stalled: no data for ${Math.round(stallMs / 1000)} s.`, 'stalled', RETRY_HINT));
+        controller.abort(downloadError(msg('downloadStalled', Math.round(stallMs / 1000)), 'stalled', RETRY_HINT));
       }, Math.max(50, Math.min(1000, stallMs / 4)));
       timer.unref();
     },
@@ -385,13 +355,11 @@ function progressWatch(options: DownloadModelOptions, controller: AbortControlle
 }
 
 /** A full disk or a models folder that cannot be written, said so (Node's own words name neither). */
-function folderError(error: unknown, directory: string): ModelDownloadError | undefined {
+function folderError(error: unknown, directory: string): UserError | undefined {
   const code = errorCode(error);
-  if (code === 'ENOSPC') {
-    return new ModelDownloadError(`There is not enough disk space in ${directory} for the model.`, 'failed', 'Free up disk space, then run the download again: it resumes from what was received.');
-  }
+  if (code === 'ENOSPC') return downloadError(msg('downloadNoDiskSpace', directory), 'failed', msg('nextFreeDiskSpace'));
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR') {
-    return new ModelDownloadError(`MedLocal cannot write to the models folder ${directory} (${code}).`, 'failed', 'Set `medlocal.model.directory` to a folder you can write to, then try again.');
+    return downloadError(msg('downloadFolderNotWritable', directory, code), 'failed', msg('nextSetModelDirectory'));
   }
   return undefined;
 }

@@ -7,10 +7,11 @@
 // download cut a few bytes short would pass it and fail later inside llama.cpp.
 import { promises as fs } from 'node:fs';
 import type { GgufFileInfo, GgufTensorInfo } from 'node-llama-cpp';
-import { inspectModelFile, ModelFileError } from '../modelFile';
+import { inspectModelFile, modelFileError } from '../modelFile';
+import { msg, type Message } from '../../shared/messages/index';
+import { errorMessage, errorText } from '../../shared/userError';
 import { loadNodeLlamaCpp } from '../nodeLlamaCpp';
 
-export { ModelFileError };
 
 export interface ModelInspection {
   /** general.name, else the file name. */
@@ -69,16 +70,16 @@ export async function inspectModel(path: string): Promise<ModelInspection> {
  * check a download runs before it calls a file finished. Unlike inspectModel it accepts the later
  * parts of a split model (which carry no architecture metadata) and never throws.
  */
-export async function checkGgufComplete(path: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+export async function checkGgufComplete(path: string): Promise<{ ok: true } | { ok: false; reason: Message }> {
   try {
     const stat = await fs.stat(path);
     const head = await readHead(path, 4);
-    if (head !== 'GGUF') return { ok: false, reason: stat.size === 0 ? 'the file is empty' : 'it does not start with the GGUF signature' };
+    if (head !== 'GGUF') return { ok: false, reason: stat.size === 0 ? msg('fileIsEmpty') : msg('fileNoGgufSignature') };
     const info = await readInfo(path, false);
     checkTensorDataComplete(path, stat.size, info.tensorInfo ?? []);
     return { ok: true };
   } catch (error) {
-    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    return { ok: false, reason: errorMessage(error) };
   }
 }
 
@@ -90,10 +91,7 @@ async function readInfo(path: string, splice: boolean): Promise<GgufFileInfo> {
       readTensorInfo: true, sourceType: 'filesystem', logWarnings: false, ignoreKeys: SKIPPED_KEYS, spliceSplitFiles: splice,
     });
   } catch (error) {
-    throw new ModelFileError(
-      `The model file ${path} is not a valid GGUF file (${error instanceof Error ? error.message : String(error)}); it may be truncated or corrupt.`,
-      'Download the model again, or pick another .gguf file.',
-    );
+    throw modelFileError(msg('modelFileInvalidGguf', path, errorText(error)), msg('nextDownloadAgainOrPick'));
   }
 }
 
@@ -140,10 +138,7 @@ function checkTensorDataComplete(path: string, size: number, tensors: readonly G
     needed = Math.max(needed, bytes === undefined ? start + 1 : start + bytes);
   }
   if (needed > size) {
-    throw new ModelFileError(
-      `The model file ${path} is truncated: it has ${size} bytes, but its tensors need ${needed}.`,
-      'The download or copy was cut short: download the model again.',
-    );
+    throw modelFileError(msg('modelTruncatedNeeds', path, size, needed), msg('nextDownloadCutShort'));
   }
 }
 

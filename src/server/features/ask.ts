@@ -7,6 +7,8 @@ import { resolveLanguage } from '../../shared/language';
 import { ASK_CONTEXT_TOKENS, askPromptVersion, boundContext, buildAskPrompt } from '../qa/prompts';
 import type { ModelHost } from '../modelHost';
 import { signalFromToken, toResponseError } from './cancellation';
+import { msg, type Locale } from '../../shared/messages/index';
+import { UserError } from '../../shared/userError';
 
 export const DEFAULT_ASK_MAX_TOKENS = 512;
 const MAX_ASK_TOKENS = 4096;
@@ -19,7 +21,7 @@ export interface AskRun {
 /** The provider: plain data and a signal in, the answer out; no transport, testable with a fake engine. */
 export async function answerQuestion(engine: InferenceEngine & { countTokens?(text: string): number }, params: AskParams, run: AskRun): Promise<AskResult> {
   const question = params.question.trim();
-  if (!question) throw new Error('The question is empty: select a question or put the cursor on a question line.');
+  if (!question) throw new UserError(msg('questionEmpty'));
   const language = resolveLanguage(params.language, question);
   const maxTokens = Math.min(Math.max(1, Math.floor(params.maxTokens ?? DEFAULT_ASK_MAX_TOKENS)), MAX_ASK_TOKENS);
   const context = params.context ? boundContext(params.context, ASK_CONTEXT_TOKENS, engine.countTokens?.bind(engine)) : '';
@@ -38,7 +40,7 @@ export async function answerQuestion(engine: InferenceEngine & { countTokens?(te
   };
 }
 
-export function registerAsk(connection: Connection, host: ModelHost, log: (message: string) => void): Disposable {
+export function registerAsk(connection: Connection, host: ModelHost, log: (message: string) => void, locale: () => Locale): Disposable {
   return connection.onRequest(AskRequest.type, async (params, token) => {
     const resultProgress = connection.languages.attachPartialResultProgress(AskRequest.partialResult, params);
     const linked = signalFromToken(token);
@@ -50,7 +52,7 @@ export function registerAsk(connection: Connection, host: ModelHost, log: (messa
       log(`ask: ${params.question.length} chars in, ${result.tokens} tokens out, ${result.stopReason}, ${Date.now() - started} ms`);
       return result;
     } catch (error) {
-      throw toResponseError(error);
+      throw toResponseError(error, locale());
     } finally {
       linked.dispose();
     }

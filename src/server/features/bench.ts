@@ -33,7 +33,9 @@ import {
   type AnswerRecord,
   type Question,
 } from '../../eval/index';
-import { joinSentences, localize } from '../i18n';
+import { localize } from '../i18n';
+import { joinSentences, msg, type Locale } from '../../shared/messages/index';
+import { UserError } from '../../shared/userError';
 import type { ModelHost } from '../modelHost';
 import { toResponseError } from './cancellation';
 
@@ -123,20 +125,20 @@ function describeRun(runDir: string, running: boolean): BenchRunListing {
 // What the server says in words reaches the client in its language; the run files stay in English.
 
 /** Dataset facts for the client: skip reasons and `file:line: reason` issues translated. */
-export function localizeFacts(facts: DatasetFacts): DatasetFacts {
+export function localizeFacts(facts: DatasetFacts, locale: Locale): DatasetFacts {
   const skipped: Record<string, number> = {};
-  for (const [why, count] of Object.entries(facts.skipped)) skipped[localize(why)] = (skipped[localize(why)] ?? 0) + count;
-  return { ...facts, skipped, issues: facts.issues.map(localize) };
+  for (const [why, count] of Object.entries(facts.skipped)) skipped[localize(why, locale)] = (skipped[localize(why, locale)] ?? 0) + count;
+  return { ...facts, skipped, issues: facts.issues.map((issue) => localize(issue, locale)) };
 }
 
-function localizeAnswer(record: AnswerRecord): AnswerRecord {
-  return record.error === undefined ? record : { ...record, error: localize(record.error) };
+function localizeAnswer(record: AnswerRecord, locale: Locale): AnswerRecord {
+  return record.error === undefined ? record : { ...record, error: localize(record.error, locale) };
 }
 
 /** Why a dataset gave no questions: the summary and the first issues, each translated on its own. */
-export function noUsableQuestions(dataset: string, facts: DatasetFacts): string {
+export function noUsableQuestions(dataset: string, facts: DatasetFacts, locale: Locale): string {
   const skipped = Object.entries(facts.skipped).map(([why, n]) => `${n} skipped (${why})`).join(', ') || 'the file is empty';
-  return joinSentences(...[`No usable questions in ${dataset}: ${skipped}.`, ...facts.issues.slice(0, 3)].map(localize));
+  return joinSentences(...[`No usable questions in ${dataset}: ${skipped}.`, ...facts.issues.slice(0, 3)].map((text) => localize(text, locale)));
 }
 
 function promptText(prompt: ReturnType<ReturnType<typeof getPromptFormat>['render']>): string {
@@ -144,14 +146,14 @@ function promptText(prompt: ReturnType<ReturnType<typeof getPromptFormat>['rende
   return [prompt.system ? `[system]\n${prompt.system}` : '', `[user]\n${prompt.user}`, prompt.assistantPrefix ? `[assistant]\n${prompt.assistantPrefix}` : ''].filter(Boolean).join('\n\n');
 }
 
-export function registerBench(connection: Connection, host: ModelHost, log: (message: string) => void): Disposable {
+export function registerBench(connection: Connection, host: ModelHost, log: (message: string) => void, locale: () => Locale): Disposable {
   const active = new Map<string, ActiveRun>();
   let counter = 0;
 
   const start = connection.onRequest(BenchStartRequest.type, async (params) => {
     try {
       const stored = params.resumeDir ? (readRun(params.resumeDir).manifest?.bench as BenchChoices | undefined) : undefined;
-      if (params.resumeDir && !stored) throw new Error(`${params.resumeDir} was not started from VS Code (no benchmark choices in its manifest); resume it with: medlocal bench --resume "${params.resumeDir}"`);
+      if (params.resumeDir && !stored) throw new UserError(msg('benchNotFromVsCode', params.resumeDir, params.resumeDir));
       const choices: BenchChoices = stored ?? {
         dataset: params.dataset,
         ...(params.language ? { language: params.language } : {}),
@@ -162,9 +164,9 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
       };
       const { questions: all, facts, files } = loadQuestions(choices.dataset, choices.language);
       const questions = pickQuestions(all, choices.limit, choices.seed);
-      if (questions.length === 0) throw new Error(noUsableQuestions(choices.dataset, facts));
+      if (questions.length === 0) throw new Error(noUsableQuestions(choices.dataset, facts, locale()));
       const format = getPromptFormat(choices.format);
-      if (choices.scoring === 'letter' && !format.labelsChoices) throw new Error(`The ${format.id} format shows no choice letters: use letter scoring with the igakuqa format, or generate scoring.`);
+      if (choices.scoring === 'letter' && !format.labelsChoices) throw new UserError(msg('formatNoLetters', format.id));
       const engine = await host.getEngine();
       const info = host.info;
       const runId = `run-${process.pid}-${++counter}`;
@@ -193,12 +195,12 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
         .catch((error: unknown) => {
           const message = error instanceof Error ? error.message : String(error);
           log(`benchmark ${runId} failed: ${message}`);
-          return connection.sendNotification(BenchFinishedNotification.type, { runId, runDir, status: 'failed', error: localize(message), answered: 0 });
+          return connection.sendNotification(BenchFinishedNotification.type, { runId, runDir, status: 'failed', error: localize(message, locale()), answered: 0 });
         })
         .finally(() => active.delete(runId));
-      return { runId, runDir, total: questions.length, dataset: localizeFacts(facts) };
+      return { runId, runDir, total: questions.length, dataset: localizeFacts(facts, locale()) };
     } catch (error) {
-      throw toResponseError(error);
+      throw toResponseError(error, locale());
     }
   });
 
@@ -208,50 +210,50 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
     return run !== undefined;
   });
   const list = connection.onRequest(BenchListRequest.type, ({ resultsDir }) => ({
-    runs: listRuns(resultsDir, active).map((run) => (run.problem ? { ...run, problem: localize(run.problem) } : run)),
+    runs: listRuns(resultsDir, active).map((run) => (run.problem ? { ...run, problem: localize(run.problem, locale()) } : run)),
   }));
   const read = connection.onRequest(BenchRunRequest.type, ({ runDir }) => {
     try {
       const run = readRun(runDir);
-      const manifest = run.manifest?.error ? { ...run.manifest, error: localize(run.manifest.error) } : run.manifest;
-      return { runDir, answers: run.answers.map(localizeAnswer), ...(manifest ? { manifest } : {}), ...(run.summary ? { summary: run.summary } : {}) };
+      const manifest = run.manifest?.error ? { ...run.manifest, error: localize(run.manifest.error, locale()) } : run.manifest;
+      return { runDir, answers: run.answers.map((answer) => localizeAnswer(answer, locale())), ...(manifest ? { manifest } : {}), ...(run.summary ? { summary: run.summary } : {}) };
     } catch (error) {
-      throw toResponseError(error);
+      throw toResponseError(error, locale());
     }
   });
   const question = connection.onRequest(BenchQuestionRequest.type, ({ runDir, id }) => {
     try {
       const run = readRun(runDir);
       const choices = run.manifest?.bench as BenchChoices | undefined;
-      if (!choices) throw new Error(`${runDir} does not record its dataset; the question cannot be shown.`);
+      if (!choices) throw new UserError(msg('runNoDataset', runDir));
       const { questions } = loadQuestions(choices.dataset, choices.language);
       const found = questions.find((q) => q.id === id);
-      if (!found) throw new Error(`Question ${id} is no longer in ${choices.dataset}.`);
+      if (!found) throw new UserError(msg('questionGone', id, choices.dataset));
       const record = run.answers.find((a) => a.id === id);
       return {
         id,
         stem: found.stem,
         choices: found.choices,
         prompt: promptText(getPromptFormat(choices.format).render(found)),
-        ...(record ? { record: localizeAnswer(record) } : {}),
+        ...(record ? { record: localizeAnswer(record, locale()) } : {}),
         ...(found.choiceBreakdown ? { choiceBreakdown: found.choiceBreakdown } : {}),
       };
     } catch (error) {
-      throw toResponseError(error);
+      throw toResponseError(error, locale());
     }
   });
   const compare = connection.onRequest(BenchCompareRequest.type, ({ runA, runB }) => {
     try {
       return compareRuns(readRun(runA).answers, readRun(runB).answers);
     } catch (error) {
-      throw toResponseError(error);
+      throw toResponseError(error, locale());
     }
   });
   const dataset = connection.onRequest(BenchDatasetRequest.type, ({ dataset: spec, language }) => {
     try {
-      return localizeFacts(loadQuestions(spec, language).facts);
+      return localizeFacts(loadQuestions(spec, language).facts, locale());
     } catch (error) {
-      throw toResponseError(error);
+      throw toResponseError(error, locale());
     }
   });
   const formats = connection.onRequest(BenchFormatsRequest.type, () => listPromptFormats().map((f) => ({ id: f.id, description: f.description, hash: f.hash })));

@@ -1,7 +1,8 @@
 // LSP cancellation tokens become AbortSignals, so a cancelled request stops the work it started.
 import { ResponseError, ErrorCodes, type CancellationToken, type Disposable } from 'vscode-languageserver';
+import type { Locale } from '../../shared/messages/index';
 import { localize } from '../i18n';
-import { ModelUnavailableError } from '../modelHost';
+import { describeError, describeNext, UserError } from '../../shared/userError';
 
 export interface LinkedSignal extends Disposable {
   signal: AbortSignal;
@@ -14,10 +15,22 @@ export function signalFromToken(token: CancellationToken): LinkedSignal {
   return { signal: controller.signal, dispose: () => subscription.dispose() };
 }
 
-/** Errors the user can act on travel as ResponseErrors carrying the hint in `data`. */
-export function toResponseError(error: unknown): ResponseError<{ hint?: string }> {
-  if (error instanceof ResponseError) return error as ResponseError<{ hint?: string }>;
-  if (error instanceof ModelUnavailableError) return new ResponseError(ErrorCodes.InvalidRequest, localize(error.message), { hint: localize(error.hint) });
-  if (error instanceof Error && error.name === 'AbortError') return new ResponseError(-32800 /* RequestCancelled */, localize('Cancelled'));
-  return new ResponseError(ErrorCodes.InternalError, localize(error instanceof Error ? error.message : String(error)));
+/** What a failed request carries besides its message: the next step, and the UserError's code. */
+export interface UserErrorData {
+  next?: string;
+  code?: string;
+}
+
+/**
+ * Errors travel as ResponseErrors with the message in the client's locale; one the user can act on
+ * (a UserError) carries the next step and its code in `data`.
+ */
+export function toResponseError(error: unknown, locale: Locale): ResponseError<UserErrorData> {
+  if (error instanceof ResponseError) return error as ResponseError<UserErrorData>;
+  // Transitional: messages not yet in the catalogue go through the old pattern table.
+  const message = error instanceof UserError ? describeError(error, locale) : localize(describeError(error, 'en'), locale);
+  if (error instanceof Error && error.name === 'AbortError') return new ResponseError(-32800 /* RequestCancelled */, message);
+  if (!(error instanceof UserError)) return new ResponseError(ErrorCodes.InternalError, message);
+  const next = describeNext(error, locale);
+  return new ResponseError(ErrorCodes.InvalidRequest, message, { ...(next ? { next } : {}), ...(error.code ? { code: error.code } : {}) });
 }

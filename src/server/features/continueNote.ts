@@ -7,6 +7,7 @@ import { ContinueNoteRequest, type ContinueNoteParams, type ContinueNoteResult }
 import type { InferenceEngine } from '../../engine/types';
 import type { ModelHost } from '../modelHost';
 import { signalFromToken, toResponseError } from './cancellation';
+import type { Locale } from '../../shared/messages/index';
 
 const CONTEXT_CHARS = 1500;
 const DEFAULT_TOKENS = 24;
@@ -28,7 +29,7 @@ export async function continueNote(engine: InferenceEngine, before: string, maxT
   return trimContinuation(result.text);
 }
 
-export function registerContinueNote(connection: Connection, documents: TextDocuments<TextDocument>, host: ModelHost): Disposable {
+export function registerContinueNote(connection: Connection, documents: TextDocuments<TextDocument>, host: ModelHost, locale: () => Locale): Disposable {
   /** The request in flight per document; a newer one aborts it. */
   const inFlight = new Map<string, AbortController>();
   return connection.onRequest(ContinueNoteRequest.type, async (params: ContinueNoteParams, token): Promise<ContinueNoteResult> => {
@@ -51,7 +52,7 @@ export function registerContinueNote(connection: Connection, documents: TextDocu
       return text ? { text } : { text: '', reason: 'empty' };
     } catch (error) {
       if (controller.signal.aborted) return { text: '', reason: linked.signal.aborted ? 'cancelled' : 'superseded' };
-      throw toResponseError(error);
+      throw toResponseError(error, locale());
     } finally {
       linked.signal.removeEventListener('abort', onCancel);
       linked.dispose();

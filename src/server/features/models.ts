@@ -4,24 +4,24 @@ import { performance } from 'node:perf_hooks';
 import type { Connection, Disposable } from 'vscode-languageserver';
 import { CuratedModelsRequest, DoctorRequest, DownloadModelRequest, InspectModelRequest, SelfBenchmarkRequest, type DoctorResult } from '../../protocol/modelsProtocol';
 import type { ModelSettings } from '../../shared/settings';
-import { joinSentences, localize } from '../i18n';
 import type { ModelHost } from '../modelHost';
 import { CURATED_MODELS } from '../../engine/models/curated';
 import { diagnosticsText, fitEstimate, gpuDoctor } from '../../engine/models/doctor';
-import { downloadModel, ModelDownloadError } from '../../engine/models/download';
-import { inspectModel, ModelFileError } from '../../engine/models/inspect';
+import { downloadModel } from '../../engine/models/download';
+import { inspectModel } from '../../engine/models/inspect';
+import type { Locale } from '../../shared/messages/index';
+import { describeError } from '../../shared/userError';
 import { signalFromToken, toResponseError } from './cancellation';
 import { SERVER_VERSION } from '../version';
 
 const SELF_BENCH_PROMPT = '以下は胸痛で来院した患者の経過記録である。既往歴に高血圧症と2型糖尿病があり、喫煙歴がある。'.repeat(8);
 
-export function registerModels(connection: Connection, host: ModelHost, settings: () => ModelSettings): Disposable {
+export function registerModels(connection: Connection, host: ModelHost, settings: () => ModelSettings, locale: () => Locale): Disposable {
   const inspect = connection.onRequest(InspectModelRequest.type, async ({ path }) => {
     try {
       return await inspectModel(path);
     } catch (error) {
-      if (error instanceof ModelFileError) throw toResponseError(new Error(joinSentences(localize(error.message), localize(error.hint))));
-      throw toResponseError(error);
+      throw toResponseError(error, locale());
     }
   });
 
@@ -34,9 +34,7 @@ export function registerModels(connection: Connection, host: ModelHost, settings
       const path = await downloadModel({ uri: params.uri, directory: params.directory, signal: linked.signal, onProgress: (p) => progress?.report(p) });
       return { path };
     } catch (error) {
-      // The client shows the message only: the next step travels in it, as for inspect above.
-      if (error instanceof ModelDownloadError) throw toResponseError(new Error(joinSentences(localize(error.message), localize(error.hint))));
-      throw toResponseError(error);
+      throw toResponseError(error, locale());
     } finally {
       linked.dispose();
     }
@@ -52,7 +50,7 @@ export function registerModels(connection: Connection, host: ModelHost, settings
       try {
         fit = await fitEstimate(current.path, { gpuLayers: current.gpuLayers, contextSize: current.contextSize, sequences: host.info?.sequences ?? 2, ...(llama ? { llama } : {}) });
       } catch (error) {
-        fitError = localize(error instanceof Error ? error.message : String(error));
+        fitError = describeError(error, locale());
       }
     }
     const info = host.info;
@@ -78,7 +76,7 @@ export function registerModels(connection: Connection, host: ModelHost, settings
         generationTokensPerSecond: generated.tokens / generationSeconds,
       };
     } catch (error) {
-      throw toResponseError(error);
+      throw toResponseError(error, locale());
     } finally {
       linked.dispose();
     }

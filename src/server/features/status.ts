@@ -1,14 +1,16 @@
 // medlocal/modelInfo and medlocal/engineStats: facts about the model and the engine; the one text
 // among them (why the backend fell back) in the client's language.
 import type { Connection, Disposable } from 'vscode-languageserver';
-import { EngineStatsRequest, ModelInfoRequest, type EngineStats } from '../../protocol/protocol';
-import { localize } from '../i18n';
+import { EngineStatsRequest, ModelInfoRequest, type EngineStats, type ModelInfo } from '../../protocol/protocol';
+import { format, type Locale } from '../../shared/messages/index';
 import type { ModelHost } from '../modelHost';
 
-export function registerStatusRequests(connection: Connection, host: ModelHost): Disposable {
-  const modelInfo = connection.onRequest(ModelInfoRequest.type, () => {
+export function registerStatusRequests(connection: Connection, host: ModelHost, locale: () => Locale): Disposable {
+  const modelInfo = connection.onRequest(ModelInfoRequest.type, (): ModelInfo | null => {
     const info = host.info;
-    return info?.fallbackReason ? { ...info, fallbackReason: localize(info.fallbackReason) } : info;
+    if (!info) return null;
+    const { fallbackReason, ...rest } = info;
+    return { ...rest, ...(fallbackReason ? { fallbackReason: format(locale(), fallbackReason) } : {}) };
   });
   const stats = connection.onRequest(EngineStatsRequest.type, (): EngineStats => {
     const engine = host.current;

@@ -12,6 +12,8 @@ import { buildExplainPrompt } from '../qa/prompts';
 import type { DictionarySet } from '../../terms/dictionaries';
 import { normalizeTerm } from '../../terms/index';
 import { signalFromToken, toResponseError } from './cancellation';
+import { msg, type Locale } from '../../shared/messages/index';
+import { UserError } from '../../shared/userError';
 import { renderTermHover, type CachedExplanation } from './hoverContent';
 
 const EXPLAIN_MAX_TOKENS = 160;
@@ -38,6 +40,8 @@ export interface TermsDeps {
   cache: ExplanationCache;
   explainSetting(): HoverExplainSetting;
   log(message: string): void;
+  /** The client's locale, for error messages. */
+  locale(): Locale;
 }
 
 /** The matches under an offset, as protocol data. */
@@ -49,7 +53,7 @@ export function lookupTerms(dictionaries: DictionarySet, text: string, offset: n
 /** Explains a term with the model, streaming; the result is cached for later hovers. */
 export async function explainTerm(engine: InferenceEngine, modelName: string, params: ExplainTermParams, signal: AbortSignal | undefined, onText?: (text: string) => void): Promise<ExplainTermResult> {
   const term = params.term.trim();
-  if (!term) throw new Error('No term to explain.');
+  if (!term) throw new UserError(msg('noTermToExplain'));
   const language = resolveLanguage(params.language, term);
   const result = await engine.generate(buildExplainPrompt(term, language), { maxTokens: EXPLAIN_MAX_TOKENS, priority: 'interactive', signal, onTextChunk: onText });
   return { term, text: result.text, language, model: modelName, cached: false, stopReason: result.stopReason === 'stopString' ? 'eos' : result.stopReason };
@@ -95,7 +99,7 @@ export function registerTerms(connection: Connection, deps: TermsDeps): Disposab
       deps.log(`explainTerm: ${params.term.length} chars, ${result.stopReason}`);
       return result;
     } catch (error) {
-      throw toResponseError(error);
+      throw toResponseError(error, deps.locale());
     } finally {
       linked.dispose();
     }

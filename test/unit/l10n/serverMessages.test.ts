@@ -23,15 +23,16 @@ import {
   type BenchFinishedEvent,
 } from '../../../src/protocol/benchProtocol';
 import { DownloadModelRequest } from '../../../src/protocol/modelsProtocol';
-import type { ModelStatus } from '../../../src/protocol/protocol';
 import { loadIgakuQA } from '../../../src/eval/datasets/igakuqa';
 import { getPromptFormat, loadDataset, parseDatasetArgument, readRun } from '../../../src/eval/index';
 import { OpenAiEngine } from '../../../src/engine/openaiEngine';
-import { toResponseError } from '../../../src/server/features/cancellation';
+import { toResponseError, type UserErrorData } from '../../../src/server/features/cancellation';
 import { localizeFacts, noUsableQuestions, registerBench } from '../../../src/server/features/bench';
 import { registerModels } from '../../../src/server/features/models';
-import { localize, setLocale } from '../../../src/server/i18n';
-import { ModelHost } from '../../../src/server/modelHost';
+import { localize } from '../../../src/server/i18n';
+import { ModelHost, renderStatus, type HostStatus } from '../../../src/server/modelHost';
+import { format } from '../../../src/shared/messages/index';
+import { describeError, describeNext } from '../../../src/shared/userError';
 import { downloadModel, parseModelSource } from '../../../src/engine/models/download';
 import { ensureTinyModel } from '../../fixtures/gguf/tinyModel';
 import { startRangeServer, type RangeServer } from '../models/helpers/rangeServer';
@@ -41,13 +42,11 @@ const JAPANESE = /[\u3040-\u30ff\u3400-\u9fff]/;
 const ENGLISH_RUN = /[A-Za-z]+(?:[ ,]+[A-Za-z]+){3,}/;
 
 function inJapanese(message: string): string {
-  setLocale('ja');
-  try {
-    return localize(message);
-  } finally {
-    setLocale('en');
-  }
+  return localize(message, 'ja');
 }
+
+/** The next step an error carries, in `locale` ('' when it has none: assertTranslated then fails). */
+const nextIn = (error: unknown, locale: 'en' | 'ja'): string => describeNext(error, locale) ?? '';
 
 /**
  * The Japanese of `english`: different, Japanese, with every fact kept verbatim, and no English
@@ -194,16 +193,11 @@ function fakeConnection(): FakeConnection {
   };
 }
 
-/** The message of the ResponseError a request is answered with, with the client's locale ja. */
-async function japaneseError(run: () => Promise<unknown>): Promise<string> {
-  setLocale('ja');
-  try {
-    const error = await rejection(run());
-    assert.ok(error instanceof ResponseError, String(error));
-    return error.message;
-  } finally {
-    setLocale('en');
-  }
+/** The ResponseError a request is answered with (the features are registered with the client's locale ja). */
+async function japaneseError(run: () => Promise<unknown>): Promise<ResponseError<UserErrorData | undefined>> {
+  const error = await rejection(run());
+  assert.ok(error instanceof ResponseError, String(error));
+  return error as ResponseError<UserErrorData | undefined>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,7 +224,6 @@ before(async () => {
 });
 
 after(async () => {
-  setLocale('en');
   await Promise.all([refusing?.close(), openai?.close(), files?.close()]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -238,149 +231,150 @@ after(async () => {
 const fresh = (name: string) => mkdtempSync(join(dir, `${name}-`));
 
 test('model downloads: a bad URI, HTTP 404 / 401 / 403 / 500 and an unreachable server, with their next steps', async () => {
-  const badUri = rejectionSync(() => parseModelSource('ftp://example.com/m.gguf')) as Error & { hint: string };
-  assertTranslated(badUri.message, ['「ftp://example.com/m.gguf」']);
-  assertTranslated(badUri.hint, ['hf:<user>/<repo>:<quantization>', 'hf:bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M', 'https://']);
+  const badUri = rejectionSync(() => parseModelSource('ftp://example.com/m.gguf'));
+  assertTranslated(badUri.message, ['「ftp://example.com/m.gguf」'], describeError(badUri, 'ja'));
+  assertTranslated(nextIn(badUri, 'en'), ['hf:<user>/<repo>:<quantization>', 'hf:bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M', 'https://'], nextIn(badUri, 'ja'));
 
   const target = fresh('refused');
   for (const [status, hintFact] of [[404, 'URI'], [401, 'huggingface.co'], [403, 'HF_TOKEN'], [500, '']] as const) {
     const url = `${refusing.origin}/${status}.gguf`;
-    const error = (await rejection(downloadModel({ uri: url, directory: target }))) as Error & { hint: string };
-    assertTranslated(error.message, [url, `HTTP ${status}`]);
-    assertTranslated(error.hint, hintFact ? [hintFact] : []);
+    const error = (await rejection(downloadModel({ uri: url, directory: target })));
+    assertTranslated(error.message, [url, `HTTP ${status}`], describeError(error, 'ja'));
+    assertTranslated(nextIn(error, 'en'), hintFact ? [hintFact] : [], nextIn(error, 'ja'));
   }
 
   const unreachable = `http://127.0.0.1:${closed}/m.gguf`;
-  const error = (await rejection(downloadModel({ uri: unreachable, directory: target }))) as Error & { hint: string };
+  const error = (await rejection(downloadModel({ uri: unreachable, directory: target })));
   const detail = /\((.+)\)\.$/.exec(error.message)?.[1] ?? '';
   assert.match(detail, /ECONNREFUSED/);
-  assertTranslated(error.message, [`127.0.0.1:${closed}`, detail]);
-  assertTranslated(error.hint, ['URL']);
+  assertTranslated(error.message, [`127.0.0.1:${closed}`, detail], describeError(error, 'ja'));
+  assertTranslated(nextIn(error, 'en'), ['URL'], nextIn(error, 'ja'));
 });
 
 test('model downloads: bytes that are not a GGUF, a truncated model and a folder that cannot be written', async () => {
   const page = files.url('page.gguf');
   const notGguf = await rejection(downloadModel({ uri: page, directory: fresh('page') }));
-  const ja = assertTranslated(notGguf.message, [page, 'page.gguf', 'GGUF']);
+  const ja = assertTranslated(notGguf.message, [page, 'page.gguf', 'GGUF'], describeError(notGguf, 'ja'));
   assert.match(ja, /シグネチャ/);
 
   const short = files.url('short.gguf');
-  const truncated = (await rejection(downloadModel({ uri: short, directory: fresh('short') }))) as Error & { hint: string };
+  const truncated = (await rejection(downloadModel({ uri: short, directory: fresh('short') })));
   const [, have, need] = /it has (\d+) bytes, but its tensors need (\d+)/.exec(truncated.message) ?? [];
   assert.ok(have && need, truncated.message);
-  assertTranslated(truncated.message, [short, 'short.gguf', have, need]);
-  assertTranslated(truncated.hint, []);
+  assertTranslated(truncated.message, [short, 'short.gguf', have, need], describeError(truncated, 'ja'));
+  assertTranslated(nextIn(truncated, 'en'), [], nextIn(truncated, 'ja'));
 
   const blocker = join(dir, 'a-file-not-a-folder');
   writeFileSync(blocker, 'x');
   const folder = join(blocker, 'models');
-  const unwritable = (await rejection(downloadModel({ uri: files.url('tiny.gguf'), directory: folder }))) as Error & { hint: string };
+  const unwritable = (await rejection(downloadModel({ uri: files.url('tiny.gguf'), directory: folder })));
   assert.match(unwritable.message, /cannot write to the models folder/);
-  assertTranslated(unwritable.message, [folder, 'ENOTDIR']);
-  assertTranslated(unwritable.hint, ['`medlocal.model.directory`']);
+  assertTranslated(unwritable.message, [folder, 'ENOTDIR'], describeError(unwritable, 'ja'));
+  assertTranslated(nextIn(unwritable, 'en'), ['`medlocal.model.directory`'], nextIn(unwritable, 'ja'));
 });
 
 test('model downloads at the edge: the download request answers with message and next step in Japanese; a cancel too', async () => {
   const fake = fakeConnection();
-  registerModels(fake.connection, {} as ModelHost, () => ({}) as never);
+  registerModels(fake.connection, {} as ModelHost, () => ({}) as never, () => 'ja');
   const url = `${refusing.origin}/404.gguf`;
-  const message = await japaneseError(() => fake.request(DownloadModelRequest.type, { uri: url, directory: fresh('edge') }));
-  assertTranslated(`${url} was not found (HTTP 404). Check the repository, file name and quantization in the URI.`, [url, 'HTTP 404', 'URI'], message);
-  assert.match(message, /見つかりません.*リポジトリ/);
+  const refused = await japaneseError(() => fake.request(DownloadModelRequest.type, { uri: url, directory: fresh('edge') }));
+  assertTranslated(`${url} was not found (HTTP 404).`, [url, 'HTTP 404'], refused.message);
+  assert.match(refused.message, /見つかりません/);
+  // The next step travels apart from the message, in the client's language too.
+  assertTranslated('Check the repository, file name and quantization in the URI.', ['URI'], refused.data?.next);
+  assert.match(refused.data?.next ?? '', /リポジトリ/);
+  assert.equal(refused.data?.code, 'http');
 
   const cancel = new AbortController();
   cancel.abort();
   const aborted = await rejection(downloadModel({ uri: url, directory: fresh('cancel'), signal: cancel.signal }));
-  setLocale('ja');
-  try {
-    const response = toResponseError(aborted);
-    assert.equal(response.code, -32800);
-    assertTranslated('Cancelled', [], response.message);
-  } finally {
-    setLocale('en');
-  }
+  const response = toResponseError(aborted, 'ja');
+  assert.equal(response.code, -32800);
+  assertTranslated('Cancelled', [], response.message);
 });
 
 test('OpenAI-compatible servers: closed port, refused key, a web page, 404, 500 and 400 instead of an API', async () => {
   const base = (kind: string) => `${openai.origin}/${kind}/v1`;
   const origin = openai.origin;
 
-  const unreachable = (await rejection(OpenAiEngine.connect({ baseUrl: `http://127.0.0.1:${closed}/v1` }))) as Error & { hint: string };
-  assertTranslated(unreachable.message, [`http://127.0.0.1:${closed}`, 'ECONNREFUSED']);
-  assertTranslated(unreachable.hint, ['http://127.0.0.1:8080/v1', 'http://127.0.0.1:8000/v1']);
+  const unreachable = (await rejection(OpenAiEngine.connect({ baseUrl: `http://127.0.0.1:${closed}/v1` })));
+  assertTranslated(unreachable.message, [`http://127.0.0.1:${closed}`, 'ECONNREFUSED'], describeError(unreachable, 'ja'));
+  assertTranslated(nextIn(unreachable, 'en'), ['http://127.0.0.1:8080/v1', 'http://127.0.0.1:8000/v1'], nextIn(unreachable, 'ja'));
 
-  const noKey = (await rejection(OpenAiEngine.connect({ baseUrl: base('auth') }))) as Error & { hint: string };
-  assertTranslated(noKey.message, [origin, 'HTTP 401', 'API']);
-  assertTranslated(noKey.hint, ['API']);
+  const noKey = (await rejection(OpenAiEngine.connect({ baseUrl: base('auth') })));
+  assertTranslated(noKey.message, [origin, 'HTTP 401', 'API'], describeError(noKey, 'ja'));
+  assertTranslated(nextIn(noKey, 'en'), ['API'], nextIn(noKey, 'ja'));
   const wrongKey = await rejection(OpenAiEngine.connect({ baseUrl: base('auth'), apiKey: 'sk-wrong' }));
-  assertTranslated(wrongKey.message, [origin, 'HTTP 401', 'Incorrect API key provided']);
+  assertTranslated(wrongKey.message, [origin, 'HTTP 401', 'Incorrect API key provided'], describeError(wrongKey, 'ja'));
 
-  const page = (await rejection(OpenAiEngine.connect({ baseUrl: base('html') }))) as Error & { hint: string };
-  assertTranslated(page.message, [origin, '/models', 'text/html', '<html><body>Router login</body></html>']);
-  assertTranslated(page.hint, ['http://127.0.0.1:8080/v1', 'http://127.0.0.1:8000/v1', 'llama-server', 'vLLM']);
+  const page = (await rejection(OpenAiEngine.connect({ baseUrl: base('html') })));
+  assertTranslated(page.message, [origin, '/models', 'text/html', '<html><body>Router login</body></html>'], describeError(page, 'ja'));
+  assertTranslated(nextIn(page, 'en'), ['http://127.0.0.1:8080/v1', 'http://127.0.0.1:8000/v1', 'llama-server', 'vLLM'], nextIn(page, 'ja'));
 
-  assertTranslated((await rejection(OpenAiEngine.connect({ baseUrl: base('none') }))).message, [origin, '/models', 'HTTP 404']);
-  const down = (await rejection(OpenAiEngine.connect({ baseUrl: base('down') }))) as Error & { hint: string };
-  assertTranslated(down.message, [origin, '/models', 'HTTP 500', 'model is still loading']);
-  assertTranslated(down.hint, []);
-  const picky = (await rejection(OpenAiEngine.connect({ baseUrl: base('picky') }))) as Error & { hint: string };
-  assertTranslated(picky.message, [origin, '/models', 'HTTP 400', 'unsupported parameter']);
-  assertTranslated(picky.hint, []);
+  const none = await rejection(OpenAiEngine.connect({ baseUrl: base('none') }));
+  assertTranslated(none.message, [origin, '/models', 'HTTP 404'], describeError(none, 'ja'));
+  const down = (await rejection(OpenAiEngine.connect({ baseUrl: base('down') })));
+  assertTranslated(down.message, [origin, '/models', 'HTTP 500', 'model is still loading'], describeError(down, 'ja'));
+  assertTranslated(nextIn(down, 'en'), [], nextIn(down, 'ja'));
+  const picky = (await rejection(OpenAiEngine.connect({ baseUrl: base('picky') })));
+  assertTranslated(picky.message, [origin, '/models', 'HTTP 400', 'unsupported parameter'], describeError(picky, 'ja'));
+  assertTranslated(nextIn(picky, 'en'), [], nextIn(picky, 'ja'));
 });
 
 test('OpenAI-compatible servers: no logprobs for letter or likelihood scoring, a broken stream, a reported error', async () => {
   const origin = openai.origin;
   const plain = await OpenAiEngine.connect({ baseUrl: `${origin}/plain/v1` });
-  const letters = (await rejection(plain.scoreNextTokens({ user: 'Which? a or b' }, ['a', 'b']))) as Error & { hint: string };
-  assertTranslated(letters.message, [origin, '/chat/completions', 'top_logprobs', 'echo', 'logprobs']);
-  assertTranslated(letters.hint, ['vLLM', 'llama.cpp', 'llama-server', 'MedLocal']);
+  const letters = (await rejection(plain.scoreNextTokens({ user: 'Which? a or b' }, ['a', 'b'])));
+  assertTranslated(letters.message, [origin, '/chat/completions', 'top_logprobs', 'echo', 'logprobs'], describeError(letters, 'ja'));
+  assertTranslated(nextIn(letters, 'en'), ['vLLM', 'llama.cpp', 'llama-server', 'MedLocal'], nextIn(letters, 'ja'));
   const likelihood = await rejection(plain.scoreContinuations('The answer is', [' yes', ' no']));
-  assertTranslated(likelihood.message, [origin, '/completions', 'echo', 'logprobs', 'top_logprobs']);
+  assertTranslated(likelihood.message, [origin, '/completions', 'echo', 'logprobs', 'top_logprobs'], describeError(likelihood, 'ja'));
 
-  const cut = (await rejection(plain.generate('The patient', { maxTokens: 8 }))) as Error & { hint: string };
-  assertTranslated(cut.message, [origin]);
-  assertTranslated(cut.hint, []);
+  const cut = (await rejection(plain.generate('The patient', { maxTokens: 8 })));
+  assertTranslated(cut.message, [origin], describeError(cut, 'ja'));
+  assertTranslated(nextIn(cut, 'en'), [], nextIn(cut, 'ja'));
   const oops = await OpenAiEngine.connect({ baseUrl: `${origin}/oops/v1` });
-  const reported = (await rejection(oops.generate('The patient', { maxTokens: 8 }))) as Error & { hint: string };
-  assertTranslated(reported.message, [origin, 'CUDA out of memory']);
-  assertTranslated(reported.hint, []);
+  const reported = (await rejection(oops.generate('The patient', { maxTokens: 8 })));
+  assertTranslated(reported.message, [origin, 'CUDA out of memory'], describeError(reported, 'ja'));
+  assertTranslated(nextIn(reported, 'en'), [], nextIn(reported, 'ja'));
 });
 
 test('OpenAI-compatible servers: bad URLs and the plain-http warning', () => {
   for (const [baseUrl, fact] of [['not a url', '「not a url」'], ['ftp://files.example/v1', '「ftp:」'], ['http://user:secret@gpu.example/v1', 'URL']] as const) {
-    const error = rejectionSync(() => new OpenAiEngine({ baseUrl })) as Error & { hint: string };
-    assertTranslated(error.message, [fact]);
-    assertTranslated(error.hint, []);
+    const error = rejectionSync(() => new OpenAiEngine({ baseUrl }));
+    assertTranslated(error.message, [fact], describeError(error, 'ja'));
+    assertTranslated(nextIn(error, 'en'), [], nextIn(error, 'ja'));
   }
   for (const apiKey of [undefined, 'sk-x']) {
     const [warning] = new OpenAiEngine({ baseUrl: 'http://gpu.example:8000/v1', ...(apiKey ? { apiKey } : {}) }).warnings;
     assert.ok(warning);
-    const ja = assertTranslated(warning, ['http://gpu.example:8000', 'http://', 'https://', '127.0.0.1']);
+    const ja = assertTranslated(format('en', warning), ['http://gpu.example:8000', 'http://', 'https://', '127.0.0.1'], format('ja', warning));
     assert.equal(ja.includes('API キー'), apiKey !== undefined, ja);
   }
 });
 
 test('OpenAI-compatible servers at the edge: the status of an unreachable or unparsable server URL, and of none', async () => {
-  const statuses: ModelStatus[] = [];
+  const statuses: HostStatus[] = [];
   const host = new ModelHost({ cores: 1, sequences: 2, log: () => undefined, onStatus: (status) => statuses.push(status) });
   const failed = async (baseUrl: string) => {
     const from = statuses.length;
     host.configure({ kind: 'remote', remote: { baseUrl } });
     for (let i = 0; i < 200 && !statuses.slice(from).some((s) => s.state === 'error' || s.state === 'noModel'); i++) await new Promise((resolve) => setTimeout(resolve, 25));
     const status = statuses.slice(from).find((s) => s.state === 'error' || s.state === 'noModel');
-    assert.ok(status?.message && status.hint, JSON.stringify(statuses.slice(from)));
-    return status as ModelStatus & { message: string; hint: string };
+    assert.ok(status?.message && status.next, JSON.stringify(statuses.slice(from)));
+    const [en, ja] = [renderStatus(status, 'en'), renderStatus(status, 'ja')];
+    return { message: en.message ?? '', hint: en.hint ?? '', ja: { message: ja.message ?? '', hint: ja.hint ?? '' } };
   };
   const unreachable = await failed(`http://127.0.0.1:${closed}/v1`);
-  assertTranslated(unreachable.message, [`http://127.0.0.1:${closed}`, 'ECONNREFUSED']);
-  assertTranslated(unreachable.hint, ['http://127.0.0.1:8080/v1']);
+  assertTranslated(unreachable.message, [`http://127.0.0.1:${closed}`, 'ECONNREFUSED'], unreachable.ja.message);
+  assertTranslated(unreachable.hint, ['http://127.0.0.1:8080/v1'], unreachable.ja.hint);
   // An unparsable URL gets a status with a next step (it used to be an unhandled rejection).
   const unparsable = await failed('localhost:8080/v1');
-  assertTranslated(unparsable.message, ['localhost:']);
-  assertTranslated(unparsable.hint, ['http://127.0.0.1:8080/v1']);
+  assertTranslated(unparsable.message, ['localhost:'], unparsable.ja.message);
+  assertTranslated(unparsable.hint, ['http://127.0.0.1:8080/v1'], unparsable.ja.hint);
   const none = await failed('');
-  assertTranslated(none.message, []);
-  assertTranslated(none.hint, ['`medlocal.openai.baseUrl`', '`medlocal.backend`', 'http://127.0.0.1:8080/v1']);
+  assertTranslated(none.message, [], none.ja.message);
+  assertTranslated(none.hint, ['`medlocal.openai.baseUrl`', '`medlocal.backend`', 'http://127.0.0.1:8080/v1'], none.ja.hint);
   await host.dispose();
 });
 
@@ -415,13 +409,7 @@ test('benchmark datasets: loader errors, skip reasons and file:line issues', () 
   assert.equal(loaded.questions.length, 0);
   const facts = { loaded: 0, skipped: loaded.skipped, multiAnswer: 0, choiceCounts: {}, points: {}, issues: loaded.issues.map((i) => `${i.file}:${i.line}: ${i.reason}`) };
   assert.equal(facts.issues.length, 6);
-  setLocale('ja');
-  let localized;
-  try {
-    localized = localizeFacts(facts);
-  } finally {
-    setLocale('en');
-  }
+  const localized = localizeFacts(facts, 'ja');
   // Facts each issue keeps, by line (unparsable lines are reported first).
   const expected: Record<number, string[]> = {
     1: ['answer_idx', '"C"', '2'], // field "answer_idx" = "C" names no option (there are 2)
@@ -439,64 +427,49 @@ test('benchmark datasets: loader errors, skip reasons and file:line issues', () 
   assert.deepEqual(Object.keys(localized.skipped), ['不正なレコード']);
   assert.deepEqual(Object.values(localized.skipped), [6]);
 
-  const noQuestions = noUsableQuestions(`jsonl:${broken}`, facts);
-  setLocale('ja');
-  try {
-    assertTranslated(noQuestions, [`jsonl:${broken}`, `${broken}:1`, `${broken}:2`, `${broken}:3`, ...expected[3]!, 'answer_idx', '"C"'], noUsableQuestions(`jsonl:${broken}`, facts));
-  } finally {
-    setLocale('en');
-  }
+  const noQuestions = noUsableQuestions(`jsonl:${broken}`, facts, 'en');
+  assertTranslated(noQuestions, [`jsonl:${broken}`, `${broken}:1`, `${broken}:2`, `${broken}:3`, ...expected[3]!, 'answer_idx', '"C"'], noUsableQuestions(`jsonl:${broken}`, facts, 'ja'));
 });
 
 test('benchmarks at the edge: start errors, a run that fails on a server without logprobs, damaged run folders', async () => {
   const fake = fakeConnection();
   const engine = await OpenAiEngine.connect({ baseUrl: `${openai.origin}/plain/v1` });
-  registerBench(fake.connection, { getEngine: async () => engine, info: null } as unknown as ModelHost, () => undefined);
+  registerBench(fake.connection, { getEngine: async () => engine, info: null } as unknown as ModelHost, () => undefined, () => 'ja');
   const resultsDir = fresh('runs');
 
   const broken = join(dir, 'only-broken.jsonl');
   writeFileSync(broken, '[1]\n{"question": "Q?"}\n');
   const noQuestions = await japaneseError(() => fake.request(BenchStartRequest.type, { dataset: `medqa:${broken}`, scoring: 'letter', resultsDir }));
-  assertTranslated(`No usable questions in medqa:${broken}: 2 skipped (malformed record).`, [`medqa:${broken}`, `${broken}:1`, `${broken}:2`, '2', 'options', '{A: ..., B: ...}'], noQuestions);
+  assertTranslated(`No usable questions in medqa:${broken}: 2 skipped (malformed record).`, [`medqa:${broken}`, `${broken}:1`, `${broken}:2`, '2', 'options', '{A: ..., B: ...}'], noQuestions.message);
 
   const noLetters = await japaneseError(() => fake.request(BenchStartRequest.type, { dataset: 'sample', format: 'medpalm_five_choice_cot', scoring: 'letter', resultsDir }));
-  assertTranslated('The medpalm_five_choice_cot format shows no choice letters: use letter scoring with the igakuqa format, or generate scoring.', ['medpalm_five_choice_cot', 'letter', 'igakuqa', 'generate'], noLetters);
+  assertTranslated('The medpalm_five_choice_cot format shows no choice letters: use letter scoring with the igakuqa format, or generate scoring.', ['medpalm_five_choice_cot', 'letter', 'igakuqa', 'generate'], noLetters.message);
 
   const foreign = fresh('foreign-run');
   writeFileSync(join(foreign, 'answers.jsonl'), '');
   const notOurs = await japaneseError(() => fake.request(BenchStartRequest.type, { dataset: 'sample', scoring: 'letter', resultsDir, resumeDir: foreign }));
-  assertTranslated(`${foreign} was not started from VS Code (no benchmark choices in its manifest); resume it with: medlocal bench --resume "${foreign}"`, [foreign, `medlocal bench --resume "${foreign}"`], notOurs);
+  assertTranslated(`${foreign} was not started from VS Code (no benchmark choices in its manifest); resume it with: medlocal bench --resume "${foreign}"`, [foreign, `medlocal bench --resume "${foreign}"`], notOurs.message);
 
   const dataset = await japaneseError(() => fake.request(BenchDatasetRequest.type, { dataset: 'csv:' }));
-  assertTranslated('unknown dataset "csv:": use igakuqa:DIR, medqa:FILE, medmcqa:FILE, jmedbench:FILE, jsonl:FILE, csv:FILE or sample.', ['「csv:」'], dataset);
+  assertTranslated('unknown dataset "csv:": use igakuqa:DIR, medqa:FILE, medmcqa:FILE, jmedbench:FILE, jsonl:FILE, csv:FILE or sample.', ['「csv:」'], dataset.message);
 
-  // Five questions in a row fail (the server returns no logprobs): the run ends as failed. The
-  // locale stays ja until the end has been announced, which comes after the request returned.
+  // Five questions in a row fail (the server returns no logprobs): the run ends as failed, and its
+  // end is announced in the locale of the connection (ja), after the request returned.
   const damagedDir = join(resultsDir, 'damaged');
   const bareDir = join(resultsDir, 'bare');
-  setLocale('ja');
-  let started: { runId: string; runDir: string } | undefined;
   let finished: BenchFinishedEvent | undefined;
-  let stored: { manifest?: { error?: string }; answers: Array<{ error?: string }> } | undefined;
-  let listing: { runs: Array<{ runDir: string; problem?: string }> } | undefined;
-  try {
-    const run: { runId: string; runDir: string } = await fake.request(BenchStartRequest.type, { dataset: 'sample', scoring: 'letter', limit: 6, resultsDir });
-    started = run;
-    for (let i = 0; i < 400 && !finished; i++) {
-      finished = fake.notifications.find((n) => n.method === BenchFinishedNotification.type.method)?.params as BenchFinishedEvent | undefined;
-      if (!finished) await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    stored = await fake.request(BenchRunRequest.type, { runDir: run.runDir });
-    for (const folder of [damagedDir, bareDir]) {
-      mkdirSync(folder);
-      writeFileSync(join(folder, 'answers.jsonl'), '');
-    }
-    writeFileSync(join(damagedDir, 'manifest.json'), '{ not json');
-    listing = await fake.request(BenchListRequest.type, { resultsDir });
-  } finally {
-    setLocale('en');
+  const started: { runId: string; runDir: string } = await fake.request(BenchStartRequest.type, { dataset: 'sample', scoring: 'letter', limit: 6, resultsDir });
+  for (let i = 0; i < 400 && !finished; i++) {
+    finished = fake.notifications.find((n) => n.method === BenchFinishedNotification.type.method)?.params as BenchFinishedEvent | undefined;
+    if (!finished) await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  assert.ok(started && stored && listing);
+  const stored: { manifest?: { error?: string }; answers: Array<{ error?: string }> } = await fake.request(BenchRunRequest.type, { runDir: started.runDir });
+  for (const folder of [damagedDir, bareDir]) {
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'answers.jsonl'), '');
+  }
+  writeFileSync(join(damagedDir, 'manifest.json'), '{ not json');
+  const listing: { runs: Array<{ runDir: string; problem?: string }> } = await fake.request(BenchListRequest.type, { resultsDir });
   assert.equal(finished?.status, 'failed', JSON.stringify(finished));
   const englishFailure = `5 questions in a row failed (last: ${readRun(started.runDir).manifest?.error ?? ''}). Fix the engine, then continue with --resume ${started.runDir}.`;
   assertTranslated(englishFailure, [started.runDir, openai.origin, '/completions', 'top_logprobs', '--resume'], finished?.error);
@@ -512,7 +485,7 @@ test('benchmarks at the edge: start errors, a run that fails on a server without
   assertTranslated(damagedEnglish, [join(damagedDir, 'manifest.json'), parseError], damaged?.problem);
   assertTranslated('manifest.json is missing', ['manifest.json'], listing.runs.find((run) => run.runDir === bareDir)?.problem);
   const question = await japaneseError(() => fake.request(BenchQuestionRequest.type, { runDir: bareDir, id: 'q1' }));
-  assertTranslated(`${bareDir} does not record its dataset; the question cannot be shown.`, [bareDir], question);
+  assertTranslated(`${bareDir} does not record its dataset; the question cannot be shown.`, [bareDir], question.message);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -693,7 +666,7 @@ test('every translated English string: Japanese, different, with its facts', () 
 });
 
 test('English stays English, and a message without a rule is passed through unchanged', () => {
-  for (const [english] of TABLE) assert.equal(localize(english), english);
+  for (const [english] of TABLE) assert.equal(localize(english, 'en'), english);
   assert.equal(inJapanese('Something entirely new went wrong.'), 'Something entirely new went wrong.');
   // The last rule keeps a `file:line:` prefix and translates only a reason it knows.
   assert.equal(inJapanese('/data/q.jsonl:3: a reason nobody wrote a rule for'), '/data/q.jsonl:3: a reason nobody wrote a rule for');

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensureTinyModel } from '../../fixtures/gguf/tinyModel';
 import { diagnosticsText, fitEstimate, formatBytes, type FitEstimate, type GpuDoctorReport } from '../../../src/engine/models/doctor';
-import { ModelFileError } from '../../../src/engine/models/inspect';
+import { UserError } from '../../../src/shared/userError';
 
 const CHILD = path.join(__dirname, 'helpers', 'doctorChild.ts');
 let tiny = '';
@@ -106,7 +106,7 @@ test('fitEstimate refuses a broken file before any native code sees it', async (
   try {
     const broken = path.join(dir, 'not-a-model.gguf');
     await writeFile(broken, 'not a model');
-    await assert.rejects(fitEstimate(broken, { gpuLayers: 0, contextSize: 512 }), (error: unknown) => error instanceof ModelFileError);
+    await assert.rejects(fitEstimate(broken, { gpuLayers: 0, contextSize: 512 }), (error: unknown) => error instanceof UserError && error.code === 'modelFile');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureTinyModel, writeSyntheticModel } from '../../fixtures/gguf/tinyModel';
 import { startRangeServer, type RangeServer, type RequestRecord } from './helpers/rangeServer';
-import { CURATED_MODELS, downloadModel, ModelDownloadError, parseModelSource, type DownloadProgress } from '../../../src/engine/models/download';
+import { CURATED_MODELS, downloadModel, parseModelSource, type DownloadProgress } from '../../../src/engine/models/download';
+import { describeNext, UserError } from '../../../src/shared/userError';
 
 const MiB = 1024 * 1024;
 let dir = '';
@@ -113,8 +114,8 @@ test('a server that serves a truncated GGUF is caught: nothing is saved as the m
   resetServer();
   const target = await freshDir('short');
   await assert.rejects(downloadModel({ uri: server.url('short.gguf'), directory: target }), (error: unknown) => {
-    assert.ok(error instanceof ModelDownloadError, String(error));
-    assert.equal(error.kind, 'truncated');
+    assert.ok(error instanceof UserError, String(error));
+    assert.equal(error.code, 'truncated');
     assert.match(error.message, /incomplete or corrupt.*truncated.*Nothing was saved as the model/s);
     return true;
   });
@@ -129,9 +130,9 @@ test('a stalled transfer gives up with a clear error and keeps the finished chun
   server.faults.hangIf = (start) => start === 0;
   const target = await freshDir('stall');
   await assert.rejects(downloadModel({ uri: server.url('big.gguf'), directory: target, stallTimeoutMs: 400 }), (error: unknown) => {
-    assert.ok(error instanceof ModelDownloadError);
-    assert.equal(error.kind, 'stalled');
-    assert.match(error.hint, /resumes/);
+    assert.ok(error instanceof UserError);
+    assert.equal(error.code, 'stalled');
+    assert.match((describeNext(error, 'en') ?? ''), /resumes/);
     return true;
   });
   assert.deepEqual(await ggufFilesIn(target), []);
@@ -142,17 +143,17 @@ test('bad URIs, missing files and unreachable servers fail fast with a next step
   resetServer();
   const target = await freshDir('errors');
   for (const uri of ['ftp://example.com/m.gguf', 'C:\\models\\m.gguf', 'models/m.gguf']) {
-    await assert.rejects(downloadModel({ uri, directory: target }), (error: unknown) => error instanceof ModelDownloadError && error.kind === 'badUri' && /hf:/.test(error.hint));
+    await assert.rejects(downloadModel({ uri, directory: target }), (error: unknown) => error instanceof UserError && error.code === 'badUri' && /hf:/.test((describeNext(error, 'en') ?? '')));
   }
   await assert.rejects(downloadModel({ uri: server.url('absent.gguf'), directory: target }), (error: unknown) => {
-    assert.ok(error instanceof ModelDownloadError);
-    assert.equal(error.kind, 'http');
+    assert.ok(error instanceof UserError);
+    assert.equal(error.code, 'http');
     assert.match(error.message, /not found \(HTTP 404\)/);
     return true;
   });
   const port = await closedPort();
   const started = Date.now();
-  await assert.rejects(downloadModel({ uri: `http://127.0.0.1:${port}/m.gguf`, directory: target }), (error: unknown) => error instanceof ModelDownloadError && error.kind === 'unreachable' && /Cannot reach 127\.0\.0\.1/.test(error.message));
+  await assert.rejects(downloadModel({ uri: `http://127.0.0.1:${port}/m.gguf`, directory: target }), (error: unknown) => error instanceof UserError && error.code === 'unreachable' && /Cannot reach 127\.0\.0\.1/.test(error.message));
   assert.ok(Date.now() - started < 5000, 'no long retry loop for a refused connection');
 });
 

@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureTinyModel, TINY_MODEL_FACTS, writeCorruptGguf, writeLoraAdapter, type CorruptKind } from '../../fixtures/gguf/tinyModel';
 import {
-  checkGgufComplete, formatParameterCount, inspectModel, ModelFileError, parseSizeLabel, tensorByteSize,
+  checkGgufComplete, formatParameterCount, inspectModel, parseSizeLabel, tensorByteSize,
 } from '../../../src/engine/models/inspect';
+import { msg } from '../../../src/shared/messages/index';
+import { describeNext, UserError } from '../../../src/shared/userError';
 
 let dir = '';
 let tiny = '';
@@ -54,9 +56,9 @@ for (const kind of Object.keys(expected) as CorruptKind[]) {
   test(`inspectModel: a ${kind} file is refused with a message and a next step`, async () => {
     const file = await writeCorruptGguf(path.join(dir, `${kind}.gguf`), kind);
     await assert.rejects(inspectModel(file), (error: unknown) => {
-      assert.ok(error instanceof ModelFileError, String(error));
+      assert.ok(error instanceof UserError && error.code === 'modelFile', String(error));
       assert.match(error.message, expected[kind]);
-      assert.ok(error.hint.length > 10);
+      assert.ok((describeNext(error, 'en') ?? '').length > 10);
       return true;
     });
     assert.equal((await checkGgufComplete(file)).ok, false);
@@ -80,7 +82,7 @@ test('inspectModel: garbage, empty, missing files and adapters', async () => {
   const empty = path.join(dir, 'empty.gguf');
   await writeFile(empty, '');
   await assert.rejects(inspectModel(empty), /it is empty/);
-  assert.deepEqual(await checkGgufComplete(empty), { ok: false, reason: 'the file is empty' });
+  assert.deepEqual(await checkGgufComplete(empty), { ok: false, reason: msg('fileIsEmpty') });
   await assert.rejects(inspectModel(path.join(dir, 'missing.gguf')), /does not exist/);
   const adapter = await writeLoraAdapter(path.join(dir, 'adapter.gguf'));
   await assert.rejects(inspectModel(adapter), /LoRA adapter, not a model/);

@@ -9,7 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { ensureTinyModel } from '../../fixtures/gguf/tinyModel';
 import { probeResults, runProbe } from '../../fixtures/gguf/runProbe';
 import { startFixtureServer, type FixtureServer } from '../../fixtures/openai/startServer';
-import { OpenAiEngine, OpenAiEngineError, type OpenAiErrorKind } from '../../../src/engine/openaiEngine';
+import { OpenAiEngine, type OpenAiErrorKind } from '../../../src/engine/openaiEngine';
+import { describeNext, UserError } from '../../../src/shared/userError';
+
 
 const KEY = 'test-key-7f3a9c';
 const PROMPT = 'The patient has';
@@ -34,10 +36,10 @@ after(async () => {
 
 function expectError(kind: OpenAiErrorKind, message: RegExp, hint?: RegExp) {
   return (error: unknown) => {
-    assert.ok(error instanceof OpenAiEngineError, String(error));
-    assert.equal(error.kind, kind, error.message);
+    assert.ok(error instanceof UserError, String(error));
+    assert.equal(error.code, kind, error.message);
     assert.match(error.message, message);
-    if (hint) assert.match(error.hint, hint);
+    if (hint) assert.match(describeNext(error, 'en') ?? '', hint);
     return true;
   };
 }
@@ -157,7 +159,7 @@ test('a server without logprobs: scoring fails with a clear error naming the ser
 test('a wrong or missing API key gives the 401 message; the key never appears in it', async () => {
   await assert.rejects(OpenAiEngine.connect({ baseUrl: bare.baseUrl, apiKey: 'wrong-key-123' }), (error: unknown) => {
     expectError('unauthorized', /rejected the API key \(HTTP 401/, /API key/)(error);
-    assert.ok(!(error as Error).message.includes('wrong-key-123') && !(error as OpenAiEngineError).hint.includes('wrong-key-123'));
+    assert.ok(!(error as Error).message.includes('wrong-key-123') && !(describeNext(error, 'en') ?? '').includes('wrong-key-123'));
     return true;
   });
   await assert.rejects(OpenAiEngine.connect({ baseUrl: bare.baseUrl }), expectError('unauthorized', /requires an API key \(HTTP 401\)/));

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { codePoints, parseLogprobs, sseData, SseParser, sumAfterBoundary, topByText, type WireToken } from '../../../src/engine/models/openaiWire';
-import { isLoopbackHost, OpenAiEngine, OpenAiEngineError } from '../../../src/engine/openaiEngine';
+import { isLoopbackHost, isOpenAiError, OpenAiEngine } from '../../../src/engine/openaiEngine';
+import { format } from '../../../src/shared/messages/index';
 
 test('SseParser: LF, CRLF and CR line ends, split chunks, comments and multi-line data', () => {
   const parser = new SseParser();
@@ -79,9 +80,9 @@ test('transport warnings: plain http beyond this machine is flagged; bad URLs ar
   assert.deepEqual(new OpenAiEngine({ baseUrl: 'https://llm.hospital.example/v1' }).warnings, []);
   const [warning, ...rest] = new OpenAiEngine({ baseUrl: 'http://192.168.1.10:8000/v1', apiKey: 'k' }).warnings;
   assert.equal(rest.length, 0);
-  assert.match(warning ?? '', /http:\/\/192\.168\.1\.10:8000 .*patient text.*unencrypted/);
+  assert.match(warning ? format('en', warning) : '', /http:\/\/192\.168\.1\.10:8000 .*patient text.*unencrypted/);
   assert.ok(isLoopbackHost('127.3.2.1') && !isLoopbackHost('10.0.0.1') && !isLoopbackHost('localhost.example.com'));
   for (const bad of ['not a url', 'ftp://x/v1', 'http://user:secret@host/v1']) {
-    assert.throws(() => new OpenAiEngine({ baseUrl: bad }), (error: unknown) => error instanceof OpenAiEngineError && error.kind === 'badUrl');
+    assert.throws(() => new OpenAiEngine({ baseUrl: bad }), (error: unknown) => isOpenAiError(error, 'badUrl'));
   }
 });

@@ -98,14 +98,16 @@ test('the status item says what state the model is in, with the reason on error'
   assert.equal(describeStatus(undefined, 'stopped', identity).severity, 'error');
 });
 
-test('server messages are translated by pattern for a Japanese client, kept in English otherwise', async () => {
-  const { localize, setLocale } = await import('../../../src/server/i18n');
-  setLocale('ja');
-  assert.equal(localize('The model file /m/q.gguf is truncated (100 bytes, but tensor data starts at byte 2000).'), 'モデルファイル /m/q.gguf は途中で切れています（100 バイトですが、テンソルデータは 2000 バイト目から始まります）。');
-  assert.equal(localize('The cuda backend could not start (NoBinaryFoundError); using the CPU instead.'), 'cuda バックエンドを起動できませんでした（NoBinaryFoundError）。代わりに CPU を使います。');
-  assert.equal(localize('Something without a translation.'), 'Something without a translation.');
-  setLocale('en-US');
-  assert.equal(localize('No model is configured.'), 'No model is configured.');
+test('server messages render from the catalogue in the locale asked for, English otherwise', async () => {
+  const { format, msg, toLocale } = await import('../../../src/shared/messages/index');
+  const truncated = msg('modelTruncatedAtStart', '/m/q.gguf', 100, 2000);
+  assert.equal(format('ja', truncated), 'モデルファイル /m/q.gguf は途中で切れています（100 バイトですが、テンソルデータは 2000 バイト目から始まります）。');
+  assert.equal(format('en', truncated), 'The model file /m/q.gguf is truncated (100 bytes, but tensor data starts at byte 2000).');
+  assert.equal(format(toLocale('ja-JP'), msg('backendFallback', 'cuda', 'NoBinaryFoundError')), 'cuda バックエンドを起動できませんでした（NoBinaryFoundError）。代わりに CPU を使います。');
+  assert.equal(format(toLocale('en-US'), msg('modelNotConfigured')), 'No model is configured.');
+  assert.equal(toLocale(undefined), 'en');
+  // A message inside another loses its closing 。 in Japanese.
+  assert.equal(format('ja', msg('downloadCorrupt', 'hf:x', 'm.gguf', msg('fileIsEmpty'))), 'hf:x のダウンロードが不完全か、破損しています（m.gguf: ファイルが空です）。モデルとしては何も保存していません。');
 });
 
 test('hover Markdown escapes markup in dictionary text but keeps ordinary punctuation', async () => {

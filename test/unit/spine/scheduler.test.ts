@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SchedulerDisposedError, SequenceScheduler } from '../../../src/engine/scheduler';
+import { msg } from '../../../src/shared/messages/index';
 
 test('grants free sequences at once and queues the rest', async () => {
   const scheduler = new SequenceScheduler(['s1', 's2']);
@@ -70,7 +71,7 @@ test('dispose rejects waiters and later acquires', async () => {
   const scheduler = new SequenceScheduler(['only'], 0);
   await scheduler.acquire('interactive');
   const waiting = scheduler.acquire('background');
-  scheduler.dispose('unloaded');
+  scheduler.dispose(msg('modelUnloaded'));
   await assert.rejects(waiting, SchedulerDisposedError);
   await assert.rejects(scheduler.acquire('interactive'), /unloaded/);
 });
