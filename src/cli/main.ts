@@ -5,11 +5,13 @@
 //                  [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
 //                  [--backend local|openai --base-url URL]
 //                  [--language ja|en] [--limit N] [--parallel N] [--out DIR] [--resume DIR]
-//                  [--dry-run] [--json]
+//                  [--dry-run] [--json] [--lang ja|en]
 //   medlocal bench compare RUN_A RUN_B [--json]
 //
 // Exit codes: 0 done, 1 the run failed, 2 bad usage or input, 130 cancelled (Ctrl-C; resumable).
 // The engine comes from a factory (dependency injection), so tests run the CLI with a fake one.
+// Messages are in --lang, else the environment's language (LC_ALL, LC_MESSAGES, LANG: ja* → ja),
+// else English; run files stay in English.
 
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -17,11 +19,13 @@ import { parseArgs } from 'node:util';
 import { loadDataset, parseDatasetArgument, type DatasetSpec } from '../eval/datasets';
 import { getPromptFormat, loadTemplateFormat, PROMPT_FORMAT_IDS, type PromptFormat } from '../eval/formats';
 import { compareRuns } from '../eval/metrics';
-import { summariseDataset, type Language } from '../eval/question';
+import { datasetFactsIn, summariseDataset, type Language } from '../eval/question';
 import { readManifest, readRun } from '../eval/runFiles';
 import { runBenchmark, type BenchmarkResult } from '../eval/runner';
 import { SCORING_MODES, type ScoringMode } from '../eval/scoring';
 import { comparisonTable, datasetTable, progressLine, summaryTable } from './report';
+import { format, msg, toLocale, type Locale, type Message } from '../shared/messages/index';
+import { describeError, describeNext, errorMessage, UserError } from '../shared/userError';
 
 import type { RunEngineFactory as CliEngineFactory } from '../engine/factory';
 export type { RunEngineFactory as CliEngineFactory, RunEngineHandle as CliEngineHandle } from '../engine/factory';
@@ -36,11 +40,32 @@ export interface CliDeps {
   /** Cancels the run; defaults to Ctrl-C (SIGINT). */
   signal?: AbortSignal;
   now?: () => Date;
+  /** The environment the language is read from (LC_ALL, LC_MESSAGES, LANG); defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
 
-class UsageError extends Error {}
+/** Bad usage or input: exit 2, with the usage text. */
+class UsageError extends UserError {
+  constructor(text: Message, next?: Message) {
+    super(text, next);
+    this.name = 'UsageError';
+  }
+}
+
+/** The user's input was refused (a dataset, a template, a run folder): exit 2 with its message and next step. */
+const asUsage = (error: unknown): UsageError => new UsageError(errorMessage(error), error instanceof UserError ? error.next : undefined);
+
+/** --lang wins; else the first of LC_ALL, LC_MESSAGES, LANG that is set (POSIX order); ja* → ja, else en. */
+export function cliLocale(argv: readonly string[], env: NodeJS.ProcessEnv): Locale {
+  const index = argv.findIndex((arg) => arg === '--lang' || arg.startsWith('--lang='));
+  if (index !== -1) {
+    const arg = argv[index] ?? '';
+    return toLocale(arg.includes('=') ? arg.slice('--lang='.length) : argv[index + 1]);
+  }
+  return toLocale(env.LC_ALL || env.LC_MESSAGES || env.LANG);
+}
 
 const USAGE = `usage:
   medlocal bench --dataset igakuqa:DIR|medqa:FILE|medmcqa:FILE|jmedbench:FILE|jsonl:FILE|csv:FILE|sample
@@ -48,6 +73,7 @@ const USAGE = `usage:
                  [--backend local|openai --base-url URL]   (openai: --model names the server's model;
                                                             API key from MEDLOCAL_OPENAI_API_KEY)
                  [--language ja|en] [--limit N] [--parallel N] [--out DIR] [--resume DIR] [--dry-run] [--json]
+                 [--lang ja|en]   (language of messages; default from LC_ALL / LC_MESSAGES / LANG)
   medlocal bench compare RUN_A RUN_B [--json]
 formats: ${PROMPT_FORMAT_IDS.join(', ')}
 `;
@@ -67,6 +93,7 @@ const OPTIONS = {
   resume: { type: 'string' },
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
+  lang: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -75,23 +102,28 @@ type ParsedOptions = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allo
 interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** The language messages are written in. */
+  locale: Locale;
 }
 
 export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promise<number> {
-  const io: Io = { out: deps.stdout ?? ((text) => process.stdout.write(text)), err: deps.stderr ?? ((text) => process.stderr.write(text)) };
+  const locale = cliLocale(argv, deps.env ?? process.env);
+  const io: Io = { out: deps.stdout ?? ((text) => process.stdout.write(text)), err: deps.stderr ?? ((text) => process.stderr.write(text)), locale };
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
     if (values.help) {
       io.out(USAGE);
       return EXIT.ok;
     }
-    if (positionals[0] !== 'bench') throw new UsageError(positionals[0] === undefined ? 'missing command "bench"' : `unknown command "${positionals[0]}"`);
+    if (values.lang !== undefined && values.lang !== 'ja' && values.lang !== 'en') throw new UsageError(msg('cliBadLang', values.lang));
+    if (positionals[0] !== 'bench') throw new UsageError(positionals[0] === undefined ? msg('cliMissingCommand') : msg('cliUnknownCommand', positionals[0]));
     if (positionals[1] === 'compare') return runCompare(positionals.slice(2), values.json === true, io);
-    if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+    if (positionals.length > 1) throw new UsageError(msg('cliUnexpectedArgument', positionals[1] ?? ''));
     return await runBench(values, deps, io);
   } catch (error) {
     const usage = error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
-    io.err(`medlocal: ${(error as Error).message}\n${usage ? USAGE : ''}`);
+    const next = describeNext(error, locale);
+    io.err(`medlocal: ${describeError(error, locale)}\n${next ? `${format(locale, msg('cliNextStep', next))}\n` : ''}${usage ? USAGE : ''}`);
     return usage ? EXIT.usage : EXIT.failed;
   }
 }
@@ -100,7 +132,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
 
 function runCompare(dirs: string[], json: boolean, io: Io): number {
   const [dirA, dirB] = dirs;
-  if (dirA === undefined || dirB === undefined || dirs.length > 2) throw new UsageError('compare needs exactly two run folders: medlocal bench compare RUN_A RUN_B');
+  if (dirA === undefined || dirB === undefined || dirs.length > 2) throw new UsageError(msg('cliCompareNeedsTwo'));
   const runA = readRunOrUsage(dirA);
   const runB = readRunOrUsage(dirB);
   const comparison = compareRuns(runA.answers, runB.answers);
@@ -112,7 +144,7 @@ function readRunOrUsage(dir: string): ReturnType<typeof readRun> {
   try {
     return readRun(dir);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw asUsage(error);
   }
 }
 
@@ -136,13 +168,13 @@ async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<n
   const questions = choices.limit !== undefined ? loaded.questions.slice(0, choices.limit) : loaded.questions;
   if (values['dry-run']) {
     const summary = summariseDataset(loaded, questions);
-    io.out(values.json ? JSON.stringify(summary) + '\n' : datasetTable(summary, choices.dataset));
+    io.out(values.json ? JSON.stringify(datasetFactsIn(summary, 'en')) + '\n' : datasetTable(datasetFactsIn(summary, io.locale), choices.dataset));
     return EXIT.ok;
   }
-  if (questions.length === 0) throw new UsageError(`no usable questions in ${choices.dataset}; run with --dry-run to see why.`);
+  if (questions.length === 0) throw new UsageError(msg('cliNoUsableQuestions', choices.dataset));
   const format = loadInput(() => pickFormat(choices));
   if (choices.scoring === 'letter' && !format.labelsChoices) {
-    throw new UsageError(`format ${format.id} shows no choice letters, so --scoring letter cannot work; use --format igakuqa or --scoring generate.`);
+    throw new UsageError(msg('cliLetterNeedsLetters', format.id));
   }
   const remote = remoteBackend(values);
   const modelPath = remote ? remote.baseUrl : requireModel(choices.model);
@@ -176,12 +208,12 @@ async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<n
 function resolveChoices(values: ParsedOptions): RunChoices {
   const stored = values.resume !== undefined ? storedChoices(values.resume) : {};
   const dataset = values.dataset ?? stored.dataset;
-  if (dataset === undefined) throw new UsageError('missing --dataset (e.g. --dataset sample, --dataset igakuqa:data/2018).');
-  if (values.format !== undefined && values.template !== undefined) throw new UsageError('give --format or --template, not both.');
+  if (dataset === undefined) throw new UsageError(msg('cliMissingDataset'));
+  if (values.format !== undefined && values.template !== undefined) throw new UsageError(msg('cliFormatAndTemplate'));
   const scoring = values.scoring ?? stored.scoring ?? 'letter';
-  if (!(SCORING_MODES as readonly string[]).includes(scoring)) throw new UsageError(`--scoring must be one of ${SCORING_MODES.join(', ')}, not "${scoring}".`);
+  if (!(SCORING_MODES as readonly string[]).includes(scoring)) throw new UsageError(msg('cliBadScoring', SCORING_MODES.join(', '), scoring));
   const language = values.language ?? stored.language;
-  if (language !== undefined && language !== 'ja' && language !== 'en') throw new UsageError(`--language must be ja or en, not "${language}".`);
+  if (language !== undefined && language !== 'ja' && language !== 'en') throw new UsageError(msg('cliBadLanguage', language));
   const limit = positiveInteger(values.limit, '--limit') ?? stored.limit;
   const fromFlags = values.format !== undefined || values.template !== undefined;
   const format = fromFlags ? values.format : stored.format;
@@ -190,7 +222,7 @@ function resolveChoices(values: ParsedOptions): RunChoices {
   // user names the model again when resuming, and is told which one the run used.
   const model = values.model;
   if (values.resume !== undefined && model === undefined && values.backend === undefined && !values['dry-run']) {
-    throw new UsageError(`--resume ${values.resume}: give the model again with --model PATH.gguf${stored.model ? ` (this run used ${stored.model})` : ''}; MedLocal never loads a model path read from a run folder.`);
+    throw new UsageError(stored.model ? msg('cliResumeNeedsModelUsed', values.resume, stored.model) : msg('cliResumeNeedsModel', values.resume));
   }
   return {
     dataset,
@@ -204,9 +236,9 @@ function resolveChoices(values: ParsedOptions): RunChoices {
 }
 
 function storedChoices(runDir: string): Partial<RunChoices> {
-  if (!existsSync(runDir)) throw new UsageError(`--resume ${runDir}: no such folder.`);
+  if (!existsSync(runDir)) throw new UsageError(msg('cliResumeNoFolder', runDir));
   const manifest = readManifest(runDir);
-  if (!manifest) throw new UsageError(`--resume ${runDir}: no manifest.json there, so it is not a MedLocal run folder.`);
+  if (!manifest) throw new UsageError(msg('cliResumeNoManifest', runDir));
   const cli = manifest['cli'];
   return typeof cli === 'object' && cli !== null ? (cli as Partial<RunChoices>) : {};
 }
@@ -216,7 +248,7 @@ function loadInput<T>(load: () => T): T {
   try {
     return load();
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw asUsage(error);
   }
 }
 
@@ -236,28 +268,25 @@ function pickFormat(choices: RunChoices): PromptFormat {
 function remoteBackend(values: ParsedOptions): { baseUrl: string; model?: string; apiKey?: string } | undefined {
   const backend = values.backend ?? 'local';
   if (backend === 'local') return undefined;
-  if (backend !== 'openai') throw new UsageError(`--backend must be local or openai, not "${backend}".`);
+  if (backend !== 'openai') throw new UsageError(msg('cliBadBackend', backend));
   const baseUrl = values['base-url'];
-  if (!baseUrl) throw new UsageError('--backend openai needs --base-url URL (the API root, e.g. http://127.0.0.1:8080/v1).');
+  if (!baseUrl) throw new UsageError(msg('cliNeedsBaseUrl', 'http://127.0.0.1:8080/v1'));
   const apiKey = process.env.MEDLOCAL_OPENAI_API_KEY;
   return { baseUrl, ...(values.model ? { model: values.model } : {}), ...(apiKey ? { apiKey } : {}) };
 }
 
 function requireModel(model: string | undefined): string {
   if (model === undefined) {
-    throw new UsageError(
-      'no model given: pass --model PATH.gguf, the GGUF file to evaluate (e.g. --model ~/models/Qwen2.5-7B-Instruct-Q4_K_M.gguf). ' +
-        'To check a dataset without a model, add --dry-run.',
-    );
+    throw new UsageError(msg('cliNoModel', '~/models/Qwen2.5-7B-Instruct-Q4_K_M.gguf'));
   }
-  if (!existsSync(model) || !statSync(model).isFile()) throw new UsageError(`--model ${model}: no such file; give the path of a .gguf model file.`);
+  if (!existsSync(model) || !statSync(model).isFile()) throw new UsageError(msg('cliModelMissing', model));
   return model;
 }
 
 function positiveInteger(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new UsageError(`${flag} must be a whole number of at least 1, not "${value}".`);
+  if (!Number.isInteger(number) || number < 1) throw new UsageError(msg('cliBadInteger', flag, value));
   return number;
 }
 
@@ -273,7 +302,7 @@ async function loadDefaultEngineFactory(): Promise<CliEngineFactory> {
     const factory: CliEngineFactory = engineModule.createRunEngine;
     return factory;
   } catch (error) {
-    throw new Error(`the model engine could not be loaded (${(error as Error).message}); this MedLocal build cannot run models from the command line.`);
+    throw new UserError(msg('cliEngineUnavailable', errorMessage(error)));
   }
 }
 
@@ -310,7 +339,7 @@ function report(result: BenchmarkResult, json: boolean, io: Io): number {
   }
   if (result.status === 'cancelled') {
     const model = (result.manifest.model as { path?: string } | undefined)?.path;
-    io.err(`cancelled after ${result.answers.length} questions; continue with: medlocal bench --resume ${result.runDir}${model ? ` --model ${model}` : ''}\n`);
+    io.err(`${format(io.locale, msg('cliCancelled', result.answers.length, `medlocal bench --resume ${result.runDir}${model ? ` --model ${model}` : ''}`))}\n`);
     return EXIT.cancelled;
   }
   return EXIT.ok;

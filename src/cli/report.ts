@@ -3,7 +3,7 @@
 
 import type { BenchmarkProgress } from '../eval/runner';
 import type { GroupStats, RunComparison, RunSummary } from '../eval/metrics';
-import type { DatasetSummary } from '../eval/question';
+import type { DatasetFactsText } from '../eval/question';
 
 /** Columns a string takes in a terminal: East Asian wide characters take two. */
 export function displayWidth(text: string): number {
@@ -91,7 +91,8 @@ export function summaryTable(summary: RunSummary, runDir: string, status: string
   return lines.join('\n') + '\n';
 }
 
-export function datasetTable(summary: DatasetSummary, label: string): string {
+/** The dataset facts, their skip reasons and issues already in the reader's language. */
+export function datasetTable(summary: DatasetFactsText, label: string): string {
   const entries = (record: Record<string, number>): string =>
     Object.entries(record).map(([key, count]) => `${key}: ${count}`).join(', ') || 'none';
   const lines = [

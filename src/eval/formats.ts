@@ -13,6 +13,8 @@ import type { Prompt } from '../engine/types';
 import type { Language, Question } from './question';
 import { loadSampleSet } from './sample';
 import { parseTemplate, renderTemplate, TemplateError, type ParsedTemplate } from './template';
+import { msg } from '../shared/messages/index';
+import { errorMessage, UserError } from '../shared/userError';
 
 export interface PromptFormat {
   id: string;
@@ -143,7 +145,7 @@ function fewShotExamples(question: Question): Question[] {
 
 function makeFormat(id: string, description: string, hashText: string, templates: Record<Language, ParsedTemplate>): PromptFormat {
   const { ja, en } = templates;
-  if (ja.kind !== en.kind) throw new TemplateError(`format ${id}: the ja and en templates must both be raw or both chat.`);
+  if (ja.kind !== en.kind) throw new TemplateError(msg('formatTemplatesMixed', id));
   return {
     id,
     description,
@@ -165,7 +167,7 @@ export function getPromptFormat(id: string): PromptFormat {
   if (cached) return cached;
   const definition = BUILTIN_DEFINITIONS.find((candidate) => candidate.id === id);
   if (!definition) {
-    throw new Error(`unknown prompt format "${id}": use one of ${PROMPT_FORMAT_IDS.join(', ')}, or --template FILE.`);
+    throw new UserError(msg('formatUnknown', id, PROMPT_FORMAT_IDS.join(', ')));
   }
   const format = makeFormat(definition.id, definition.description, `${definition.ja}\n\u0000\n${definition.en}`, {
     ja: parseTemplate(definition.ja, `${id} (ja)`),
@@ -182,7 +184,7 @@ export function listPromptFormats(): PromptFormat[] {
 /** The raw template text of a built-in format, for users who want to start a template from it. */
 export function builtinTemplateText(id: string, language: Language): string {
   const definition = BUILTIN_DEFINITIONS.find((candidate) => candidate.id === id);
-  if (!definition) throw new Error(`unknown prompt format "${id}".`);
+  if (!definition) throw new UserError(msg('formatUnknown', id, PROMPT_FORMAT_IDS.join(', ')));
   return definition[language];
 }
 
@@ -192,7 +194,7 @@ export function loadTemplateFormat(file: string): PromptFormat {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read template ${file}: ${(error as Error).message}`);
+    throw new UserError(msg('templateUnreadable', file, errorMessage(error)));
   }
   const parsed = parseTemplate(text, file);
   return makeFormat(`template:${basename(file)}`, `user template ${file}`, text, { ja: parsed, en: parsed });

@@ -6,6 +6,8 @@ import { getPromptFormat, loadTemplateFormat, type PromptFormat } from './format
 import { summariseDataset, type DatasetSummary, type Language, type Question } from './question';
 import type { RunManifest, ScoringMode } from './records';
 import { SCORING_MODES } from './records';
+import { msg, type Message } from '../shared/messages/index';
+import { UserError } from '../shared/userError';
 
 /** What the user chose: everything needed to rebuild the same questions and prompts. No model. */
 export interface RunRecipe {
@@ -32,9 +34,9 @@ export const DEFAULT_FORMAT: Readonly<Record<ScoringMode, string>> = {
 };
 
 /** A recipe that cannot run: the user's input is wrong, and the message says how to fix it. */
-export class PlanError extends Error {
-  constructor(message: string) {
-    super(message);
+export class PlanError extends UserError {
+  constructor(text: Message) {
+    super(text);
     this.name = 'PlanError';
   }
 }
@@ -63,19 +65,19 @@ export function planRun(recipe: RunRecipe): RunPlan {
 
 /** Throws PlanError when the plan has nothing to run or its format cannot serve its scoring mode. */
 export function checkRunnable(plan: RunPlan): void {
-  if (plan.questions.length === 0) throw new PlanError(`No usable questions in ${plan.recipe.dataset}; run with --dry-run (or look at the dataset facts in the panel) to see why.`);
+  if (plan.questions.length === 0) throw new PlanError(msg('noUsableQuestionsDryRun', plan.recipe.dataset));
   if (plan.recipe.scoring === 'letter' && !plan.format.labelsChoices) {
-    throw new PlanError(`The ${plan.format.id} format shows no choice letters, so letter scoring cannot work: use the igakuqa format, or generate scoring.`);
+    throw new PlanError(msg('letterScoringNoLetters', plan.format.id));
   }
 }
 
 export function checkRecipe(recipe: RunRecipe): void {
-  if (!recipe.dataset) throw new PlanError('No dataset given (e.g. sample, or igakuqa:data/2018).');
-  if (!(SCORING_MODES as readonly string[]).includes(recipe.scoring)) throw new PlanError(`Scoring must be one of ${SCORING_MODES.join(', ')}, not "${String(recipe.scoring)}".`);
-  if (recipe.language !== undefined && recipe.language !== 'ja' && recipe.language !== 'en') throw new PlanError(`Language must be ja or en, not "${String(recipe.language)}".`);
-  if (recipe.format !== undefined && recipe.template !== undefined) throw new PlanError('Give a prompt format or a template file, not both.');
+  if (!recipe.dataset) throw new PlanError(msg('planNoDataset'));
+  if (!(SCORING_MODES as readonly string[]).includes(recipe.scoring)) throw new PlanError(msg('planBadScoring', SCORING_MODES.join(', '), String(recipe.scoring)));
+  if (recipe.language !== undefined && recipe.language !== 'ja' && recipe.language !== 'en') throw new PlanError(msg('planBadLanguage', String(recipe.language)));
+  if (recipe.format !== undefined && recipe.template !== undefined) throw new PlanError(msg('planFormatAndTemplate'));
   for (const [name, value] of [['limit', recipe.limit], ['seed', recipe.seed]] as const) {
-    if (value !== undefined && (!Number.isInteger(value) || value < (name === 'limit' ? 1 : 0))) throw new PlanError(`The ${name} must be a whole number${name === 'limit' ? ' of at least 1' : ''}, not "${String(value)}".`);
+    if (value !== undefined && (!Number.isInteger(value) || value < (name === 'limit' ? 1 : 0))) throw new PlanError(name === 'limit' ? msg('planBadLimit', String(value)) : msg('planBadNumber', name, String(value)));
   }
 }
 

@@ -1,6 +1,8 @@
 // The benchmark's one question shape, shared by every loader, prompt format, scorer and metric.
 // Loaders turn IgakuQA / MedQA / MedMCQA / JMedBench / generic files into this; nothing downstream
 // knows which file format a question came from.
+import { format, msg, type Locale, type Message, type MessageKey } from '../shared/messages/index';
+import { UserError } from '../shared/userError';
 
 export type Language = 'ja' | 'en';
 
@@ -36,38 +38,41 @@ export interface Question {
 export interface LoadIssue {
   file: string;
   line: number;
-  reason: string;
+  reason: Message;
 }
 
 export interface LoadResult {
   questions: Question[];
-  /** Reason → number of records skipped for it (images, calculation questions, malformed lines...). */
-  skipped: Record<string, number>;
+  /** Reason (a SkipReason's catalogue key) → number of records skipped for it (images, calculation questions, malformed lines...). */
+  skipped: Partial<Record<SkipReason, number>>;
   /** One entry per malformed record, with its file and line. */
   issues: LoadIssue[];
   /** Every file read, for the run manifest (sha256 is taken by the runner). */
   files: string[];
 }
 
-/** Counted reasons a record did not become a question (keys appear in dry-run output). */
+/** Counted reasons a record did not become a question: catalogue keys of messages without arguments. */
 export const SKIP_REASONS = {
-  image: 'needs an image (text_only: false)',
-  noChoices: 'no choices (calculation question)',
-  noTranslation: 'no English translation',
-  duplicate: 'duplicate id',
-  malformed: 'malformed record',
-  tooFewChoices: 'fewer than 2 choices',
-} as const;
+  image: 'skipImage',
+  noChoices: 'skipNoChoices',
+  noTranslation: 'skipNoTranslation',
+  duplicate: 'skipDuplicate',
+  malformed: 'skipMalformed',
+  tooFewChoices: 'skipTooFewChoices',
+} as const satisfies Record<string, MessageKey>;
 
-export function formatIssue(issue: LoadIssue): string {
-  return `${issue.file}:${issue.line}: ${issue.reason}`;
+export type SkipReason = (typeof SKIP_REASONS)[keyof typeof SKIP_REASONS];
+
+/** A malformed record as `file:line: reason`. */
+export function issueMessage(issue: LoadIssue): Message {
+  return msg('atFileLine', issue.file, issue.line, issue.reason);
 }
 
 export function emptyLoadResult(): LoadResult {
   return { questions: [], skipped: {}, issues: [], files: [] };
 }
 
-export function countSkip(result: LoadResult, reason: string): void {
+export function countSkip(result: LoadResult, reason: SkipReason): void {
   result.skipped[reason] = (result.skipped[reason] ?? 0) + 1;
 }
 
@@ -76,19 +81,19 @@ export function mergeLoadResults(into: LoadResult, part: LoadResult): void {
   into.questions.push(...part.questions);
   into.issues.push(...part.issues);
   into.files.push(...part.files);
-  for (const [reason, count] of Object.entries(part.skipped)) {
+  for (const [reason, count] of Object.entries(part.skipped) as Array<[SkipReason, number]>) {
     into.skipped[reason] = (into.skipped[reason] ?? 0) + count;
   }
 }
 
 /** Thrown by record converters; the file reader turns it into a LoadIssue with file and line. */
-export class RecordError extends Error {
+export class RecordError extends UserError {
   constructor(
-    message: string,
+    text: Message,
     /** Counted under this reason instead of "malformed record" (e.g. an image question). */
-    readonly skipReason?: string,
+    readonly skipReason?: SkipReason,
   ) {
-    super(message);
+    super(text);
     this.name = 'RecordError';
   }
 }
@@ -140,14 +145,35 @@ export function detectLanguage(text: string): Language {
 
 export interface DatasetSummary {
   loaded: number;
-  skipped: Record<string, number>;
+  skipped: Partial<Record<SkipReason, number>>;
   multiAnswer: number;
   /** Number of choices → number of questions. */
   choiceCounts: Record<string, number>;
   /** Points value → number of questions. */
   points: Record<string, number>;
-  /** Malformed records as `file:line: reason`. */
+  /** Malformed records, each with its file and line. */
+  issues: LoadIssue[];
+}
+
+/** A summary as a reader sees it: skip reasons and `file:line: reason` issues as text in one locale. */
+export interface DatasetFactsText extends Omit<DatasetSummary, 'skipped' | 'issues'> {
+  skipped: Record<string, number>;
   issues: string[];
+}
+
+export function datasetFactsIn(summary: DatasetSummary, locale: Locale): DatasetFactsText {
+  const skipped: Record<string, number> = {};
+  for (const [reason, count] of Object.entries(summary.skipped) as Array<[SkipReason, number]>) skipped[format(locale, msg(reason))] = count;
+  return { ...summary, skipped, issues: summary.issues.map((issue) => format(locale, issueMessage(issue))) };
+}
+
+/** Why a dataset gave no questions: its skip counts ("3 skipped (malformed record), ...") and its first problems. */
+export function noUsableQuestions(dataset: string, summary: DatasetSummary): Message {
+  const counts = (Object.entries(summary.skipped) as Array<[SkipReason, number]>).map(([reason, count]) => msg('skippedCount', count, msg(reason)));
+  const why = counts.length === 0 ? msg('fileIsEmpty') : counts.reduce((list, count) => msg('listOf', list, count));
+  const issues = summary.issues.slice(0, 3).map(issueMessage);
+  if (issues.length === 0) return msg('noUsableQuestions', dataset, why);
+  return msg('noUsableQuestionsIssues', dataset, why, issues.reduce((list, issue) => msg('issueListOf', list, issue)));
 }
 
 export function summariseDataset(result: LoadResult, questions: readonly Question[] = result.questions): DatasetSummary {
@@ -165,6 +191,6 @@ export function summariseDataset(result: LoadResult, questions: readonly Questio
     multiAnswer: questions.filter((question) => question.answers.length > 1).length,
     choiceCounts,
     points,
-    issues: result.issues.map(formatIssue),
+    issues: [...result.issues],
   };
 }

@@ -2,6 +2,7 @@
 // progress. Plain types and constants, no Node built-ins, so the protocol and the panel's browser
 // bundle can use them.
 import type { Language } from './question';
+import type { Message } from '../shared/messages/index';
 
 export type ScoringMode = 'letter' | 'likelihood' | 'generate';
 export const SCORING_MODES: readonly ScoringMode[] = ['letter', 'likelihood', 'generate'];
@@ -48,8 +49,10 @@ export interface AnswerRecord {
   /** Tokens generated (generate) or scored (likelihood continuations). */
   tokens?: number;
   elapsedMs: number;
-  /** The engine failed on this question; counted wrong, retried on resume. */
+  /** The engine failed on this question (in English); counted wrong, retried on resume. */
   error?: string;
+  /** The same failure as a catalogue message, so a reader can see it in their own language. */
+  errorMessage?: Message;
 }
 
 export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
@@ -67,7 +70,9 @@ export interface RunManifest {
   format: { id: string; hash: string; description: string };
   scoring: ScoringOptions;
   parallel: number;
+  /** Why the run failed, in English; errorMessage is the same as a catalogue message. */
   error?: string;
+  errorMessage?: Message;
   /** Anything else the caller passed in manifestExtras (command line, dataset spec...). */
   [extra: string]: unknown;
 }

@@ -17,6 +17,8 @@ export const SUMMARY_CSV_FILE = 'summary.csv';
 
 export type { RunManifest, RunStatus } from './records';
 import type { RunManifest } from './records';
+import { msg } from '../shared/messages/index';
+import { errorText, UserError } from '../shared/userError';
 
 export interface AnswersFileContents {
   records: AnswerRecord[];
@@ -86,7 +88,7 @@ export function readManifest(runDir: string): RunManifest | undefined {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as RunManifest;
   } catch (error) {
-    throw new Error(`${path} is not valid JSON (${(error as Error).message}); the folder is not a MedLocal run or was damaged.`);
+    throw new UserError(msg('runNotJson', path, errorText(error)));
   }
 }
 
@@ -103,7 +105,7 @@ export interface StoredRun {
 export function readRun(runDir: string): StoredRun {
   const answersPath = join(runDir, ANSWERS_FILE);
   if (!existsSync(answersPath)) {
-    throw new Error(`${runDir} holds no ${ANSWERS_FILE}: give the folder a "medlocal bench" run wrote (its --out).`);
+    throw new UserError(msg('runNoAnswers', runDir, ANSWERS_FILE));
   }
   const contents = readAnswersFile(answersPath);
   const summaryPath = join(runDir, SUMMARY_FILE);

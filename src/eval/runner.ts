@@ -28,6 +28,8 @@ import { MEDLOCAL_VERSION } from './version';
 
 export type { BenchmarkProgress } from './records';
 import type { BenchmarkProgress } from './records';
+import { format, msg, type Message } from '../shared/messages/index';
+import { errorMessage, UserError } from '../shared/userError';
 
 export interface RunBenchmarkOptions {
   engine: InferenceEngine;
@@ -75,7 +77,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
   const todo = options.questions.filter((question) => !finished.has(question.id));
   const state = new RunState(options, finished, todo.length);
 
-  let fatal: Error | undefined;
+  let fatal: Message | undefined;
   let consecutiveErrors = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -87,9 +89,9 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
         consecutiveErrors = 0;
       } catch (error) {
         if (options.signal?.aborted || isAbortError(error)) return;
-        record = errorRecord(question, scoring.mode, (error as Error).message ?? String(error), Date.now() - started);
+        record = errorRecord(question, scoring.mode, errorMessage(error), Date.now() - started);
         consecutiveErrors += 1;
-        if (consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) fatal = error as Error;
+        if (consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) fatal = errorMessage(error);
       }
       // One write call of one complete line: a crash tears at most this line, which resume drops.
       appendFileSync(setup.answersPath, JSON.stringify(record) + '\n');
@@ -102,9 +104,10 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
   manifest.endedAt = new Date().toISOString();
   if (fatal) {
     manifest.status = 'failed';
-    manifest.error = fatal.message;
+    manifest.error = format('en', fatal);
+    manifest.errorMessage = fatal;
     writeJsonAtomic(join(runDir, MANIFEST_FILE), manifest);
-    throw new Error(`${MAX_CONSECUTIVE_ERRORS} questions in a row failed (last: ${fatal.message}). Fix the engine, then continue with --resume ${runDir}.`);
+    throw new UserError(msg('runFailedInARow', MAX_CONSECUTIVE_ERRORS, fatal, runDir));
   }
   const answers = options.questions.map((question) => state.answers.get(question.id)).filter((record): record is AnswerRecord => record !== undefined);
   // Every question has an answer (an abort that arrived after the last one changes nothing).
@@ -142,19 +145,20 @@ function prepareRunFolder(options: RunBenchmarkOptions, scoring: ScoringOptions,
   const now = new Date().toISOString();
   if (options.resumeDir === undefined) {
     if (existsSync(answersPath) && statSync(answersPath).size > 0) {
-      throw new Error(`${runDir} already holds a run; continue it with --resume ${runDir}, or choose another --out folder.`);
+      throw new UserError(msg('runAlreadyThere', runDir, runDir));
     }
     const manifest = newManifest(options, scoring, parallel, now);
     writeJsonAtomic(join(runDir, MANIFEST_FILE), manifest);
     return { answersPath, manifest, previous: [], discardedTornLine: false };
   }
   const earlier = readManifest(runDir);
-  if (!earlier) throw new Error(`${runDir} has no ${MANIFEST_FILE}, so it is not a run MedLocal can resume; start a new run with --out.`);
+  if (!earlier) throw new UserError(msg('runNoManifest', runDir, MANIFEST_FILE));
   checkResumeCompatible(earlier, options, scoring, runDir);
   const contents = repairAnswersFile(answersPath);
   const manifest: RunManifest = { ...earlier, status: 'running', parallel, resumedAt: [...(earlier.resumedAt ?? []), now] };
   delete manifest.endedAt;
   delete manifest.error;
+  delete manifest.errorMessage;
   writeJsonAtomic(join(runDir, MANIFEST_FILE), manifest);
   return { answersPath, manifest, previous: contents.records, discardedTornLine: contents.discardedTornLine };
 }
@@ -163,18 +167,15 @@ function prepareRunFolder(options: RunBenchmarkOptions, scoring: ScoringOptions,
 function checkResumeCompatible(earlier: RunManifest, options: RunBenchmarkOptions, scoring: ScoringOptions, runDir: string): void {
   const format = options.format;
   if (earlier.format.id !== format.id || earlier.format.hash !== format.hash) {
-    throw new Error(
-      `${runDir} was run with format ${earlier.format.id} (${earlier.format.hash.slice(0, 12)}), not ${format.id} (${format.hash.slice(0, 12)}); ` +
-        'resume with the same --format, or start a new run with --out.',
-    );
+    throw new UserError(msg('runOtherFormat', runDir, earlier.format.id, earlier.format.hash.slice(0, 12), format.id, format.hash.slice(0, 12)));
   }
   if (JSON.stringify(earlier.scoring) !== JSON.stringify(scoring)) {
-    throw new Error(`${runDir} was scored with ${JSON.stringify(earlier.scoring)}, not ${JSON.stringify(scoring)}; resume with the same --scoring.`);
+    throw new UserError(msg('runOtherScoring', runDir, JSON.stringify(earlier.scoring), JSON.stringify(scoring)));
   }
   const earlierModel = modelPath(earlier.model);
   const currentModel = modelPath(options.manifestExtras?.['model']);
   if (earlierModel !== undefined && currentModel !== undefined && earlierModel !== currentModel) {
-    throw new Error(`${runDir} was run with model ${earlierModel}, not ${currentModel}; resume with the same --model.`);
+    throw new UserError(msg('runOtherModel', runDir, earlierModel, currentModel));
   }
 }
 

@@ -22,6 +22,8 @@ import { indexOfLetter, lettersFor, normaliseIndexSet, sameIndexSet, type Questi
 
 export { SCORING_MODES, type AnswerRecord, type LengthNormalization, type ScoringMode, type ScoringOptions } from './records';
 import type { AnswerRecord, LengthNormalization, ScoringMode, ScoringOptions } from './records';
+import { format, msg, type Message } from '../shared/messages/index';
+import { UserError } from '../shared/userError';
 
 /** Official IgakuQA evaluation special cases (its evaluate_main.py). */
 const ALWAYS_CORRECT = new Set(['116A71']);
@@ -42,7 +44,7 @@ export function isCorrect(record: Pick<AnswerRecord, 'id' | 'source' | 'gold' | 
 export class AbortedError extends Error {
   override name = 'AbortError';
   constructor() {
-    super('the benchmark was cancelled');
+    super(format('en', msg('benchCancelled')));
   }
 }
 
@@ -101,8 +103,9 @@ export function finishRecord(question: Question, mode: ScoringMode, scored: Scor
 }
 
 /** A record for a question the engine failed on: counted wrong, retried by resume. */
-export function errorRecord(question: Question, mode: ScoringMode, message: string, elapsedMs: number): AnswerRecord {
-  return { ...questionFacts(question, mode), predicted: [], correct: false, kinkiPicked: [], elapsedMs, error: message };
+/** A question the engine failed on: the error in English (run files are English) and as a message. */
+export function errorRecord(question: Question, mode: ScoringMode, message: Message, elapsedMs: number): AnswerRecord {
+  return { ...questionFacts(question, mode), predicted: [], correct: false, kinkiPicked: [], elapsedMs, error: format('en', message), errorMessage: message };
 }
 
 function questionFacts(question: Question, mode: ScoringMode): Omit<AnswerRecord, 'predicted' | 'correct' | 'kinkiPicked' | 'elapsedMs'> {
@@ -155,7 +158,7 @@ export function letterCandidates(choiceCount: number): string[][] {
 
 async function scoreLetters(engine: InferenceEngine, question: Question, format: PromptFormat, prompt: Prompt, signal?: AbortSignal): Promise<ScoredParts> {
   if (!format.labelsChoices) {
-    throw new Error(`format ${format.id} shows no choice letters, so letter scoring cannot work; use --format igakuqa or --scoring generate.`);
+    throw new UserError(msg('scoringNoLetters', format.id));
   }
   const forms = letterCandidates(question.choices.length);
   const results = await engine.scoreNextTokens(prompt, forms.flat(), { priority: 'background', ...(signal ? { signal } : {}) });
@@ -193,7 +196,7 @@ async function scoreLikelihood(
   const results = await engine.scoreContinuations(prompt, continuations, { priority: 'background', ...(signal ? { signal } : {}) });
   const choiceScores = continuations.map((continuation, index) => {
     const result = results.find((candidate) => candidate.continuation === continuation) ?? results[index];
-    if (!result) throw new Error(`the engine returned no score for choice ${index + 1} of ${question.id}`);
+    if (!result) throw new UserError(msg('engineNoScore', index + 1, question.id));
     const length = normalization === 'tokens' ? result.tokens : normalization === 'chars' ? Array.from(question.choices[index] ?? '').length : 1;
     return result.logProb / Math.max(1, length);
   });

@@ -24,6 +24,8 @@
 
 import type { ChatPrompt, Prompt } from '../engine/types';
 import { lettersFor, type Question } from './question';
+import { msg } from '../shared/messages/index';
+import { UserError } from '../shared/userError';
 
 const SECTION_LINE = /^\[\[(system|user|assistant|example)\]\]\s*$/;
 const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;
@@ -43,7 +45,7 @@ export interface ParsedTemplate {
   responseMarker?: string;
 }
 
-export class TemplateError extends Error {
+export class TemplateError extends UserError {
   override name = 'TemplateError';
 }
 
@@ -51,16 +53,16 @@ export function parseTemplate(text: string, label = 'template'): ParsedTemplate 
   const sections = splitSections(text.replace(/\r\n/g, '\n'), label);
   const hasChatSections = sections.system !== undefined || sections.user !== undefined || sections.assistant !== undefined;
   if (hasChatSections && sections.raw !== undefined && sections.raw.trim() !== '') {
-    throw new TemplateError(`${label}: text before the first [[system]]/[[user]] section belongs to no message; move it under a section.`);
+    throw new TemplateError(msg('templateTextOutsideSection', label));
   }
   if (hasChatSections && sections.user === undefined) {
-    throw new TemplateError(`${label}: a chat template needs a [[user]] section.`);
+    throw new TemplateError(msg('templateNeedsUser', label));
   }
   const mainTexts = (['raw', 'system', 'user', 'assistant'] as const).map((name) => sections[name] ?? '');
   for (const [name, body] of Object.entries(sections)) validatePlaceholders(body, name === 'example', `${label} [[${name}]]`);
   const usesExamples = mainTexts.some((body) => placeholdersIn(body).includes('examples'));
   if (usesExamples !== (sections.example !== undefined)) {
-    throw new TemplateError(`${label}: {{examples}} and an [[example]] section go together; add the missing one.`);
+    throw new TemplateError(msg('templateExamplesPair', label));
   }
   const parsed: ParsedTemplate = {
     kind: hasChatSections ? 'chat' : 'raw',
@@ -90,7 +92,7 @@ function splitSections(text: string, label: string): Partial<Record<SectionName,
     }
     close();
     current = match[1] as SectionName;
-    if (sections[current] !== undefined) throw new TemplateError(`${label}: section [[${current}]] appears twice.`);
+    if (sections[current] !== undefined) throw new TemplateError(msg('templateSectionTwice', label, current));
     lines = [];
   }
   close();
@@ -106,8 +108,7 @@ function validatePlaceholders(body: string, inExample: boolean, where: string): 
     if (QUESTION_PLACEHOLDERS.has(name) && !(inExample && name === 'examples')) continue;
     if (inExample && EXAMPLE_ONLY_PLACEHOLDERS.has(name)) continue;
     const allowed = [...QUESTION_PLACEHOLDERS, ...(inExample ? EXAMPLE_ONLY_PLACEHOLDERS : [])].map((known) => `{{${known}}}`);
-    const hint = EXAMPLE_ONLY_PLACEHOLDERS.has(name) ? ' (it would show the gold answer; it is for [[example]] only)' : '';
-    throw new TemplateError(`${where}: unknown placeholder {{${name}}}${hint}; use one of ${allowed.join(', ')}.`);
+    throw new TemplateError(msg(EXAMPLE_ONLY_PLACEHOLDERS.has(name) ? 'templateAnswerPlaceholder' : 'templateUnknownPlaceholder', where, name, allowed.join(', ')));
   }
 }
 

@@ -3,7 +3,7 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { RunComparison, RunSummary } from '../eval/metrics';
 import type { AnswerRecord, BenchmarkProgress, RunManifest, ScoringMode } from '../eval/records';
-import type { DatasetSummary } from '../eval/question';
+import type { DatasetFactsText } from '../eval/question';
 
 export type { AnswerRecord, RunComparison, RunManifest, RunSummary, ScoringMode };
 
@@ -23,8 +23,8 @@ export interface BenchStartParams {
   resumeDir?: string;
 }
 
-/** What a dataset holds: loaded, skipped (reason → count), multi-answer, choice and points counts, `file:line` issues. */
-export type DatasetFacts = DatasetSummary;
+/** What a dataset holds: loaded, skipped (reason → count), multi-answer, choice and points counts, `file:line` issues; texts in the client's locale. */
+export type DatasetFacts = DatasetFactsText;
 
 export interface BenchStartResult {
   runId: string;

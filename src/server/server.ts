@@ -13,7 +13,6 @@ import { SERVER_VERSION } from './version';
 import { registerScoreChoices } from './features/scoreChoices';
 import { registerStatusRequests } from './features/status';
 import { ExplanationCache, registerTerms } from './features/terms';
-import { localize } from './i18n';
 import { ModelHost, renderStatus, type EngineTarget } from './modelHost';
 import { format, msg, toLocale, type Locale } from '../shared/messages/index';
 import { DictionarySet } from '../terms/dictionaries';
@@ -70,7 +69,7 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
       log(`dictionary ${report.file}: ${report.entries} entries loaded, ${report.skipped} lines skipped`);
       for (const message of report.messages) log(`  ${formatSkipped(message)}`);
     }
-    const localized = reports.map((report) => ({ ...report, messages: report.messages.map((m) => ({ ...m, reason: localize(m.reason, locale) })) }));
+    const localized = reports.map((report) => ({ ...report, messages: report.messages.map((m) => ({ ...m, reason: format(locale, m.reason) })) }));
     await connection.sendNotification(DictionariesNotification.type, { builtinEntries: loadBuiltinDictionary().length, reports: localized });
   };
 

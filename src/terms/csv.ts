@@ -8,6 +8,7 @@
 // split directly; lines with one go through csv-parse, which handles quoting and escaping.
 
 import { parse } from 'csv-parse/sync';
+import { msg, type Message } from '../shared/messages/index';
 
 export interface CsvRecord {
   fields: string[];
@@ -17,7 +18,7 @@ export interface CsvRecord {
 
 export interface CsvProblem {
   line: number;
-  reason: string;
+  reason: Message;
 }
 
 /**
@@ -43,15 +44,15 @@ export function parseDelimited(text: string, delimiter: string, firstLine = 1): 
   return { records, problems };
 }
 
-function parseLine(raw: string, delimiter: string): { fields: string[] } | { reason: string } {
+function parseLine(raw: string, delimiter: string): { fields: string[] } | { reason: Message } {
   if (!raw.includes('"')) return { fields: raw.split(delimiter) };
   try {
     const rows = parse(raw, { delimiter, relax_column_count: true, relax_quotes: true }) as string[][];
     const fields = rows[0];
-    if (rows.length !== 1 || !fields) return { reason: 'unbalanced quote: the line does not form one record' };
+    if (rows.length !== 1 || !fields) return { reason: msg('dictUnbalancedQuote') };
     return { fields };
   } catch (error) {
     const code = (error as { code?: string }).code;
-    return { reason: code === 'CSV_QUOTE_NOT_CLOSED' ? 'unclosed quote' : `cannot parse: ${(error as Error).message}` };
+    return { reason: code === 'CSV_QUOTE_NOT_CLOSED' ? msg('dictUnclosedQuote') : msg('dictCannotParse', (error as Error).message) };
   }
 }

@@ -3,12 +3,13 @@
 
 import Encoding from 'encoding-japanese';
 import { TextDecoder } from 'node:util';
+import { msg, type Message } from '../shared/messages/index';
 
 export type DetectedEncoding = 'UTF-8' | 'UTF-16LE' | 'UTF-16BE' | 'Shift_JIS' | 'EUC-JP' | 'ISO-2022-JP';
 
 export type DecodeResult =
   | { ok: true; text: string; encoding: DetectedEncoding }
-  | { ok: false; reason: string };
+  | { ok: false; reason: Message };
 
 function strictDecoder(label: string): TextDecoder | undefined {
   try {
@@ -56,12 +57,12 @@ export function decodeBytes(bytes: Uint8Array): DecodeResult {
     try {
       return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(3)), encoding: 'UTF-8' };
     } catch {
-      return { ok: false, reason: 'has a UTF-8 byte-order mark but is not valid UTF-8' };
+      return { ok: false, reason: msg('encodingBadBom') };
     }
   }
   if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) {
     if (bytes.length >= 4 && bytes[2] === 0 && bytes[3] === 0) {
-      return { ok: false, reason: 'cannot decide the text encoding: looks like UTF-32, which is not supported' };
+      return { ok: false, reason: msg('encodingUtf32') };
     }
     return { ok: true, text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'UTF-16LE' };
   }
@@ -69,10 +70,7 @@ export function decodeBytes(bytes: Uint8Array): DecodeResult {
     return { ok: true, text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'UTF-16BE' };
   }
   if (bytes.includes(0)) {
-    return {
-      ok: false,
-      reason: 'cannot decide the text encoding: the file contains NUL bytes (binary, or UTF-16 without a byte-order mark)',
-    };
+    return { ok: false, reason: msg('encodingNul') };
   }
   try {
     return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'UTF-8' };
@@ -97,11 +95,5 @@ export function decodeBytes(bytes: Uint8Array): DecodeResult {
   if (best && (!second || best.score > second.score)) {
     return { ok: true, text: best.text, encoding: best.encoding };
   }
-  return {
-    ok: false,
-    reason:
-      candidates.length > 1
-        ? 'cannot decide the text encoding: the bytes read equally well as Shift_JIS and EUC-JP; save the file as UTF-8'
-        : 'cannot decide the text encoding: not UTF-8, UTF-16 with a byte-order mark, Shift_JIS/CP932 or EUC-JP; save the file as UTF-8',
-  };
+  return { ok: false, reason: candidates.length > 1 ? msg('encodingAmbiguous') : msg('encodingUnknown') };
 }

@@ -12,6 +12,7 @@ import { parseDelimited } from './csv.js';
 import { decodeBytes } from './encoding.js';
 import type { LoadResult, SkippedLine, TermEntry, TermKind, TermSource } from './types.js';
 import { TERM_KINDS } from './types.js';
+import { msg, type Message } from '../shared/messages/index';
 
 export const MANBYO_LICENCE = 'CC BY 4.0 (MANBYO, NAIST social computing lab)';
 
@@ -23,13 +24,13 @@ class Messages {
   readonly list: SkippedLine[] = [];
   private extra = 0;
   constructor(private readonly file: string) {}
-  add(line: number, reason: string): void {
+  add(line: number, reason: Message): void {
     if (this.list.length < MAX_MESSAGES_PER_FILE) this.list.push({ file: this.file, line, reason });
     else this.extra++;
   }
   done(): SkippedLine[] {
     if (this.extra > 0) {
-      this.list.push({ file: this.file, line: 0, reason: `${this.extra} more problems not listed` });
+      this.list.push({ file: this.file, line: 0, reason: msg('dictMoreProblems', this.extra) });
       this.extra = 0;
     }
     return this.list;
@@ -64,12 +65,11 @@ function splitList(s: string | undefined): string[] {
   return [...new Set(s.split(/[|;]/).map((x) => x.trim()).filter((x) => x.length > 0))];
 }
 
-function describeError(err: unknown): string {
+/** Why a file cannot be read: 'cannot read the file: file not found' and the like. */
+function cannotRead(err: unknown): Message {
   const e = err as NodeJS.ErrnoException;
-  if (e && e.code === 'ENOENT') return 'file not found';
-  if (e && e.code === 'EACCES') return 'permission denied';
-  if (e && e.code === 'EISDIR') return 'is a directory, not a file';
-  return e && e.message ? e.message : String(err);
+  const why = e && e.code === 'ENOENT' ? msg('dictFileNotFound') : e && e.code === 'EACCES' ? msg('dictPermissionDenied') : e && e.code === 'EISDIR' ? msg('dictIsDirectory') : e && e.message ? e.message : String(err);
+  return msg('dictCannotRead', why);
 }
 
 type TextRead = { ok: true; text: string } | { ok: false; skipped: SkippedLine[] };
@@ -80,7 +80,7 @@ async function readText(file: string): Promise<TextRead> {
   try {
     bytes = await readFile(file);
   } catch (err) {
-    return { ok: false, skipped: [{ file, line: 0, reason: `cannot read the file: ${describeError(err)}` }] };
+    return { ok: false, skipped: [{ file, line: 0, reason: cannotRead(err) }] };
   }
   const decoded = decodeBytes(bytes);
   if (!decoded.ok) return { ok: false, skipped: [{ file, line: 0, reason: decoded.reason }] };
@@ -170,7 +170,7 @@ export function parseManbyo(text: string, file: string, source?: Partial<TermSou
     if (columns) {
       const needed = Math.max(columns.surface, columns.standard) + 1;
       if (fields.length < needed) {
-        messages.add(line, `expected at least ${needed} fields as in the header, found ${fields.length}`);
+        messages.add(line, msg('dictTooFewFields', needed, fields.length));
         continue;
       }
       surface = (fields[columns.surface] ?? '').trim();
@@ -179,7 +179,7 @@ export function parseManbyo(text: string, file: string, source?: Partial<TermSou
       standard = columns.standard >= 0 ? (fields[columns.standard] ?? '').trim() : '';
     } else {
       if (fields.length < 3) {
-        messages.add(line, `expected 4 fields (出現形,ICD10,標準病名,信頼度), found ${fields.length}`);
+        messages.add(line, msg('dictManbyoFields', fields.length));
         continue;
       }
       surface = (fields[0] ?? '').trim();
@@ -187,13 +187,13 @@ export function parseManbyo(text: string, file: string, source?: Partial<TermSou
       standard = (fields[2] ?? '').trim();
     }
     if (surface === '') {
-      messages.add(line, 'empty 出現形 (term)');
+      messages.add(line, msg('dictEmptyTerm'));
       continue;
     }
     if (standard === '') standard = surface;
     let icd = normalizeIcd10(icdRaw);
     if (icd === undefined) {
-      messages.add(line, `invalid ICD-10 code "${icdRaw.trim()}": the term is kept without a code`);
+      messages.add(line, msg('dictBadIcd10', icdRaw.trim()));
       icd = '';
     }
     const key = `${standard}\u0000${icd}`;
@@ -272,7 +272,7 @@ export function parseTermTable(text: string, file: string, delimiter?: string): 
   for (const p of problems) messages.add(p.line, p.reason);
   const header = records[0];
   if (!header) {
-    messages.add(0, 'no header line: expected columns such as term, ja, en, reading, icd10, mesh, definition, synonyms');
+    messages.add(0, msg('dictNoHeader'));
     return { entries: [], skipped: messages.done(), source: src };
   }
   const columnOf = new Map<string, number>();
@@ -281,7 +281,7 @@ export function parseTermTable(text: string, file: string, delimiter?: string): 
     if (key && !columnOf.has(key)) columnOf.set(key, i);
   });
   if (!columnOf.has('term') && !columnOf.has('ja') && !columnOf.has('en')) {
-    messages.add(header.line, `the header names none of the columns term, ja, en (found: ${header.fields.join(', ')})`);
+    messages.add(header.line, msg('dictHeaderNoTermColumn', header.fields.join(', ')));
     return { entries: [], skipped: messages.done(), source: src };
   }
   const get = (fields: string[], key: string): string => {
@@ -293,14 +293,14 @@ export function parseTermTable(text: string, file: string, delimiter?: string): 
   const ids = new Set<string>();
   for (const { fields, line } of records.slice(1)) {
     if (fields.length > header.fields.length) {
-      messages.add(line, `expected at most ${header.fields.length} fields as in the header, found ${fields.length}`);
+      messages.add(line, msg('dictTooManyFields', header.fields.length, fields.length));
       continue;
     }
     const term = get(fields, 'term');
     let ja = get(fields, 'ja');
     let en = get(fields, 'en');
     if (!term && !ja && !en) {
-      messages.add(line, 'no term, ja or en');
+      messages.add(line, msg('dictNoTerm'));
       continue;
     }
     const synonyms = splitList(get(fields, 'synonyms'));
@@ -317,17 +317,17 @@ export function parseTermTable(text: string, file: string, delimiter?: string): 
     let icd10: string | undefined;
     if (icdRaw) {
       icd10 = normalizeIcd10(icdRaw);
-      if (icd10 === undefined) messages.add(line, `invalid ICD-10 code "${icdRaw}": the term is kept without a code`);
+      if (icd10 === undefined) messages.add(line, msg('dictBadIcd10', icdRaw));
     }
     if (kindText) {
       if ((TERM_KINDS as readonly string[]).includes(kindText)) kind = kindText as TermKind;
-      else messages.add(line, `unknown kind "${kindText}" (expected ${TERM_KINDS.join(', ')}): using "other"`);
+      else messages.add(line, msg('dictUnknownKind', kindText, TERM_KINDS.join(', ')));
     } else if (icd10) {
       kind = icd10.startsWith('R') ? 'symptom' : 'disease';
     }
     const mesh = get(fields, 'mesh');
     if (mesh && !/^[CD]\d{6,9}$/.test(mesh)) {
-      messages.add(line, `invalid MeSH UI "${mesh}": ignored`);
+      messages.add(line, msg('dictBadMesh', mesh));
     }
     const definition = get(fields, 'definition');
     let definitionJa = get(fields, 'definitionJa');
@@ -472,7 +472,7 @@ export async function parseMeshXml(
       const r = record;
       record = undefined;
       if (!/^D\d{6,9}$/.test(r.ui) || !r.name) {
-        messages.add(r.line, `DescriptorRecord without a valid DescriptorUI and DescriptorName (UI "${r.ui}")`);
+        messages.add(r.line, msg('dictMeshRecordInvalid', r.ui));
         return;
       }
       const synonyms = [...new Set(r.terms)].filter((t) => t !== r.name);
@@ -493,22 +493,22 @@ export async function parseMeshXml(
   });
   parser.on('error', (err) => {
     xmlErrors++;
-    messages.add(parser.line, `XML error: ${err.message.replace(/^[^:]*:\d+:\d+: /, '')}`);
+    messages.add(parser.line, msg('dictXmlError', err.message.replace(/^[^:]*:\d+:\d+: /, '')));
   });
 
   try {
     for await (const chunk of chunks) {
       parser.write(chunk);
       if (xmlErrors > 1000) {
-        messages.add(parser.line, 'too many XML errors: stopped reading');
+        messages.add(parser.line, msg('dictTooManyXmlErrors'));
         break;
       }
     }
     parser.close();
   } catch (err) {
-    messages.add(parser.line, `cannot read the file: ${describeError(err)}`);
+    messages.add(parser.line, cannotRead(err));
   }
-  if (!sawRoot) messages.add(0, 'not a MeSH descriptor file (no <DescriptorRecordSet>)');
+  if (!sawRoot) messages.add(0, msg('dictNotMesh'));
   if (detectedYear) {
     source.version = detectedYear;
     source.name = `NLM MeSH ${detectedYear}`;
@@ -545,7 +545,7 @@ export async function loadMeshXmlFile(file: string): Promise<LoadResult> {
   } catch (err) {
     return {
       entries: [],
-      skipped: [{ file, line: 0, reason: `cannot read the file: ${describeError(err)}` }],
+      skipped: [{ file, line: 0, reason: cannotRead(err) }],
       source: { name: 'NLM MeSH', file },
     };
   }
@@ -588,8 +588,7 @@ export async function loadDictionaryFile(file: string): Promise<LoadResult> {
       {
         file,
         line: 1,
-        reason:
-          'unrecognised dictionary format: expected a MANBYO CSV, a MeSH descriptor XML, or a table whose header names term/ja/en',
+        reason: msg('dictUnknownFormat'),
       },
     ],
     source: { name: basename(file), file },

@@ -1,5 +1,6 @@
 // Plain data shared by the term dictionary, the matcher and the loaders.
 // Nothing here depends on VS Code or the LSP: the hover feature maps these onto its own types.
+import { format, type Locale, type Message } from '../shared/messages/index';
 
 export type TermKind = 'disease' | 'symptom' | 'lab' | 'drug' | 'procedure' | 'anatomy' | 'other';
 
@@ -46,7 +47,7 @@ export type TermEntryData = Omit<TermEntry, 'source'>;
 export interface SkippedLine {
   file: string;
   line: number;
-  reason: string;
+  reason: Message;
 }
 
 export interface LoadResult {
@@ -65,7 +66,8 @@ export interface TermMatch {
   entries: TermEntry[];
 }
 
-/** Formats a skipped line the way the issue asks: `file:line: reason`. */
-export function formatSkipped(s: SkippedLine): string {
-  return s.line > 0 ? `${s.file}:${s.line}: ${s.reason}` : `${s.file}: ${s.reason}`;
+/** Formats a skipped line the way the issue asks, `file:line: reason`, in `locale` (logs: English). */
+export function formatSkipped(s: SkippedLine, locale: Locale = 'en'): string {
+  const reason = format(locale, s.reason);
+  return s.line > 0 ? `${s.file}:${s.line}: ${reason}` : `${s.file}: ${reason}`;
 }

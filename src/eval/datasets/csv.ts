@@ -8,6 +8,8 @@ import { parse } from 'csv-parse/sync';
 import { emptyLoadResult, RecordError, type Language, type LoadResult } from '../question';
 import { reportMalformed } from './jsonlReader';
 import { mappedToQuestion, medmcqaToQuestion, type ColumnMapping, type RecordContext } from './mcqa';
+import { msg } from '../../shared/messages/index';
+import { errorMessage, UserError } from '../../shared/userError';
 
 interface CsvRow {
   record: Record<string, string>;
@@ -31,7 +33,7 @@ export function loadCsvQuestions(file: string, options: CsvLoadOptions = {}): Lo
     // A broken row (wrong column count, bad quotes) is reported and the rest still loads.
     on_skip: (error) => {
       const line = typeof error?.['lines'] === 'number' ? error['lines'] : 0;
-      reportMalformed(result, file, line, error?.message ?? 'unreadable CSV row');
+      reportMalformed(result, file, line, error?.message ? msg('recordCsvProblem', error.message) : msg('recordUnreadableCsv'));
       return undefined;
     },
   }) as unknown as CsvRow[];
@@ -40,18 +42,18 @@ export function loadCsvQuestions(file: string, options: CsvLoadOptions = {}): Lo
   try {
     mapping = options.mapping ?? detectCsvMapping(header);
   } catch (error) {
-    throw new Error(`${file}:1: ${rows.length === 0 ? 'the CSV file has no rows' : (error as Error).message}`);
+    throw new UserError(msg('atFileLine', file, 1, rows.length === 0 ? msg('csvNoRows') : errorMessage(error)));
   }
   const seenIds = new Set<string>();
   for (const { record, info } of rows) {
     const context: RecordContext = { fileLabel: basename(file), line: info.lines, source: 'csv', ...(options.language ? { language: options.language } : {}) };
     try {
       const question = mapping === 'medmcqa' ? medmcqaToQuestion(record, context) : mappedToQuestion(record, mapping, context);
-      if (seenIds.has(question.id)) throw new RecordError(`duplicate id ${question.id}`);
+      if (seenIds.has(question.id)) throw new RecordError(msg('recordDuplicate', question.id));
       seenIds.add(question.id);
       result.questions.push(question);
     } catch (error) {
-      reportMalformed(result, file, info.lines, error instanceof Error ? error.message : String(error));
+      reportMalformed(result, file, info.lines, errorMessage(error));
     }
   }
   return result;
@@ -75,8 +77,5 @@ export function detectCsvMapping(header: string[]): ColumnMapping | 'medmcqa' {
       ...(category !== undefined ? { category } : {}),
     };
   }
-  throw new Error(
-    `cannot tell the CSV layout from its header (${header.join(', ')}): it needs a "question" column, ` +
-      'choice columns A, B, C... (or opa..opd with cop), and an "answer" column; or pass a column mapping.',
-  );
+  throw new UserError(msg('csvLayoutUnknown', header.join(', ')));
 }

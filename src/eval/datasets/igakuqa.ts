@@ -30,6 +30,8 @@ import {
   requireString,
   requireStringArray,
 } from './jsonlReader';
+import { msg } from '../../shared/messages/index';
+import { UserError } from '../../shared/userError';
 
 export interface IgakuQALoadOptions {
   language?: Language;
@@ -65,11 +67,11 @@ const COMPANION_SUFFIXES = ['_metadata.jsonl', '_translate.jsonl'] as const;
 /** Loads a folder (searched recursively, files in name order) or a single question file. */
 export function loadIgakuQA(path: string, options: IgakuQALoadOptions = {}): LoadResult {
   if (!existsSync(path)) {
-    throw new Error(`IgakuQA path ${path} does not exist: give a folder holding <exam>-<block>.jsonl files (e.g. data/2018) or one such file.`);
+    throw new UserError(msg('igakuqaPathMissing', path));
   }
   const files = statSync(path).isDirectory() ? findQuestionFiles(path) : [questionFileFor(path)];
   if (files.length === 0) {
-    throw new Error(`no IgakuQA question files (<exam>-<block>.jsonl, e.g. 112-A.jsonl) under ${path}.`);
+    throw new UserError(msg('igakuqaNoFiles', path));
   }
   const result = emptyLoadResult();
   const seenIds = new Set<string>();
@@ -110,7 +112,7 @@ function loadQuestionFile(file: string, options: IgakuQALoadOptions, seenIds: Se
   const metadata = readCompanion(companionFile(file, '_metadata.jsonl'), companions);
   const translatePath = companionFile(file, '_translate.jsonl');
   if (language === 'en' && !existsSync(translatePath)) {
-    throw new Error(`English questions need ${basename(translatePath)} next to ${basename(file)} in ${dirname(file)}; add it or use --language ja.`);
+    throw new UserError(msg('igakuqaNeedsTranslation', basename(translatePath), basename(file), dirname(file)));
   }
   const translations = language === 'en' ? readCompanion(translatePath, companions) : new Map();
   const context = { language, block: blockOf(file), source: options.source ?? 'igakuqa' };
@@ -136,7 +138,7 @@ function readCompanion(file: string, report: LoadResult): Map<string, Record<str
   for (const { line, value } of parsed.records) {
     const id = isRecord(value) ? value['problem_id'] : undefined;
     if (!isRecord(value) || typeof id !== 'string') {
-      reportMalformed(report, file, line, 'companion line without a string "problem_id"');
+      reportMalformed(report, file, line, msg('recordCompanionNoId'));
       continue;
     }
     byId.set(id, value);
@@ -161,10 +163,10 @@ export function igakuqaToQuestion(
   context: IgakuQAContext,
 ): Question {
   const id = requireString(record, 'problem_id');
-  if (record['text_only'] === false) throw new RecordError('needs an image', SKIP_REASONS.image);
+  if (record['text_only'] === false) throw new RecordError(msg('skipImage'), SKIP_REASONS.image);
   const choicesJa = requireStringArray(record, 'choices');
-  if (choicesJa.length === 0) throw new RecordError('no choices', SKIP_REASONS.noChoices);
-  if (choicesJa.length < 2) throw new RecordError('one choice only', SKIP_REASONS.tooFewChoices);
+  if (choicesJa.length === 0) throw new RecordError(msg('skipNoChoices'), SKIP_REASONS.noChoices);
+  if (choicesJa.length < 2) throw new RecordError(msg('skipTooFewChoices'), SKIP_REASONS.tooFewChoices);
   const { answers, alternatives } = parseAnswerLetters(requireStringArray(record, 'answer'), choicesJa.length);
   const text = context.language === 'en' ? englishText(translation, choicesJa.length) : {
     stem: requireString(record, 'problem_text'),
@@ -188,11 +190,11 @@ export function igakuqaToQuestion(
 }
 
 function englishText(translation: Record<string, unknown> | undefined, choiceCount: number): { stem: string; choices: string[] } {
-  if (!translation) throw new RecordError('no translation line', SKIP_REASONS.noTranslation);
+  if (!translation) throw new RecordError(msg('skipNoTranslation'), SKIP_REASONS.noTranslation);
   const stem = requireString(translation, 'problem_text_en');
   const choices = requireStringArray(translation, 'choices_en');
   if (choices.length !== choiceCount) {
-    throw new RecordError(`translation has ${choices.length} choices, the question has ${choiceCount}`);
+    throw new RecordError(msg('translationChoiceCount', choices.length, choiceCount));
   }
   return { stem, choices };
 }
@@ -202,12 +204,12 @@ function englishText(translation: Record<string, unknown> | undefined, choiceCou
  * ("a or d", 112B30: either single answer counts). Full-width letters are accepted.
  */
 export function parseAnswerLetters(entries: string[], choiceCount: number): { answers: number[]; alternatives: number[][] } {
-  if (entries.length === 0) throw new RecordError('field "answer" is empty');
+  if (entries.length === 0) throw new RecordError(msg('fieldAnswerEmpty'));
   const alternativeEntry = entries.find((entry) => /\sor\s/i.test(entry));
   if (alternativeEntry !== undefined) {
     const alternatives = alternativeEntry.split(/\s+or\s+/i).map((part) => lettersToIndices(part, choiceCount));
     const first = alternatives[0];
-    if (first === undefined) throw new RecordError(`answer "${alternativeEntry}" holds no letter`);
+    if (first === undefined) throw new RecordError(msg('answerNoLetter', alternativeEntry));
     return { answers: first, alternatives };
   }
   const answers = normaliseIndexSet(entries.flatMap((entry) => lettersToIndices(entry, choiceCount)));
@@ -216,11 +218,11 @@ export function parseAnswerLetters(entries: string[], choiceCount: number): { an
 
 function lettersToIndices(text: string, choiceCount: number): number[] {
   const letters = [...text.normalize('NFKC').replace(/[\s,、，]/g, '')];
-  if (letters.length === 0) throw new RecordError(`answer "${text}" holds no letter`);
+  if (letters.length === 0) throw new RecordError(msg('answerNoLetter', text));
   return normaliseIndexSet(letters.map((letter) => {
     const index = indexOfLetter(letter);
     if (index === undefined || index >= choiceCount) {
-      throw new RecordError(`answer "${text}" is not a choice letter a-${String.fromCharCode(96 + choiceCount)}`);
+      throw new RecordError(msg('answerNotLetter', text, String.fromCharCode(96 + choiceCount)));
     }
     return index;
   }));
@@ -228,7 +230,7 @@ function lettersToIndices(text: string, choiceCount: number): number[] {
 
 function parsePoints(value: unknown): number {
   const points = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
-  if (!Number.isInteger(points) || points < 0) throw new RecordError(`field "points" must be a whole number, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(points) || points < 0) throw new RecordError(msg('fieldPointsWhole', JSON.stringify(value) ?? String(value)));
   return points;
 }
 

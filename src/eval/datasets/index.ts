@@ -17,6 +17,8 @@ import {
   type ColumnMapping,
   type RecordContext,
 } from './mcqa';
+import { msg } from '../../shared/messages/index';
+import { UserError } from '../../shared/userError';
 
 export type DatasetKind = 'igakuqa' | 'medqa' | 'medmcqa' | 'jmedbench' | 'jsonl' | 'csv' | 'sample';
 
@@ -44,9 +46,7 @@ export function parseDatasetArgument(argument: string): DatasetSpec {
   const kind = colon === -1 ? '' : argument.slice(0, colon);
   const path = colon === -1 ? '' : argument.slice(colon + 1);
   if (!isDatasetKind(kind) || kind === 'sample' || path === '') {
-    throw new Error(
-      `unknown dataset "${argument}": use igakuqa:DIR, medqa:FILE, medmcqa:FILE, jmedbench:FILE, jsonl:FILE, csv:FILE or sample.`,
-    );
+    throw new UserError(msg('datasetUnknown', argument));
   }
   return { kind, path };
 }
@@ -59,10 +59,10 @@ export function loadDataset(spec: DatasetSpec): LoadResult {
   if (spec.kind === 'sample') return loadSampleSet(spec.language ?? 'ja');
   const path = spec.path;
   if (path === undefined || !existsSync(path)) {
-    throw new Error(`dataset file ${path ?? '(none)'} does not exist; check the path after "${spec.kind}:".`);
+    throw new UserError(msg('datasetFileMissing', path ?? msg('datasetNoPath'), spec.kind));
   }
   if (spec.kind !== 'igakuqa' && statSync(path).isDirectory()) {
-    throw new Error(`dataset path ${path} is a folder; ${spec.kind}: expects a ${spec.kind === 'csv' ? '.csv' : '.jsonl'} file.`);
+    throw new UserError(msg('datasetPathIsFolder', path, spec.kind, spec.kind === 'csv' ? '.csv' : '.jsonl'));
   }
   switch (spec.kind) {
     case 'igakuqa':
@@ -106,10 +106,7 @@ function detectedToQuestion(record: Record<string, unknown>, context: RecordCont
     case 'jmedbench':
       return jmedbenchToQuestion(record, context);
     case undefined:
-      throw new RecordError(
-        'unknown record layout: expected MedQA (question, options, answer_idx), MedMCQA (question, opa..opd, cop), ' +
-          'JMedBench (question, options list, answer_idx) or IgakuQA/harness (problem_text, choices, answer) fields',
-      );
+      throw new RecordError(msg('recordLayoutUnknown'));
   }
 }
 

@@ -10,6 +10,8 @@ import {
   type LoadResult,
   type Question,
 } from '../question';
+import { msg, type Message } from '../../shared/messages/index';
+import { errorMessage, errorText } from '../../shared/userError';
 
 export interface JsonlLine {
   /** One-based line number, as editors show it. */
@@ -19,7 +21,7 @@ export interface JsonlLine {
 
 export interface ParsedJsonl {
   records: JsonlLine[];
-  issues: { line: number; reason: string }[];
+  issues: { line: number; reason: Message }[];
 }
 
 /** Splits and parses; blank lines are ignored, unparsable ones reported with their line. */
@@ -32,7 +34,7 @@ export function parseJsonlText(text: string): ParsedJsonl {
     try {
       parsed.records.push({ line: index + 1, value: JSON.parse(content) as unknown });
     } catch (error) {
-      parsed.issues.push({ line: index + 1, reason: `not valid JSON (${(error as Error).message})` });
+      parsed.issues.push({ line: index + 1, reason: msg('recordNotJson', errorText(error)) });
     }
   });
   return parsed;
@@ -56,14 +58,14 @@ export function loadJsonlQuestions(file: string, convert: RecordConverter, seenI
   for (const issue of parsed.issues) reportMalformed(result, file, issue.line, issue.reason);
   for (const { line, value } of parsed.records) {
     if (!isRecord(value)) {
-      reportMalformed(result, file, line, 'not a JSON object');
+      reportMalformed(result, file, line, msg('recordNotObject'));
       continue;
     }
     try {
       const question = convert(value, line);
       if (seenIds.has(question.id)) {
         countSkip(result, SKIP_REASONS.duplicate);
-        result.issues.push({ file, line, reason: `duplicate id ${question.id}; the first one is kept` });
+        result.issues.push({ file, line, reason: msg('recordDuplicateKept', question.id) });
         continue;
       }
       seenIds.add(question.id);
@@ -71,13 +73,13 @@ export function loadJsonlQuestions(file: string, convert: RecordConverter, seenI
     } catch (error) {
       // Anything a record can make a converter throw is that record's problem, never the load's.
       if (error instanceof RecordError && error.skipReason !== undefined) countSkip(result, error.skipReason);
-      else reportMalformed(result, file, line, error instanceof Error ? error.message : String(error));
+      else reportMalformed(result, file, line, errorMessage(error));
     }
   }
   return result;
 }
 
-export function reportMalformed(result: LoadResult, file: string, line: number, reason: string): void {
+export function reportMalformed(result: LoadResult, file: string, line: number, reason: Message): void {
   countSkip(result, SKIP_REASONS.malformed);
   result.issues.push({ file, line, reason });
 }
@@ -91,7 +93,7 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 export function requireString(record: Record<string, unknown>, field: string): string {
   const value = record[field];
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new RecordError(`field "${field}" must be a non-empty string`);
+    throw new RecordError(msg('fieldNonEmptyString', field));
   }
   return value;
 }
@@ -101,13 +103,13 @@ export function optionalString(record: Record<string, unknown>, field: string): 
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value.trim() === '' ? undefined : value;
   if (typeof value === 'number') return String(value);
-  throw new RecordError(`field "${field}" must be a string`);
+  throw new RecordError(msg('fieldString', field));
 }
 
 export function requireStringArray(record: Record<string, unknown>, field: string): string[] {
   const value = record[field];
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
-    throw new RecordError(`field "${field}" must be a list of strings`);
+    throw new RecordError(msg('fieldStringList', field));
   }
   return value as string[];
 }

@@ -11,6 +11,7 @@ import {
   type Question,
 } from '../question';
 import { isRecord, optionalId, optionalString, requireString, requireStringArray } from './jsonlReader';
+import { msg } from '../../shared/messages/index';
 
 export interface RecordContext {
   /** File base name: ids are `<file>:<line>` when a record has none. */
@@ -22,11 +23,11 @@ export interface RecordContext {
 }
 
 function baseQuestion(context: RecordContext, id: string | undefined, stem: string, choices: string[], answers: number[]): Question {
-  if (choices.length < 2) throw new RecordError(`needs at least 2 choices, found ${choices.length}`);
+  if (choices.length < 2) throw new RecordError(msg('recordFewChoices', choices.length));
   for (const answer of answers) {
-    if (answer < 0 || answer >= choices.length) throw new RecordError(`answer index ${answer} is outside the ${choices.length} choices`);
+    if (answer < 0 || answer >= choices.length) throw new RecordError(msg('recordAnswerIndexOutside', answer, choices.length));
   }
-  if (answers.length === 0) throw new RecordError('no answer');
+  if (answers.length === 0) throw new RecordError(msg('recordNoAnswer'));
   return {
     id: id ?? `${context.fileLabel}:${context.line}`,
     source: context.source,
@@ -43,22 +44,22 @@ function baseQuestion(context: RecordContext, id: string | undefined, stem: stri
 function readOptions(record: Record<string, unknown>, field: string): { texts: string[]; keys: string[] } {
   const value = record[field];
   if (Array.isArray(value)) return { texts: requireStringArray(record, field), keys: [] };
-  if (!isRecord(value)) throw new RecordError(`field "${field}" must be an object {A: ..., B: ...} or a list`);
+  if (!isRecord(value)) throw new RecordError(msg('fieldOptionsShape', field));
   const keys = Object.keys(value).sort();
   const texts = keys.map((key) => {
     const text = value[key];
-    if (typeof text !== 'string') throw new RecordError(`option "${key}" must be a string`);
+    if (typeof text !== 'string') throw new RecordError(msg('optionString', key));
     return text;
   });
   return { texts, keys };
 }
 
 function letterAnswer(value: unknown, keys: string[], field: string, choiceCount: number): number {
-  if (typeof value !== 'string') throw new RecordError(`field "${field}" must be an option letter`);
+  if (typeof value !== 'string') throw new RecordError(msg('fieldOptionLetter', field));
   const byKey = keys.indexOf(value.trim());
   const index = byKey !== -1 ? byKey : indexOfLetter(value);
   if (index === undefined || index >= choiceCount) {
-    throw new RecordError(`field "${field}" = ${JSON.stringify(value)} names no option (there are ${choiceCount})`);
+    throw new RecordError(msg('fieldNamesNoOption', field, JSON.stringify(value), choiceCount));
   }
   return index;
 }
@@ -87,7 +88,7 @@ export function medmcqaToQuestion(record: Record<string, unknown>, context: Reco
   const choices = ['opa', 'opb', 'opc', 'opd'].map((field) => requireString(record, field));
   const cop = integerField(record, 'cop') - (copOneBased ? 1 : 0);
   if (cop < 0 || cop > 3) {
-    throw new RecordError(`field "cop" must be ${copOneBased ? '1-4' : '0-3'}; a file numbering options ${copOneBased ? '0-3' : '1-4'} needs the other setting`);
+    throw new RecordError(msg('fieldCopRange', copOneBased ? '1-4' : '0-3', copOneBased ? '0-3' : '1-4'));
   }
   const question = baseQuestion(context, optionalId(record, 'id'), requireString(record, 'question'), choices, [cop]);
   const subject = optionalString(record, 'subject_name');
@@ -112,7 +113,7 @@ export function harnessToQuestion(record: Record<string, unknown>, context: Reco
 function integerField(record: Record<string, unknown>, field: string): number {
   const value = record[field];
   const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  if (!Number.isInteger(number)) throw new RecordError(`field "${field}" must be a whole number`);
+  if (!Number.isInteger(number)) throw new RecordError(msg('fieldWholeNumber', field));
   return number;
 }
 
@@ -155,12 +156,12 @@ function mappedChoices(record: Record<string, unknown>, fields: string | string[
   let usedCount = texts.length;
   while (usedCount > 0 && texts[usedCount - 1] === undefined) usedCount -= 1;
   const used = texts.slice(0, usedCount);
-  if (used.some((text) => text === undefined)) throw new RecordError(`a choice column between ${fields.join(', ')} is empty`);
+  if (used.some((text) => text === undefined)) throw new RecordError(msg('choiceColumnEmpty', fields.join(', ')));
   return used as string[];
 }
 
 function readAnswer(value: unknown, choices: string[], field: string, format: AnswerFormat): number[] {
-  if (value === undefined || value === null || value === '') throw new RecordError(`field "${field}" is missing`);
+  if (value === undefined || value === null || value === '') throw new RecordError(msg('fieldMissing', field));
   const items = Array.isArray(value) ? value : [value];
   switch (format) {
     case 'index0':
@@ -178,7 +179,7 @@ function readAnswer(value: unknown, choices: string[], field: string, format: An
 /** String() of a value a record may legitimately hold; anything else is a RecordError naming the field. */
 function scalarText(value: unknown, field: string): string {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw new RecordError(`field "${field}" holds ${value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value} where a letter, number or choice text is expected`);
+  throw new RecordError(value !== null && typeof value === 'object' ? msg('fieldHoldsObject', field) : msg('fieldHoldsValue', field, value === null ? 'null' : typeof value));
 }
 
 function autoAnswer(items: unknown[], choices: string[], field: string): number[] {
@@ -195,7 +196,7 @@ function autoAnswer(items: unknown[], choices: string[], field: string): number[
 
 function toInteger(value: unknown, field: string): number {
   const number = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(number)) throw new RecordError(`field "${field}" = ${JSON.stringify(value)} is not a whole number`);
+  if (!Number.isInteger(number)) throw new RecordError(msg('fieldNotWhole', field, JSON.stringify(value) ?? String(value)));
   return number;
 }
 
@@ -203,7 +204,7 @@ function lettersOf(text: string, field: string, choiceCount: number): number[] {
   return text.split(/[\s,、，]+/).filter((part) => part !== '').map((letter) => {
     const index = indexOfLetter(letter);
     if (index === undefined || index >= choiceCount) {
-      throw new RecordError(`field "${field}" = ${JSON.stringify(text)} names no choice (there are ${choiceCount})`);
+      throw new RecordError(msg('fieldNamesNoChoice', field, JSON.stringify(text), choiceCount));
     }
     return index;
   });
@@ -212,13 +213,13 @@ function lettersOf(text: string, field: string, choiceCount: number): number[] {
 /** Answer given as choice text; several answers as a list or joined by ",". */
 function textAnswer(value: unknown, choices: string[], field: string): number[] {
   const wanted = Array.isArray(value) ? value.map((item) => scalarText(item, field)) : typeof value === 'string' ? [value] : [];
-  if (wanted.length === 0) throw new RecordError(`field "${field}" must be choice text`);
+  if (wanted.length === 0) throw new RecordError(msg('fieldChoiceText', field));
   const whole = wanted.length === 1 ? choices.indexOf((wanted[0] ?? '').trim()) : -1;
   if (whole !== -1) return [whole];
   const parts = wanted.flatMap((text) => text.split(','));
   return parts.map((part) => {
     const index = choices.findIndex((choice) => choice.trim() === part.trim());
-    if (index === -1) throw new RecordError(`answer "${part.trim()}" in field "${field}" matches no choice`);
+    if (index === -1) throw new RecordError(msg('answerMatchesNoChoice', part.trim(), field));
     return index;
   });
 }

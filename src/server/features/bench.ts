@@ -18,7 +18,6 @@ import {
   BenchStartRequest,
   type BenchRunListing,
   type BenchStartParams,
-  type DatasetFacts,
 } from '../../protocol/benchProtocol';
 import {
   compareRuns,
@@ -30,12 +29,15 @@ import {
   runBenchmark,
   summariseDataset,
   wilsonInterval,
+  datasetFactsIn,
+  noUsableQuestions,
   type AnswerRecord,
+  type DatasetSummary,
   type Question,
+  type RunManifest,
 } from '../../eval/index';
-import { localize } from '../i18n';
-import { joinSentences, msg, type Locale } from '../../shared/messages/index';
-import { UserError } from '../../shared/userError';
+import { format, isMessage, msg, type Locale } from '../../shared/messages/index';
+import { describeError, UserError } from '../../shared/userError';
 import type { ModelHost } from '../modelHost';
 import { toResponseError } from './cancellation';
 
@@ -54,7 +56,7 @@ interface BenchChoices {
   seed?: number;
 }
 
-export function loadQuestions(dataset: string, language: 'ja' | 'en' | undefined): { questions: Question[]; facts: DatasetFacts; files: string[] } {
+export function loadQuestions(dataset: string, language: 'ja' | 'en' | undefined): { questions: Question[]; facts: DatasetSummary; files: string[] } {
   const spec = { ...parseDatasetArgument(dataset), ...(language ? { language } : {}) };
   const loaded = loadDataset(spec);
   return { questions: loaded.questions, facts: summariseDataset(loaded), files: loaded.files };
@@ -80,7 +82,7 @@ export function pickQuestions(questions: readonly Question[], limit: number | un
   return copy.slice(0, limit);
 }
 
-export function listRuns(resultsDir: string, active: ReadonlyMap<string, ActiveRun>): BenchRunListing[] {
+export function listRuns(resultsDir: string, active: ReadonlyMap<string, ActiveRun>, locale: Locale): BenchRunListing[] {
   if (!existsSync(resultsDir)) return [];
   const running = new Set([...active.values()].map((run) => run.runDir));
   const listings: BenchRunListing[] = [];
@@ -91,16 +93,16 @@ export function listRuns(resultsDir: string, active: ReadonlyMap<string, ActiveR
     } catch {
       continue;
     }
-    listings.push(describeRun(runDir, running.has(runDir)));
+    listings.push(describeRun(runDir, running.has(runDir), locale));
   }
   return listings.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
 }
 
-function describeRun(runDir: string, running: boolean): BenchRunListing {
+function describeRun(runDir: string, running: boolean, locale: Locale): BenchRunListing {
   try {
     const run = readRun(runDir);
     const manifest = run.manifest;
-    if (!manifest) return { runDir, status: 'damaged', problem: 'manifest.json is missing', answered: run.answers.length };
+    if (!manifest) return { runDir, status: 'damaged', problem: format(locale, msg('runManifestMissing')), answered: run.answers.length };
     const bench = (manifest.bench ?? manifest.cli ?? {}) as Partial<BenchChoices>;
     const model = manifest.model as { name?: string; path?: string } | undefined;
     const correct = run.answers.filter((a) => a.correct).length;
@@ -118,27 +120,22 @@ function describeRun(runDir: string, running: boolean): BenchRunListing {
       ci95: run.summary?.ci95 ?? wilsonInterval(correct, run.answers.length),
     };
   } catch (error) {
-    return { runDir, status: 'damaged', problem: error instanceof Error ? error.message : String(error) };
+    return { runDir, status: 'damaged', problem: describeError(error, locale) };
   }
 }
 
 // What the server says in words reaches the client in its language; the run files stay in English.
 
-/** Dataset facts for the client: skip reasons and `file:line: reason` issues translated. */
-export function localizeFacts(facts: DatasetFacts, locale: Locale): DatasetFacts {
-  const skipped: Record<string, number> = {};
-  for (const [why, count] of Object.entries(facts.skipped)) skipped[localize(why, locale)] = (skipped[localize(why, locale)] ?? 0) + count;
-  return { ...facts, skipped, issues: facts.issues.map((issue) => localize(issue, locale)) };
+/** A stored manifest for the client: why the run failed, in the client's locale. */
+function localizeManifest(manifest: RunManifest, locale: Locale): RunManifest {
+  const { errorMessage, ...rest } = manifest;
+  return errorMessage && isMessage(errorMessage) ? { ...rest, error: format(locale, errorMessage) } : rest;
 }
 
+/** A stored record for the client: its error in the client's locale (run files hold English and the message). */
 function localizeAnswer(record: AnswerRecord, locale: Locale): AnswerRecord {
-  return record.error === undefined ? record : { ...record, error: localize(record.error, locale) };
-}
-
-/** Why a dataset gave no questions: the summary and the first issues, each translated on its own. */
-export function noUsableQuestions(dataset: string, facts: DatasetFacts, locale: Locale): string {
-  const skipped = Object.entries(facts.skipped).map(([why, n]) => `${n} skipped (${why})`).join(', ') || 'the file is empty';
-  return joinSentences(...[`No usable questions in ${dataset}: ${skipped}.`, ...facts.issues.slice(0, 3)].map((text) => localize(text, locale)));
+  const { errorMessage, ...rest } = record;
+  return errorMessage && isMessage(errorMessage) ? { ...rest, error: format(locale, errorMessage) } : rest;
 }
 
 function promptText(prompt: ReturnType<ReturnType<typeof getPromptFormat>['render']>): string {
@@ -164,7 +161,7 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
       };
       const { questions: all, facts, files } = loadQuestions(choices.dataset, choices.language);
       const questions = pickQuestions(all, choices.limit, choices.seed);
-      if (questions.length === 0) throw new Error(noUsableQuestions(choices.dataset, facts, locale()));
+      if (questions.length === 0) throw new UserError(noUsableQuestions(choices.dataset, facts));
       const format = getPromptFormat(choices.format);
       if (choices.scoring === 'letter' && !format.labelsChoices) throw new UserError(msg('formatNoLetters', format.id));
       const engine = await host.getEngine();
@@ -193,12 +190,11 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
       })
         .then((result) => connection.sendNotification(BenchFinishedNotification.type, { runId, runDir: result.runDir, status: result.status, answered: result.answers.length, ...(result.summary ? { summary: result.summary } : {}) }))
         .catch((error: unknown) => {
-          const message = error instanceof Error ? error.message : String(error);
-          log(`benchmark ${runId} failed: ${message}`);
-          return connection.sendNotification(BenchFinishedNotification.type, { runId, runDir, status: 'failed', error: localize(message, locale()), answered: 0 });
+          log(`benchmark ${runId} failed: ${describeError(error, 'en')}`);
+          return connection.sendNotification(BenchFinishedNotification.type, { runId, runDir, status: 'failed', error: describeError(error, locale()), answered: 0 });
         })
         .finally(() => active.delete(runId));
-      return { runId, runDir, total: questions.length, dataset: localizeFacts(facts, locale()) };
+      return { runId, runDir, total: questions.length, dataset: datasetFactsIn(facts, locale()) };
     } catch (error) {
       throw toResponseError(error, locale());
     }
@@ -210,12 +206,12 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
     return run !== undefined;
   });
   const list = connection.onRequest(BenchListRequest.type, ({ resultsDir }) => ({
-    runs: listRuns(resultsDir, active).map((run) => (run.problem ? { ...run, problem: localize(run.problem, locale()) } : run)),
+    runs: listRuns(resultsDir, active, locale()),
   }));
   const read = connection.onRequest(BenchRunRequest.type, ({ runDir }) => {
     try {
       const run = readRun(runDir);
-      const manifest = run.manifest?.error ? { ...run.manifest, error: localize(run.manifest.error, locale()) } : run.manifest;
+      const manifest = run.manifest && localizeManifest(run.manifest, locale());
       return { runDir, answers: run.answers.map((answer) => localizeAnswer(answer, locale())), ...(manifest ? { manifest } : {}), ...(run.summary ? { summary: run.summary } : {}) };
     } catch (error) {
       throw toResponseError(error, locale());
@@ -251,7 +247,7 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
   });
   const dataset = connection.onRequest(BenchDatasetRequest.type, ({ dataset: spec, language }) => {
     try {
-      return localizeFacts(loadQuestions(spec, language).facts, locale());
+      return datasetFactsIn(loadQuestions(spec, language).facts, locale());
     } catch (error) {
       throw toResponseError(error, locale());
     }

@@ -1,7 +1,6 @@
 // LSP cancellation tokens become AbortSignals, so a cancelled request stops the work it started.
 import { ResponseError, ErrorCodes, type CancellationToken, type Disposable } from 'vscode-languageserver';
 import type { Locale } from '../../shared/messages/index';
-import { localize } from '../i18n';
 import { describeError, describeNext, UserError } from '../../shared/userError';
 
 export interface LinkedSignal extends Disposable {
@@ -27,8 +26,7 @@ export interface UserErrorData {
  */
 export function toResponseError(error: unknown, locale: Locale): ResponseError<UserErrorData> {
   if (error instanceof ResponseError) return error as ResponseError<UserErrorData>;
-  // Transitional: messages not yet in the catalogue go through the old pattern table.
-  const message = error instanceof UserError ? describeError(error, locale) : localize(describeError(error, 'en'), locale);
+  const message = describeError(error, locale);
   if (error instanceof Error && error.name === 'AbortError') return new ResponseError(-32800 /* RequestCancelled */, message);
   if (!(error instanceof UserError)) return new ResponseError(ErrorCodes.InternalError, message);
   const next = describeNext(error, locale);

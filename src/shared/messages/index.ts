@@ -19,9 +19,14 @@ export interface Message {
   args: MessageArg[];
 }
 
-/** One argument per `{n}` placeholder of the English template: the compiler checks the count. */
-type CountPlaceholders<S extends string, Found extends MessageArg[] = []> = S extends `${string}{${number}}${infer Rest}` ? CountPlaceholders<Rest, [...Found, MessageArg]> : Found;
-export type ArgsOf<K extends MessageKey> = CountPlaceholders<(typeof en)[K]>;
+/** One argument per placeholder {0}, {1}... of the English template: the compiler checks the count. */
+type Indices = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+type PlaceholderArgs<S extends string, Left extends string[] = Indices, Found extends MessageArg[] = []> = Left extends [infer Next extends string, ...infer Rest extends string[]]
+  ? S extends `${string}{${Next}}${string}`
+    ? PlaceholderArgs<S, Rest, [...Found, MessageArg]>
+    : Found
+  : Found;
+export type ArgsOf<K extends MessageKey> = PlaceholderArgs<(typeof en)[K]>;
 
 export function msg<K extends MessageKey>(key: K, ...args: ArgsOf<K>): Message {
   return { key, args: args as MessageArg[] };
@@ -37,7 +42,7 @@ export function toLocale(value: unknown): Locale {
 export function isMessage(value: unknown): value is Message {
   if (typeof value !== 'object' || value === null) return false;
   const { key, args } = value as Partial<Message>;
-  return typeof key === 'string' && Object.hasOwn(en, key) && Array.isArray(args);
+  return typeof key === 'string' && Object.hasOwn(en, key) && Array.isArray(args) && args.every((arg) => typeof arg === 'string' || typeof arg === 'number' || isMessage(arg));
 }
 
 /** The text of a message in `locale`. An embedded message loses its closing 。 (it sits inside a sentence). */

@@ -9,6 +9,7 @@ import { basename, dirname } from 'node:path';
 import { loadDataset, type DatasetSpec } from '../../../src/eval/datasets';
 import { loadDictionaryFile } from '../../../src/terms/loaders';
 import { fuzzInput, type FuzzInput, type FuzzLoader } from './generators';
+import { format } from '../../../src/shared/messages/index';
 
 export interface Violation {
   category: 'escape' | 'unnamedFile' | 'noLine' | 'badQuestion' | 'badResult';
@@ -52,9 +53,10 @@ async function runDictionary(input: FuzzInput, outcome: FuzzOutcome): Promise<vo
   outcome.problems = result.skipped.length;
   const lines = maxLine(input, input.path) ?? Infinity;
   for (const skipped of result.skipped) {
-    if (skipped.file !== input.path) outcome.violations.push({ category: 'unnamedFile', detail: `message names ${JSON.stringify(skipped.file)}: ${skipped.reason}` });
-    const lineOk = Number.isInteger(skipped.line) && skipped.line >= 0 && skipped.line <= lines && (skipped.line > 0 || FILE_LEVEL.test(skipped.reason));
-    if (!lineOk) outcome.violations.push({ category: 'noLine', detail: `line ${skipped.line} (file has ${lines}): ${skipped.reason.slice(0, 160)}` });
+    const reason = format('en', skipped.reason);
+    if (skipped.file !== input.path) outcome.violations.push({ category: 'unnamedFile', detail: `message names ${JSON.stringify(skipped.file)}: ${reason}` });
+    const lineOk = Number.isInteger(skipped.line) && skipped.line >= 0 && skipped.line <= lines && (skipped.line > 0 || FILE_LEVEL.test(reason));
+    if (!lineOk) outcome.violations.push({ category: 'noLine', detail: `line ${skipped.line} (file has ${lines}): ${reason.slice(0, 160)}` });
   }
   for (const entry of result.entries) {
     if (typeof entry.id !== 'string' || (entry.ja === '' && entry.en === '')) outcome.violations.push({ category: 'badResult', detail: `entry without a name: ${JSON.stringify(entry).slice(0, 160)}` });
@@ -82,9 +84,9 @@ function runDataset(loader: Exclude<FuzzLoader, 'dictionary'>, input: FuzzInput,
   outcome.problems = result.issues.length;
   for (const issue of result.issues) {
     const lines = maxLine(input, issue.file);
-    if (lines === undefined) outcome.violations.push({ category: 'unnamedFile', detail: `issue names ${JSON.stringify(issue.file)}: ${issue.reason.slice(0, 160)}` });
+    if (lines === undefined) outcome.violations.push({ category: 'unnamedFile', detail: `issue names ${JSON.stringify(issue.file)}: ${format('en', issue.reason).slice(0, 160)}` });
     if (!Number.isInteger(issue.line) || issue.line < 1 || issue.line > (lines ?? Infinity)) {
-      outcome.violations.push({ category: 'noLine', detail: `${basename(issue.file)}:${issue.line} (file has ${lines} lines): ${issue.reason.slice(0, 160)}` });
+      outcome.violations.push({ category: 'noLine', detail: `${basename(issue.file)}:${issue.line} (file has ${lines} lines): ${format('en', issue.reason).slice(0, 160)}` });
     }
   }
   for (const q of result.questions) {

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadDataset, parseDatasetArgument } from '../../../src/eval/datasets';
 import { loadIgakuQA, parseAnswerLetters, parseKinki } from '../../../src/eval/datasets/igakuqa';
-import { formatIssue, SKIP_REASONS, summariseDataset } from '../../../src/eval/question';
+import { issueMessage, SKIP_REASONS, summariseDataset, type LoadIssue } from '../../../src/eval/question';
+import { format, msg } from '../../../src/shared/messages/index';
+
+/** An issue as the English run output shows it: `file:line: reason`. */
+const formatIssue = (issue: LoadIssue): string => format('en', issueMessage(issue));
 import { loadSampleSet, SAMPLE_QUESTIONS, writeSampleSetAsIgakuQA } from '../../../src/eval/sample';
 
 import { IGAKUQA_2018, MEDMCQA_SAMPLE as MEDMCQA, MEDQA_SAMPLE as MEDQA, skipUnlessPresent as missing } from './dataPaths';
@@ -122,7 +126,7 @@ describe('malformed input', () => {
     assert.equal(result.questions.length, SAMPLE_QUESTIONS.length + 1);
     assert.equal(result.skipped[SKIP_REASONS.malformed], 1);
     assert.equal(result.skipped[SKIP_REASONS.duplicate], 1);
-    assert.match(formatIssue(result.issues[0] ?? { file: '', line: 0, reason: '' }), /999-Z\.jsonl:2: answer "e" is not a choice letter a-b/);
+    assert.match(formatIssue(result.issues[0] ?? { file: '', line: 0, reason: msg('plainText', '') }), /999-Z\.jsonl:2: answer "e" is not a choice letter a-b/);
   });
 
   test('English load without a translation file says what to do', () => {
@@ -168,7 +172,7 @@ describe('generic JSONL and CSV', () => {
       ['h1', [0, 2], 'ja'],
       ['ig1', [1], 'ja'],
     ]);
-    assert.match(result.issues[0]?.reason ?? '', /unknown record layout/);
+    assert.match(result.issues[0] ? format('en', result.issues[0].reason) : '', /unknown record layout/);
   });
 
   test('JSONL with an explicit column mapping', () => {
@@ -199,8 +203,8 @@ describe('generic JSONL and CSV', () => {
       ['c2', 4, [1, 3]],
     ]);
     assert.equal(result.issues.length, 2);
-    assert.match(formatIssue(result.issues[0] ?? { file: '', line: 0, reason: '' }), /questions\.csv:4: /);
-    assert.match(formatIssue(result.issues[1] ?? { file: '', line: 0, reason: '' }), /questions\.csv:5: field "answer" = "Q" names no choice/);
+    assert.match(formatIssue(result.issues[0] ?? { file: '', line: 0, reason: msg('plainText', '') }), /questions\.csv:4: /);
+    assert.match(formatIssue(result.issues[1] ?? { file: '', line: 0, reason: msg('plainText', '') }), /questions\.csv:5: field "answer" = "Q" names no choice/);
   });
 });
 

@@ -1,9 +1,9 @@
 // The server's own messages reach a Japanese user in Japanese: model downloads, OpenAI-compatible
 // servers and benchmarks. The messages are the real ones, produced by the code against loopback
 // servers (a 404, a refused key, a closed port, bytes that are not a model...) and taken at the
-// edge where the client gets them; a table then covers every exact English string translated.
-// Each translation must differ from the English, be Japanese, and keep the facts (URLs, paths,
-// HTTP status, sizes).
+// edge where the client gets them, rendered from the message catalogue in Japanese (catalogue.test.ts
+// enumerates every key). Each translation must differ from the English, be Japanese, and keep the
+// facts (URLs, paths, HTTP status, sizes).
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -24,12 +24,11 @@ import {
 } from '../../../src/protocol/benchProtocol';
 import { DownloadModelRequest } from '../../../src/protocol/modelsProtocol';
 import { loadIgakuQA } from '../../../src/eval/datasets/igakuqa';
-import { getPromptFormat, loadDataset, parseDatasetArgument, readRun } from '../../../src/eval/index';
+import { datasetFactsIn, getPromptFormat, loadDataset, noUsableQuestions, parseDatasetArgument, readRun, summariseDataset } from '../../../src/eval/index';
 import { OpenAiEngine } from '../../../src/engine/openaiEngine';
 import { toResponseError, type UserErrorData } from '../../../src/server/features/cancellation';
-import { localizeFacts, noUsableQuestions, registerBench } from '../../../src/server/features/bench';
+import { registerBench } from '../../../src/server/features/bench';
 import { registerModels } from '../../../src/server/features/models';
-import { localize } from '../../../src/server/i18n';
 import { ModelHost, renderStatus, type HostStatus } from '../../../src/server/modelHost';
 import { format } from '../../../src/shared/messages/index';
 import { describeError, describeNext } from '../../../src/shared/userError';
@@ -41,10 +40,6 @@ const JAPANESE = /[\u3040-\u30ff\u3400-\u9fff]/;
 /** Four English words in a row: a sentence (or most of one) left untranslated. */
 const ENGLISH_RUN = /[A-Za-z]+(?:[ ,]+[A-Za-z]+){3,}/;
 
-function inJapanese(message: string): string {
-  return localize(message, 'ja');
-}
-
 /** The next step an error carries, in `locale` ('' when it has none: assertTranslated then fails). */
 const nextIn = (error: unknown, locale: 'en' | 'ja'): string => describeNext(error, locale) ?? '';
 
@@ -52,7 +47,8 @@ const nextIn = (error: unknown, locale: 'en' | 'ja'): string => describeNext(err
  * The Japanese of `english`: different, Japanese, with every fact kept verbatim, and no English
  * sentence left once the facts (which may be English: a server's own words) are taken out.
  */
-function assertTranslated(english: string, facts: readonly string[], japanese = inJapanese(english)): string {
+function assertTranslated(english: string, facts: readonly string[], japanese: string | undefined): string {
+  assert.ok(japanese !== undefined, `no Japanese text for: ${english}`);
   assert.notEqual(japanese, english, `no Japanese translation for: ${english}`);
   assert.match(japanese, JAPANESE, `not Japanese: ${japanese}`);
   let rest = japanese;
@@ -390,7 +386,8 @@ test('benchmark datasets: loader errors, skip reasons and file:line issues', () 
     [() => getPromptFormat('nope'), ['「nope」', 'igakuqa', '--template FILE']],
     [() => readRun(empty), [empty, 'answers.jsonl', 'medlocal bench', '--out']],
   ] as Array<[() => unknown, string[]]>) {
-    assertTranslated(rejectionSync(run).message, facts);
+    const error = rejectionSync(run);
+    assertTranslated(error.message, facts, describeError(error, 'ja'));
   }
 
   const broken = join(dir, 'broken.jsonl');
@@ -407,9 +404,10 @@ test('benchmark datasets: loader errors, skip reasons and file:line issues', () 
   );
   const loaded = loadDataset({ kind: 'jsonl', path: broken });
   assert.equal(loaded.questions.length, 0);
-  const facts = { loaded: 0, skipped: loaded.skipped, multiAnswer: 0, choiceCounts: {}, points: {}, issues: loaded.issues.map((i) => `${i.file}:${i.line}: ${i.reason}`) };
+  const summary = summariseDataset(loaded);
+  const facts = datasetFactsIn(summary, 'en');
   assert.equal(facts.issues.length, 6);
-  const localized = localizeFacts(facts, 'ja');
+  const localized = datasetFactsIn(summary, 'ja');
   // Facts each issue keeps, by line (unparsable lines are reported first).
   const expected: Record<number, string[]> = {
     1: ['answer_idx', '"C"', '2'], // field "answer_idx" = "C" names no option (there are 2)
@@ -427,8 +425,8 @@ test('benchmark datasets: loader errors, skip reasons and file:line issues', () 
   assert.deepEqual(Object.keys(localized.skipped), ['不正なレコード']);
   assert.deepEqual(Object.values(localized.skipped), [6]);
 
-  const noQuestions = noUsableQuestions(`jsonl:${broken}`, facts, 'en');
-  assertTranslated(noQuestions, [`jsonl:${broken}`, `${broken}:1`, `${broken}:2`, `${broken}:3`, ...expected[3]!, 'answer_idx', '"C"'], noUsableQuestions(`jsonl:${broken}`, facts, 'ja'));
+  const noQuestions = noUsableQuestions(`jsonl:${broken}`, summary);
+  assertTranslated(format('en', noQuestions), [`jsonl:${broken}`, `${broken}:1`, `${broken}:2`, `${broken}:3`, ...expected[3]!, 'answer_idx', '"C"'], format('ja', noQuestions));
 });
 
 test('benchmarks at the edge: start errors, a run that fails on a server without logprobs, damaged run folders', async () => {
@@ -486,188 +484,4 @@ test('benchmarks at the edge: start errors, a run that fails on a server without
   assertTranslated('manifest.json is missing', ['manifest.json'], listing.runs.find((run) => run.runDir === bareDir)?.problem);
   const question = await japaneseError(() => fake.request(BenchQuestionRequest.type, { runDir: bareDir, id: 'q1' }));
   assertTranslated(`${bareDir} does not record its dataset; the question cannot be shown.`, [bareDir], question.message);
-});
-
-// ---------------------------------------------------------------------------------------------
-// Every exact English string translated, with the facts its Japanese must keep. Messages with a
-// variable part are written out with example values; hints are fixed strings.
-
-const ORIGIN = 'http://10.0.0.5:8000';
-const SERVER = `the OpenAI-compatible server at ${ORIGIN}`;
-const NOT_OPENAI = 'it does not look like an OpenAI-compatible API.';
-const LOGPROBS_TAIL = 'Next-token scoring (letter answers) needs top_logprobs; continuation scoring needs echo + logprobs. Generation works without them.';
-const BASE_URL_HINT = 'Set the server URL to its OpenAI API root, e.g. http://127.0.0.1:8080/v1 (llama-server) or http://127.0.0.1:8000/v1 (vLLM).';
-const RUN = '/home/u/runs/20250101-120000-sample-letter-1';
-const FILE = '/data/medqa/test.jsonl';
-
-const TABLE: Array<[string, string[]]> = [
-  // Model downloads
-  ['"C:\\models\\m.gguf" is not a model URI MedLocal can download.', ['「C:\\models\\m.gguf」']],
-  ['Use hf:<user>/<repo>:<quantization> (for example hf:bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M) or an https:// URL of a .gguf file.', ['hf:bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M', 'https://', '.gguf']],
-  ['hf:bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M is already being downloaded.', ['hf:bartowski/Qwen2.5-7B-Instruct-GGUF:Q4_K_M']],
-  ['Wait for that download to finish, or cancel it.', []],
-  ['Cannot reach huggingface.co to download the model (fetch failed: getaddrinfo ENOTFOUND huggingface.co).', ['huggingface.co', 'fetch failed: getaddrinfo ENOTFOUND huggingface.co']],
-  ['Check the network connection and the URL, then try again.', ['URL']],
-  ['The server refused the download of the model file (HTTP 403).', ['HTTP 403']],
-  ['The server refused the download of https://huggingface.co/org/m/resolve/main/m.gguf (HTTP 401).', ['https://huggingface.co/org/m/resolve/main/m.gguf', 'HTTP 401']],
-  ['The model may be gated: accept its licence on huggingface.co and sign in with `huggingface-cli login` (or set HF_TOKEN before starting VS Code), or pick another model.', ['huggingface.co', 'huggingface-cli login', 'HF_TOKEN']],
-  ['the model file was not found (HTTP 404).', ['HTTP 404']],
-  ['https://example.org/m.gguf was not found (HTTP 404).', ['https://example.org/m.gguf', 'HTTP 404']],
-  ['Check the repository, file name and quantization in the URI.', ['URI']],
-  ['The server answered HTTP 502 for the model file.', ['HTTP 502']],
-  ['The server answered HTTP 429 for https://example.org/m.gguf.', ['HTTP 429', 'https://example.org/m.gguf']],
-  ['Try again later, or pick another download source.', []],
-  ['No answer about hf:org/repo:Q4_K_M within 20 s.', ['hf:org/repo:Q4_K_M', '20']],
-  ['Check the network connection, then try again.', []],
-  ['Could not start the download of hf:org/repo:Q9: No model file found for quantization Q9', ['hf:org/repo:Q9', 'No model file found for quantization Q9']],
-  ['Check the repository and quantization on huggingface.co (or the URL), then try again.', ['huggingface.co', 'URL']],
-  ['There is not enough disk space in /home/u/models for the model.', ['/home/u/models']],
-  ['Free up disk space, then run the download again: it resumes from what was received.', []],
-  ['MedLocal cannot write to the models folder /srv/models (EACCES).', ['/srv/models', 'EACCES']],
-  ['Set `medlocal.model.directory` to a folder you can write to, then try again.', ['`medlocal.model.directory`']],
-  ['The download failed: socket hang up', ['socket hang up']],
-  ['Run the download again: it resumes from what was received.', []],
-  ['The download stalled: no data for 60 s.', ['60']],
-  ['The download of https://example.org/m.gguf is incomplete or corrupt (m.gguf: received 1000 of 4096 bytes). Nothing was saved as the model.', ['https://example.org/m.gguf', 'm.gguf', '1000', '4096']],
-  ['The download of hf:org/repo:Q4_K_M is incomplete or corrupt (m-00002-of-00002.gguf: the file is missing after the transfer). Nothing was saved as the model.', ['hf:org/repo:Q4_K_M', 'm-00002-of-00002.gguf']],
-  ['The download of https://example.org/m.gguf is incomplete or corrupt (m.gguf: the file is empty). Nothing was saved as the model.', ['https://example.org/m.gguf', 'm.gguf']],
-  ['The download of https://example.org/m.gguf is incomplete or corrupt (m.gguf: it does not start with the GGUF signature). Nothing was saved as the model.', ['https://example.org/m.gguf', 'GGUF']],
-  ['The download of https://example.org/m.gguf is incomplete or corrupt (m.gguf: The model file /m/.partial/m.gguf is not a valid GGUF file (bad tensor count); it may be truncated or corrupt.). Nothing was saved as the model.', ['https://example.org/m.gguf', '/m/.partial/m.gguf', 'bad tensor count']],
-  ['The model file /m/.partial/m.gguf is truncated: it has 100 bytes, but its tensors need 200.', ['/m/.partial/m.gguf', '100', '200']],
-  ['Download it again; if this repeats, the server is serving a broken file: pick another source.', []],
-  ['Cancelled', []],
-  ['The operation was cancelled', []],
-  // File-system errors in Node's words
-  ["EACCES: permission denied, mkdir '/srv/runs/r1'", ['/srv/runs/r1', 'mkdir']],
-  ["EPERM: operation not permitted, rename '/a/x.tmp' -> '/a/x'", ['/a/x.tmp', 'rename']],
-  ["EROFS: read-only file system, open '/mnt/cd/answers.jsonl'", ['/mnt/cd/answers.jsonl', 'open']],
-  ['ENOSPC: no space left on device, write', ['write']],
-  ["ENOENT: no such file or directory, open '/data/x.jsonl'", ['/data/x.jsonl', 'open']],
-  ["ENOTDIR: not a directory, mkdir '/home/u/file/models'", ['/home/u/file/models', 'mkdir']],
-  // OpenAI-compatible servers
-  ['No server URL is configured.', ['URL']],
-  ['Set `medlocal.openai.baseUrl` to the API root of an OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1), or set `medlocal.backend` to local.', ['`medlocal.openai.baseUrl`', 'http://127.0.0.1:8080/v1', '`medlocal.backend`', 'local']],
-  ['"127.0.0.1 8080" is not a URL.', ['「127.0.0.1 8080」']],
-  ['"ws:" URLs are not supported for the server.', ['「ws:」']],
-  ['The server URL must not contain a user name or password.', ['URL']],
-  ['Put the key in the API key setting instead.', ['API']],
-  [BASE_URL_HINT, ['http://127.0.0.1:8080/v1', 'http://127.0.0.1:8000/v1', 'llama-server', 'vLLM']],
-  [`Cannot reach ${SERVER} (no answer within 120 s).`, [ORIGIN, '120']],
-  [`Cannot reach ${SERVER} (ENOTFOUND).`, [ORIGIN, 'ENOTFOUND']],
-  [`Check that the server is running and reachable from this machine, and that the URL is right. ${BASE_URL_HINT}`, ['URL', 'http://127.0.0.1:8080/v1', 'http://127.0.0.1:8000/v1']],
-  [`${SERVER} rejected the API key (HTTP 403).`, [ORIGIN, 'HTTP 403']],
-  [`${SERVER} rejected the API key (HTTP 401: invalid token ***).`, [ORIGIN, 'HTTP 401', 'invalid token ***']],
-  [`${SERVER} requires an API key (HTTP 401).`, [ORIGIN, 'HTTP 401']],
-  ["Set the API key of this server again in MedLocal (it is kept in the editor's secret storage), or check the key the server was started with.", ['API']],
-  [`${SERVER} has no /chat/completions endpoint (HTTP 405); it does not look like an OpenAI-compatible API at this URL.`, [ORIGIN, '/chat/completions', 'HTTP 405']],
-  [`${SERVER} refused the request to /completions (HTTP 413).`, [ORIGIN, '/completions', 'HTTP 413']],
-  [`${SERVER} refused the request to /completions (HTTP 400: max_tokens is too large).`, [ORIGIN, '/completions', 'HTTP 400', 'max_tokens is too large']],
-  ["Check the model name and the server's limits (context size, max tokens).", []],
-  [`${SERVER} failed on /chat/completions (HTTP 503).`, [ORIGIN, '/chat/completions', 'HTTP 503']],
-  [`${SERVER} failed on /chat/completions (HTTP 500: CUDA error).`, [ORIGIN, '/chat/completions', 'HTTP 500', 'CUDA error']],
-  ['Check the server log (it may be out of memory or still loading the model), then try again.', []],
-  [`${SERVER} answered /models with no \`data\` list of models; ${NOT_OPENAI}`, [ORIGIN, '/models', '`data`']],
-  [`${SERVER} answered /completions with no \`choices\`; ${NOT_OPENAI}`, [ORIGIN, '/completions', '`choices`']],
-  [`${SERVER} answered /completions with an empty body instead of an event stream; ${NOT_OPENAI}`, [ORIGIN, '/completions']],
-  [`${SERVER} answered /completions with an event that is not JSON ("<!DOCTYPE html>"); ${NOT_OPENAI}`, [ORIGIN, '/completions', '<!DOCTYPE html>']],
-  [`${SERVER} answered /completions with an event that is not a JSON object; ${NOT_OPENAI}`, [ORIGIN, '/completions', 'JSON']],
-  [`${SERVER} answered /models with text/plain instead of JSON ("Hello"); ${NOT_OPENAI}`, [ORIGIN, '/models', 'text/plain', 'Hello']],
-  [`${SERVER} answered /models with an unknown type instead of JSON (""); ${NOT_OPENAI}`, [ORIGIN, '/models']],
-  [`${SERVER} returned no log-probabilities of the next token (top_logprobs on /completions). ${LOGPROBS_TAIL}`, [ORIGIN, '/completions', 'top_logprobs', 'echo', 'logprobs']],
-  [`${SERVER} returned no log-probabilities of the next token (top_logprobs on /chat/completions) (${SERVER} refused the request to /chat/completions (HTTP 400: logprobs are not supported).). ${LOGPROBS_TAIL}`, [ORIGIN, '/chat/completions', 'HTTP 400', 'logprobs are not supported', 'top_logprobs']],
-  [`${SERVER} returned no log-probabilities of the prompt tokens (echo with logprobs on /completions). ${LOGPROBS_TAIL}`, [ORIGIN, '/completions', 'echo', 'logprobs']],
-  [`${SERVER} returned no log-probabilities of the prompt tokens (echo with logprobs on /completions) (${SERVER} refused the request to /completions (HTTP 400: echo is not supported).). ${LOGPROBS_TAIL}`, [ORIGIN, '/completions', 'HTTP 400', 'echo is not supported']],
-  ["Use a server that returns log-probabilities (vLLM supports both modes; llama.cpp's llama-server supports next-token scoring), or run the model locally in MedLocal.", ['vLLM', 'llama.cpp', 'llama-server', 'MedLocal']],
-  [`${SERVER} closed the answer stream before it was complete.`, [ORIGIN]],
-  ['Check the server log (it may have run out of memory), then try again.', []],
-  [`${SERVER} reported an error while answering: context length exceeded`, [ORIGIN, 'context length exceeded']],
-  ['Check the server log, then try again.', []],
-  ['The prompt is empty: there is nothing to score the continuations against.', []],
-  ['Pass the question as the prompt.', []],
-  ['Continuation scoring on an OpenAI-compatible server needs the prompt as raw text, and no chat template renderer is configured.', ['OpenAI']],
-  ['Use a text prompt for continuation scoring, or configure the chat template of the served model (renderChat).', ['renderChat']],
-  [`${ORIGIN} is reached over plain http://: patient text in prompts and answers would travel unencrypted over the network. Use https://, or a server on this machine (127.0.0.1).`, [ORIGIN, 'http://', 'https://', '127.0.0.1']],
-  [`${ORIGIN} is reached over plain http://: patient text in prompts and answers, and the API key, would travel unencrypted over the network. Use https://, or a server on this machine (127.0.0.1).`, [ORIGIN, 'API', 'https://']],
-  ['The remote model was disconnected.', []],
-  // Benchmarks
-  [`${RUN} was not started from VS Code (no benchmark choices in its manifest); resume it with: medlocal bench --resume "${RUN}"`, [RUN, `medlocal bench --resume "${RUN}"`]],
-  [`No usable questions in medqa:${FILE}: 3 skipped (malformed record), 2 skipped (needs an image (text_only: false)).`, [`medqa:${FILE}`, '3', '2', 'text_only: false']],
-  [`No usable questions in csv:${FILE}: the file is empty.`, [`csv:${FILE}`]],
-  ['The jmedbench_mcqa format shows no choice letters: use letter scoring with the igakuqa format, or generate scoring.', ['jmedbench_mcqa', 'letter', 'igakuqa', 'generate']],
-  ['unknown prompt format "chatml": use one of igakuqa, igakuqa_3shot, or --template FILE.', ['「chatml」', 'igakuqa, igakuqa_3shot', '--template FILE']],
-  [`${RUN} does not record its dataset; the question cannot be shown.`, [RUN]],
-  ['Question 116A1 is no longer in igakuqa:/data/2022.', ['116A1', 'igakuqa:/data/2022']],
-  ['manifest.json is missing', ['manifest.json']],
-  [`${RUN} holds no answers.jsonl: give the folder a "medlocal bench" run wrote (its --out).`, [RUN, 'answers.jsonl', 'medlocal bench', '--out']],
-  [`${RUN}/manifest.json is not valid JSON (Unexpected end of JSON input); the folder is not a MedLocal run or was damaged.`, [`${RUN}/manifest.json`, 'Unexpected end of JSON input', 'MedLocal']],
-  [`${RUN} already holds a run; continue it with --resume ${RUN}, or choose another --out folder.`, [RUN, `--resume ${RUN}`, '--out']],
-  [`${RUN} has no manifest.json, so it is not a run MedLocal can resume; start a new run with --out.`, [RUN, 'manifest.json', '--out']],
-  [`${RUN} was run with format igakuqa (0123456789ab), not igakuqa_3shot (ba9876543210); resume with the same --format, or start a new run with --out.`, [RUN, 'igakuqa', '0123456789ab', 'igakuqa_3shot', 'ba9876543210', '--format', '--out']],
-  [`${RUN} was scored with {"mode":"letter"}, not {"mode":"generate","maxTokens":256}; resume with the same --scoring.`, [RUN, '{"mode":"letter"}', '{"mode":"generate","maxTokens":256}', '--scoring']],
-  [`${RUN} was run with model /m/a.gguf, not /m/b.gguf; resume with the same --model.`, [RUN, '/m/a.gguf', '/m/b.gguf', '--model']],
-  [`5 questions in a row failed (last: Cannot reach ${SERVER} (ECONNREFUSED).). Fix the engine, then continue with --resume ${RUN}.`, ['5', ORIGIN, 'ECONNREFUSED', `--resume ${RUN}`]],
-  // Benchmark datasets: the file as a whole
-  ['unknown dataset "medqa.jsonl": use igakuqa:DIR, medqa:FILE, medmcqa:FILE, jmedbench:FILE, jsonl:FILE, csv:FILE or sample.', ['「medqa.jsonl」', 'igakuqa:DIR', 'sample']],
-  [`dataset file ${FILE} does not exist; check the path after "medqa:".`, [FILE, '「medqa:」']],
-  ['dataset path /data/medqa is a folder; medqa: expects a .jsonl file.', ['/data/medqa', 'medqa:', '.jsonl']],
-  ['IgakuQA path /data/2018 does not exist: give a folder holding <exam>-<block>.jsonl files (e.g. data/2018) or one such file.', ['/data/2018', '<exam>-<block>.jsonl', 'data/2018']],
-  ['no IgakuQA question files (<exam>-<block>.jsonl, e.g. 112-A.jsonl) under /data/empty.', ['/data/empty', '112-A.jsonl']],
-  ['English questions need 112-A_translate.jsonl next to 112-A.jsonl in /data/2018; add it or use --language ja.', ['112-A_translate.jsonl', '112-A.jsonl', '/data/2018', '--language ja']],
-  ['/data/q.csv:1: the CSV file has no rows', ['/data/q.csv:1']],
-  ['/data/q.csv:1: cannot tell the CSV layout from its header (id, text, label): it needs a "question" column, choice columns A, B, C... (or opa..opd with cop), and an "answer" column; or pass a column mapping.', ['/data/q.csv:1', 'id, text, label', 'question', 'answer', 'opa..opd', 'cop']],
-  // Skip reasons
-  ['needs an image (text_only: false)', ['text_only: false']],
-  ['no choices (calculation question)', []],
-  ['no English translation', []],
-  ['duplicate id', ['ID']],
-  ['malformed record', []],
-  ['fewer than 2 choices', ['2']],
-  // Record issues, as `file:line: reason`
-  [`${FILE}:7: not valid JSON (Unexpected end of JSON input)`, [`${FILE}:7`, 'Unexpected end of JSON input']],
-  [`${FILE}:8: not a JSON object`, [`${FILE}:8`, 'JSON']],
-  [`${FILE}:9: duplicate id 42; the first one is kept`, [`${FILE}:9`, '42']],
-  ['/data/q.csv:10: duplicate id q-10', ['/data/q.csv:10', 'q-10']],
-  ['/data/q.csv:11: unreadable CSV row', ['/data/q.csv:11', 'CSV']],
-  ['/data/2018/112-A_metadata.jsonl:3: companion line without a string "problem_id"', ['/data/2018/112-A_metadata.jsonl:3', 'problem_id']],
-  [`${FILE}:12: field "question" must be a non-empty string`, [`${FILE}:12`, 'question']],
-  [`${FILE}:13: field "category" must be a string`, [`${FILE}:13`, 'category']],
-  [`${FILE}:14: field "choices" must be a list of strings`, [`${FILE}:14`, 'choices']],
-  [`${FILE}:15: needs at least 2 choices, found 1`, [`${FILE}:15`, '2', '1']],
-  [`${FILE}:16: answer index 5 is outside the 4 choices`, [`${FILE}:16`, '5', '4']],
-  [`${FILE}:17: no answer`, [`${FILE}:17`]],
-  [`${FILE}:18: field "options" must be an object {A: ..., B: ...} or a list`, [`${FILE}:18`, 'options', '{A: ..., B: ...}']],
-  [`${FILE}:19: option "B" must be a string`, [`${FILE}:19`, 'B']],
-  [`${FILE}:20: field "answer_idx" must be an option letter`, [`${FILE}:20`, 'answer_idx']],
-  [`${FILE}:21: field "answer_idx" = "F" names no option (there are 4)`, [`${FILE}:21`, 'answer_idx', '"F"', '4']],
-  [`${FILE}:22: field "cop" must be 0-3; a file numbering options 1-4 needs the other setting`, [`${FILE}:22`, 'cop', '0-3', '1-4']],
-  [`${FILE}:23: field "points" must be a whole number, got "three"`, [`${FILE}:23`, 'points', '"three"']],
-  [`${FILE}:24: field "cop" must be a whole number`, [`${FILE}:24`, 'cop']],
-  ['/data/q.csv:25: a choice column between A, B, C, D is empty', ['/data/q.csv:25', 'A, B, C, D']],
-  [`${FILE}:26: field "answer" is empty`, [`${FILE}:26`, 'answer']],
-  [`${FILE}:27: field "label" is missing`, [`${FILE}:27`, 'label']],
-  [`${FILE}:28: field "answer" holds an object where a letter, number or choice text is expected`, [`${FILE}:28`, 'answer']],
-  [`${FILE}:29: field "answer" holds null where a letter, number or choice text is expected`, [`${FILE}:29`, 'answer', 'null']],
-  [`${FILE}:30: field "answer_idx" = "x" is not a whole number`, [`${FILE}:30`, 'answer_idx', '"x"']],
-  [`${FILE}:31: field "answer" = "z" names no choice (there are 5)`, [`${FILE}:31`, 'answer', '"z"', '5']],
-  [`${FILE}:32: field "answer" must be choice text`, [`${FILE}:32`, 'answer']],
-  [`${FILE}:33: answer "Aspirin" in field "answer" matches no choice`, [`${FILE}:33`, 'Aspirin', 'answer']],
-  ['/data/2018/112-A.jsonl:34: translation has 4 choices, the question has 5', ['/data/2018/112-A.jsonl:34', '4', '5']],
-  ['/data/2018/112-A.jsonl:35: answer "" holds no letter', ['/data/2018/112-A.jsonl:35']],
-  ['/data/2018/112-A.jsonl:36: answer "f" is not a choice letter a-e', ['/data/2018/112-A.jsonl:36', '「f」', 'a-e']],
-  [
-    `${FILE}:37: unknown record layout: expected MedQA (question, options, answer_idx), MedMCQA (question, opa..opd, cop), JMedBench (question, options list, answer_idx) or IgakuQA/harness (problem_text, choices, answer) fields`,
-    [`${FILE}:37`, 'MedQA', 'MedMCQA', 'JMedBench', 'IgakuQA/harness', 'problem_text'],
-  ],
-];
-
-test('every translated English string: Japanese, different, with its facts', () => {
-  assert.ok(TABLE.length > 140, `only ${TABLE.length} strings`);
-  for (const [english, facts] of TABLE) assertTranslated(english, facts);
-});
-
-test('English stays English, and a message without a rule is passed through unchanged', () => {
-  for (const [english] of TABLE) assert.equal(localize(english, 'en'), english);
-  assert.equal(inJapanese('Something entirely new went wrong.'), 'Something entirely new went wrong.');
-  // The last rule keeps a `file:line:` prefix and translates only a reason it knows.
-  assert.equal(inJapanese('/data/q.jsonl:3: a reason nobody wrote a rule for'), '/data/q.jsonl:3: a reason nobody wrote a rule for');
 });
