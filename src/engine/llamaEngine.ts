@@ -245,7 +245,7 @@ export class LlamaEngine implements InferenceEngine {
     );
     const output = await sequence.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0]);
     const next = output[last]?.next;
-    if (!next?.logits || next.totalLogitWeight === undefined) throw new Error('The engine returned no logits for the prompt.');
+    if (!next?.logits || next.totalLogitWeight === undefined) throw new UserError(msg('engineNoLogitsPrompt'));
     return logProbsFromLogits(next.logits, next.totalLogitWeight, wanted);
   }
 
@@ -278,7 +278,7 @@ export class LlamaEngine implements InferenceEngine {
         const next = all[position + 1];
         if (position < firstNeeded || next === undefined) continue;
         const result = output[i]?.next;
-        if (!result?.logits || result.totalLogitWeight === undefined) throw new Error('The engine returned no logits for a continuation.');
+        if (!result?.logits || result.totalLogitWeight === undefined) throw new UserError(msg('engineNoLogitsContinuation'));
         logProb += logProbsFromLogits(result.logits, result.totalLogitWeight, [next]).get(next) ?? -Infinity;
       }
       scores.push({ continuation, logProb, tokens: contTokens.length });

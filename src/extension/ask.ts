@@ -7,6 +7,7 @@ import { AskRequest, type AskResult } from '../protocol/protocol';
 import { detectLanguage, type Language } from '../shared/language';
 import { answerFooter, answerHeader, BlockquoteStream, contextBefore, questionFrom } from './answerBlock';
 import type { MedLocalClient } from './client';
+import { describeFailure } from './notices';
 
 interface ActiveAsk {
   document: vscode.TextDocument;
@@ -110,7 +111,7 @@ export class AskController implements vscode.Disposable {
         try {
           result = await client.sendRequest(AskRequest.type, { uri: ask.document.uri.toString(), question, language, maxTokens, partialResultToken, ...(context ? { context } : {}) }, ask.source.token);
         } catch (error) {
-          if (!ask.source.token.isCancellationRequested) failure = error instanceof Error ? error.message : String(error);
+          if (!ask.source.token.isCancellationRequested) failure = describeFailure(error);
         } finally {
           subscription.dispose();
           progress.dispose();

@@ -13,6 +13,7 @@ import {
 } from '../protocol/benchProtocol';
 import type { MedLocalClient } from './client';
 import { withoutFinalStop } from '../shared/language';
+import { failureNotice } from './notices';
 
 const RECENT_KEY = 'medlocal.benchmark.recentDatasets';
 const LAST_KEY = 'medlocal.benchmark.lastChoices';
@@ -91,8 +92,7 @@ export class BenchController implements vscode.Disposable {
       this.renderStatus();
       return started;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      void vscode.window.showErrorMessage(vscode.l10n.t('MedLocal could not start the benchmark: {0}', message));
+      void vscode.window.showErrorMessage(failureNotice((message) => vscode.l10n.t('MedLocal could not start the benchmark: {0}', message), error));
       return undefined;
     }
   }

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { ExplainTermRequest, type ExplainTermResult } from '../protocol/protocol';
 import type { MedLocalClient } from './client';
+import { describeFailure } from './notices';
 
 export const EXPLAIN_SCHEME = 'medlocal-explain';
 let counter = 0;
@@ -54,7 +55,7 @@ export class ExplainController implements vscode.TextDocumentContentProvider, vs
       this.changed.fire(uri);
       return result;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describeFailure(error);
       this.contents.set(key, `${heading}${text}\n\n_${vscode.l10n.t('Incomplete: {0}', message)}_\n`);
       this.changed.fire(uri);
       void vscode.window.showErrorMessage(vscode.l10n.t('MedLocal could not explain the term: {0}', message));

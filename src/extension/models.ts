@@ -15,6 +15,7 @@ import {
 import type { MedLocalClient } from './client';
 import { formatBytes } from './statusView';
 import { withoutFinalStop } from '../shared/language';
+import { failureNotice } from './notices';
 
 const RECENT_MODELS = 'medlocal.recentModels';
 const DOCTOR_SCHEME = 'medlocal-status';
@@ -86,8 +87,7 @@ export class ModelCommands implements vscode.TextDocumentContentProvider, vscode
       void vscode.window.showInformationMessage(vscode.l10n.t('Downloaded {0}; MedLocal now uses it.', result.path));
       return result.path;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      void vscode.window.showErrorMessage(vscode.l10n.t('The download did not finish: {0}. What was received is kept, and the next download resumes it.', withoutFinalStop(message)));
+      void vscode.window.showErrorMessage(failureNotice((message) => vscode.l10n.t('The download did not finish: {0}. What was received is kept, and the next download resumes it.', withoutFinalStop(message)), error));
       return undefined;
     }
   }
@@ -170,7 +170,7 @@ export class ModelCommands implements vscode.TextDocumentContentProvider, vscode
     try {
       return await languageClient.sendRequest(InspectModelRequest.type, { path });
     } catch (error) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('This file cannot be used as a model: {0}', error instanceof Error ? error.message : String(error)));
+      void vscode.window.showErrorMessage(failureNotice((message) => vscode.l10n.t('This file cannot be used as a model: {0}', message), error));
       return undefined;
     }
   }

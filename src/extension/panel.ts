@@ -29,6 +29,7 @@ import {
   type ExportFormat,
   type ExportTarget,
   type ExtensionToWebview,
+  type FailureText,
   type FollowedRun,
   type FormatInfo,
   type ModelView,
@@ -38,6 +39,7 @@ import { buildPanelHtml } from './panelHtml';
 import { format, stringsFor, type Strings } from '../view/strings';
 import type { BenchController } from './bench';
 import type { MedLocalClient } from './client';
+import { failureOf } from './notices';
 
 export { buildPanelHtml } from './panelHtml';
 
@@ -55,6 +57,12 @@ const summaryShown = new vscode.EventEmitter<{ runDir: string; text: string }>()
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A failed request for the panel: the server's message and the next step it sent. */
+function failureText(error: unknown): FailureText {
+  const { message, next } = failureOf(error);
+  return { error: message, ...(next ? { next } : {}) };
 }
 
 /** The run without the bulky per-answer text the comparison view never shows. */
@@ -322,7 +330,7 @@ export class BenchmarkPanel implements vscode.Disposable {
       for (const run of runs) this.knownRuns.add(run.runDir);
       this.post({ type: 'runs', resultsDir, runs });
     } catch (error) {
-      this.post({ type: 'runs', resultsDir, runs: [...this.listings.values()], error: errorText(error) });
+      this.post({ type: 'runs', resultsDir, runs: [...this.listings.values()], ...failureText(error) });
     }
   }
 
@@ -342,7 +350,7 @@ export class BenchmarkPanel implements vscode.Disposable {
     try {
       this.post({ type: 'run', run: await this.readRun(runDir) });
     } catch (error) {
-      this.post({ type: 'runError', runDir, error: errorText(error) });
+      this.post({ type: 'runError', runDir, ...failureText(error) });
     }
   }
 
@@ -351,7 +359,7 @@ export class BenchmarkPanel implements vscode.Disposable {
       if (!(await this.isKnownRun(runDir))) throw new Error(format(this.t.notARunFolder, runDir, this.deps.bench.resultsDir()));
       this.post({ type: 'question', runDir, detail: await this.request((c) => c.sendRequest(BenchQuestionRequest.type, { runDir, id })) });
     } catch (error) {
-      this.post({ type: 'questionError', runDir, id, error: errorText(error) });
+      this.post({ type: 'questionError', runDir, id, ...failureText(error) });
     }
   }
 
@@ -361,7 +369,7 @@ export class BenchmarkPanel implements vscode.Disposable {
       const comparison = await this.request((c) => c.sendRequest(BenchCompareRequest.type, { runA, runB }));
       this.post({ type: 'comparison', runA: lean(a), runB: lean(b), comparison });
     } catch (error) {
-      this.post({ type: 'compareError', runA, runB, error: errorText(error) });
+      this.post({ type: 'compareError', runA, runB, ...failureText(error) });
     }
   }
 
@@ -369,7 +377,7 @@ export class BenchmarkPanel implements vscode.Disposable {
     try {
       this.post({ type: 'datasetFacts', dataset, language, facts: await this.request((c) => c.sendRequest(BenchDatasetRequest.type, { dataset, language })) });
     } catch (error) {
-      this.post({ type: 'datasetFacts', dataset, language, error: errorText(error) });
+      this.post({ type: 'datasetFacts', dataset, language, ...failureText(error) });
     }
   }
 
@@ -381,7 +389,7 @@ export class BenchmarkPanel implements vscode.Disposable {
     try {
       facts = await this.request((c) => c.sendRequest(BenchDatasetRequest.type, { dataset: choices.dataset, language: choices.language }));
     } catch (error) {
-      return this.post({ type: 'startFailed', error: errorText(error) });
+      return this.post({ type: 'startFailed', ...failureText(error) });
     }
     if (facts.loaded === 0) return this.post({ type: 'startFailed', error: format(this.t.noUsableQuestions, choices.dataset), facts });
     const started = await this.deps.bench.start(choices);

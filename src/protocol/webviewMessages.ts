@@ -79,21 +79,27 @@ export interface InitMessage {
   showRun?: string;
 }
 
+/** A failed request as the panel shows it: the server's message and, when it sent one, the next step. */
+export interface FailureText {
+  error: string;
+  next?: string;
+}
+
 export type ExtensionToWebview =
   | InitMessage
   | { type: 'model'; model: ModelView }
   | { type: 'formats'; formats: FormatInfo[] }
-  | { type: 'runs'; resultsDir: string; runs: BenchRunListing[]; error?: string }
-  | { type: 'datasetFacts'; dataset: string; language: ExamLanguage; facts?: DatasetFacts; error?: string }
+  | { type: 'runs'; resultsDir: string; runs: BenchRunListing[]; error?: string; next?: string }
+  | { type: 'datasetFacts'; dataset: string; language: ExamLanguage; facts?: DatasetFacts; error?: string; next?: string }
   | { type: 'datasetChosen'; dataset: string }
   | { type: 'followed'; run: FollowedRun }
-  | { type: 'startFailed'; error: string; facts?: DatasetFacts }
+  | ({ type: 'startFailed'; facts?: DatasetFacts } & FailureText)
   | { type: 'run'; run: StoredRunInfo }
-  | { type: 'runError'; runDir: string; error: string }
+  | ({ type: 'runError'; runDir: string } & FailureText)
   | { type: 'question'; runDir: string; detail: BenchQuestionDetail }
-  | { type: 'questionError'; runDir: string; id: string; error: string }
+  | ({ type: 'questionError'; runDir: string; id: string } & FailureText)
   | { type: 'comparison'; runA: StoredRunInfo; runB: StoredRunInfo; comparison: RunComparison }
-  | { type: 'compareError'; runA: string; runB: string; error: string }
+  | ({ type: 'compareError'; runA: string; runB: string } & FailureText)
   | { type: 'showRun'; runDir: string };
 
 // ---- webview → extension ----------------------------------------------------------------------

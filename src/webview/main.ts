@@ -10,6 +10,7 @@ import { ProgressView } from './progress';
 import { ResultsView } from './results';
 import { format } from '../view/strings';
 import { loadState, post } from './vscodeApi';
+import { withNextStep } from '../shared/nextStep';
 
 const root = document.getElementById('app');
 if (!root) throw new Error('the panel HTML has no #app element');
@@ -68,13 +69,13 @@ function handle(message: ExtensionToWebview): void {
     case 'runs':
       data.runs = message.runs;
       data.resultsDir = message.resultsDir;
-      if (message.error) data.runsError = message.error;
+      if (message.error) data.runsError = withNextStep(message.error, message.next);
       else delete data.runsError;
       data.selected = data.selected.filter((dir) => message.runs.some((run) => run.runDir === dir));
       return app.render('history', 'configure');
     case 'datasetFacts': {
       if (data.facts?.dataset !== message.dataset || data.facts.language !== message.language) return;
-      data.facts = { dataset: message.dataset, language: message.language, loading: false, ...(message.facts ? { facts: message.facts } : {}), ...(message.error ? { error: message.error } : {}) };
+      data.facts = { dataset: message.dataset, language: message.language, loading: false, ...(message.facts ? { facts: message.facts } : {}), ...(message.error ? { error: withNextStep(message.error, message.next) } : {}) };
       return app.render('configure');
     }
     case 'datasetChosen':
@@ -85,7 +86,7 @@ function handle(message: ExtensionToWebview): void {
     case 'followed':
       return followRun(message.run);
     case 'startFailed':
-      data.startError = { error: message.error, ...(message.facts ? { facts: message.facts } : {}) };
+      data.startError = { error: withNextStep(message.error, message.next), ...(message.facts ? { facts: message.facts } : {}) };
       app.selectTab('configure');
       return app.render('configure');
     case 'run':
@@ -98,7 +99,7 @@ function handle(message: ExtensionToWebview): void {
       if (message.runDir !== state.runDir) return;
       delete data.run;
       delete data.runLoading;
-      data.runError = { runDir: message.runDir, error: message.error };
+      data.runError = { runDir: message.runDir, error: withNextStep(message.error, message.next) };
       return app.render('results');
     case 'question':
     case 'questionError': {
@@ -106,7 +107,7 @@ function handle(message: ExtensionToWebview): void {
       const id = message.type === 'question' ? message.detail.id : message.id;
       if (!detail || detail.runDir !== message.runDir || detail.id !== id) return;
       if (message.type === 'question') detail.detail = message.detail;
-      else detail.error = message.error;
+      else detail.error = withNextStep(message.error, message.next);
       return results.renderDetail();
     }
     case 'comparison':
@@ -118,7 +119,7 @@ function handle(message: ExtensionToWebview): void {
       if (!data.compareLoading || data.compareLoading[0] !== message.runA || data.compareLoading[1] !== message.runB) return;
       delete data.compareLoading;
       delete data.comparison;
-      data.compareError = message.error;
+      data.compareError = withNextStep(message.error, message.next);
       return app.render('compare');
     case 'showRun':
       return app.openRun(message.runDir);

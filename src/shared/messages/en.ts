@@ -64,6 +64,8 @@ export const en = {
   nextCheckSettingsRestart: 'Check the model settings, then run MedLocal: Restart Server.',
   modelUnloaded: 'The model was unloaded.',
   promptEmpty: 'The prompt is empty.',
+  engineNoLogitsPrompt: 'The engine returned no logits for the prompt.',
+  engineNoLogitsContinuation: 'The engine returned no logits for a continuation.',
   engineCannotStartNoEstimate: 'The inference engine could not start ({0}); no estimate is possible.',
   loadingModel: 'Loading {0}',
 

@@ -61,6 +61,8 @@ export const ja: Record<keyof typeof en, string> = {
   nextCheckSettingsRestart: 'モデルの設定を確認し、MedLocal: サーバーを再起動 を実行してください。',
   modelUnloaded: 'モデルはアンロードされました。',
   promptEmpty: 'プロンプトが空です。',
+  engineNoLogitsPrompt: 'エンジンがプロンプトのロジットを返しませんでした。',
+  engineNoLogitsContinuation: 'エンジンが続きのロジットを返しませんでした。',
   engineCannotStartNoEstimate: '推論エンジンを起動できませんでした（{0}）。見積もりはできません。',
   loadingModel: '{0} を読み込んでいます',
 
