@@ -2,11 +2,14 @@
 // cancel), the GPU doctor, and a short self-benchmark of the loaded model.
 import { ProgressType, ProtocolRequestType, RequestType, RequestType0, type PartialResultParams } from 'vscode-languageserver-protocol';
 import type { CuratedModel } from '../engine/models/curated';
-import type { FitEstimate, GpuDoctorReport } from '../engine/models/doctor';
+import type { FitEstimateText, GpuDoctorReportText } from '../engine/models/doctor';
 import type { ModelInspection } from '../engine/models/inspect';
 import type { DownloadProgress } from '../engine/models/download';
 
-export type { CuratedModel, DownloadProgress, FitEstimate, GpuDoctorReport, ModelInspection };
+export type { CuratedModel, DownloadProgress, ModelInspection };
+/** The GPU doctor's report and the memory estimate, their reasons in the client's locale. */
+export type GpuDoctorReport = GpuDoctorReportText;
+export type FitEstimate = FitEstimateText;
 
 export namespace InspectModelRequest {
   export const type = new RequestType<{ path: string }, ModelInspection, void>('medlocal/inspectModel');

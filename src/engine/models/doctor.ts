@@ -12,7 +12,7 @@ import type { ModelSettings } from '../../shared/settings';
 import { loadNodeLlamaCpp, type NodeLlamaCpp } from '../nodeLlamaCpp';
 import { processWorkerPool, type WorkerPoolSetting } from '../workerPool';
 import { inspectModel, type ModelInspection } from './inspect';
-import { format, msg } from '../../shared/messages/index';
+import { format, msg, type Locale, type Message } from '../../shared/messages/index';
 import { UserError } from '../../shared/userError';
 
 export type GpuKind = 'cuda' | 'vulkan' | 'metal';
@@ -28,9 +28,9 @@ export interface GpuDoctorReport {
   /** What `gpu: 'auto'` chose; 'none' when not even the CPU engine started. */
   chosen: BackendName | 'none';
   /** Why no GPU is used (or why nothing runs); absent when a GPU was chosen. */
-  reason?: string;
+  reason?: Message;
   /** Per GPU type that is valid here but not used: why. */
-  unavailable: Array<{ type: GpuKind; reason: string }>;
+  unavailable: Array<{ type: GpuKind; reason: Message }>;
   /** Error text of a failed engine start. */
   initError?: string;
   vram?: { totalBytes: number; freeBytes: number; usedBytes: number; unifiedBytes: number };
@@ -71,7 +71,7 @@ export async function gpuDoctor(options: DoctorOptions = {}): Promise<GpuDoctorR
       chosen: 'none',
       unavailable: await unavailableReasons(nlc, allValid, supported, undefined, false),
       initError: started.error,
-      reason: `The inference engine could not start (${started.error}). Reinstall MedLocal; the engine binary for ${process.platform}-${process.arch} may be missing.`,
+      reason: msg('doctorEngineCannotStart', started.error ?? msg('unknownError'), `${process.platform}-${process.arch}`),
     };
   }
   const llama = started.llama;
@@ -128,35 +128,35 @@ function uniqueBackends(types: readonly LlamaGpuType[]): BackendName[] {
 }
 
 /** Why each valid GPU type is not the one in use, as far as can be told without a driver call. */
-async function unavailableReasons(nlc: NodeLlamaCpp, allValid: BackendName[], supported: BackendName[], chosen: BackendName | undefined, probe: boolean): Promise<Array<{ type: GpuKind; reason: string }>> {
-  const result: Array<{ type: GpuKind; reason: string }> = [];
+async function unavailableReasons(nlc: NodeLlamaCpp, allValid: BackendName[], supported: BackendName[], chosen: BackendName | undefined, probe: boolean): Promise<Array<{ type: GpuKind; reason: Message }>> {
+  const result: Array<{ type: GpuKind; reason: Message }> = [];
   for (const type of allValid) {
     if (type === 'cpu' || type === chosen) continue;
     if (!supported.includes(type)) {
       result.push({ type, reason: missingReason(type) });
     } else if (chosen !== undefined) {
       // Supported but 'auto' did not take it: its own start error says why.
-      const attempt = probe ? await startLlama(nlc, type) : { error: 'not tried' };
+      const attempt: { llama?: Llama; error?: string | Message } = probe ? await startLlama(nlc, type) : { error: msg('doctorNotTried') };
       await attempt.llama?.dispose().catch(() => undefined);
-      result.push({ type, reason: attempt.llama ? `it starts, but 'auto' preferred ${chosen}` : `its libraries were found but it failed to start: ${attempt.error ?? 'unknown error'}` });
+      result.push({ type, reason: attempt.llama ? msg('doctorAutoPreferred', chosen) : msg('doctorFailedToStart', attempt.error ?? msg('unknownError')) });
     }
   }
   return result;
 }
 
-const NOT_ON_MAC = 'Metal (macOS on Apple silicon only)';
-const LIBRARIES: Partial<Record<NodeJS.Platform, Record<GpuKind, string>>> = {
-  linux: { cuda: 'the NVIDIA driver (libnvidia-ml, libcuda) and CUDA runtime (libcudart, libcublas)', vulkan: 'a Vulkan loader (libvulkan.so.1)', metal: NOT_ON_MAC },
-  win32: { cuda: 'the NVIDIA driver (nvml.dll) and CUDA runtime (cudart64_12.dll, cublas64_12.dll)', vulkan: 'a Vulkan loader (vulkan-1.dll)', metal: NOT_ON_MAC },
-  darwin: { cuda: 'CUDA (not available on macOS)', vulkan: 'a Vulkan loader (libvulkan.dylib, e.g. MoltenVK)', metal: 'Metal' },
+/** What each GPU type needs on each platform, as catalogue keys. */
+type LibrariesKey = 'gpuLibsCudaLinux' | 'gpuLibsVulkanLinux' | 'gpuLibsCudaWindows' | 'gpuLibsVulkanWindows' | 'gpuLibsCudaMac' | 'gpuLibsVulkanMac' | 'gpuLibsMetal' | 'gpuLibsMetalNotOnMac' | 'gpuLibsCuda' | 'gpuLibsVulkan';
+const LIBRARIES: Partial<Record<NodeJS.Platform, Record<GpuKind, LibrariesKey>>> = {
+  linux: { cuda: 'gpuLibsCudaLinux', vulkan: 'gpuLibsVulkanLinux', metal: 'gpuLibsMetalNotOnMac' },
+  win32: { cuda: 'gpuLibsCudaWindows', vulkan: 'gpuLibsVulkanWindows', metal: 'gpuLibsMetalNotOnMac' },
+  darwin: { cuda: 'gpuLibsCudaMac', vulkan: 'gpuLibsVulkanMac', metal: 'gpuLibsMetal' },
 };
-const OTHER_LIBRARIES: Record<GpuKind, string> = { cuda: 'the NVIDIA driver and CUDA runtime', vulkan: 'a Vulkan loader', metal: 'Metal' };
+const OTHER_LIBRARIES: Record<GpuKind, LibrariesKey> = { cuda: 'gpuLibsCuda', vulkan: 'gpuLibsVulkan', metal: 'gpuLibsMetal' };
 
-function missingReason(type: GpuKind): string {
+function missingReason(type: GpuKind): Message {
   const pkg = binaryPackageName(type);
-  if (pkg && !packageInstalled(pkg)) return `the engine build for ${type} (${pkg}) is not installed`;
-  const libraries = (LIBRARIES[process.platform] ?? OTHER_LIBRARIES)[type];
-  return `${libraries} not found on this machine`;
+  if (pkg && !packageInstalled(pkg)) return msg('doctorBuildMissing', type, pkg);
+  return msg('doctorLibrariesMissing', msg((LIBRARIES[process.platform] ?? OTHER_LIBRARIES)[type]));
 }
 
 /** node-llama-cpp's prebuilt package for a GPU type here, e.g. @node-llama-cpp/linux-x64-cuda. */
@@ -180,10 +180,31 @@ function packageInstalled(name: string): boolean {
   }
 }
 
-function cpuReason(unavailable: Array<{ type: GpuKind; reason: string }>): string {
-  if (unavailable.length === 0) return 'No GPU backend exists for this platform; the model runs on the CPU.';
-  const parts = unavailable.map((u) => `${u.type}: ${u.reason}`);
-  return `No GPU is used — ${parts.join('; ')}. The model runs on the CPU.`;
+function cpuReason(unavailable: Array<{ type: GpuKind; reason: Message }>): Message {
+  if (unavailable.length === 0) return msg('doctorNoGpuBackend');
+  const parts = unavailable.map((u) => msg('doctorTypeReason', u.type, u.reason));
+  return msg('doctorNoGpuUsed', parts.reduce((list, part) => msg('issueListOf', list, part)));
+}
+
+/** The report as a reader sees it: its reasons as text in `locale`. */
+export interface GpuDoctorReportText extends Omit<GpuDoctorReport, 'reason' | 'unavailable'> {
+  reason?: string;
+  unavailable: Array<{ type: GpuKind; reason: string }>;
+}
+
+export function doctorReportIn(report: GpuDoctorReport, locale: Locale): GpuDoctorReportText {
+  const { reason, unavailable, ...rest } = report;
+  return { ...rest, ...(reason ? { reason: format(locale, reason) } : {}), unavailable: unavailable.map((u) => ({ type: u.type, reason: format(locale, u.reason) })) };
+}
+
+/** The estimate as a reader sees it: what does not fit, as text in `locale`. */
+export interface FitEstimateText extends Omit<FitEstimate, 'reason'> {
+  reason?: string;
+}
+
+export function fitEstimateIn(fit: FitEstimate, locale: Locale): FitEstimateText {
+  const { reason, ...rest } = fit;
+  return { ...rest, ...(reason ? { reason: format(locale, reason) } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,7 +229,7 @@ export interface FitEstimate {
   available: { vramFreeBytes: number; ramFreeBytes: number };
   fits: boolean;
   /** What does not fit, and by how much. */
-  reason?: string;
+  reason?: Message;
   /** node-llama-cpp's best configuration for this machine at (at most) the asked context size. */
   suggested: { gpuLayers: number; contextSize: number; fits: boolean };
 }
@@ -235,14 +256,14 @@ export async function fitEstimate(modelPath: string, options: FitOptions): Promi
     const vramBytes = model.gpuVram + context.gpuVram;
     const ramBytes = model.cpuRam + context.cpuRam;
     const shortfalls = [
-      ...(vramBytes > vram.free ? [`VRAM: needs ${formatBytes(vramBytes)}, ${formatBytes(vram.free)} free`] : []),
-      ...(ramBytes > ram.free ? [`RAM: needs ${formatBytes(ramBytes)}, ${formatBytes(ram.free)} free`] : []),
+      ...(vramBytes > vram.free ? [msg('fitVramShort', formatBytes(vramBytes), formatBytes(vram.free))] : []),
+      ...(ramBytes > ram.free ? [msg('fitRamShort', formatBytes(ramBytes), formatBytes(ram.free))] : []),
     ];
     return {
       gpuLayers, totalLayers: insights.totalLayers, contextSize, vramBytes, ramBytes,
       available: { vramFreeBytes: vram.free, ramFreeBytes: ram.free },
       fits: shortfalls.length === 0,
-      ...(shortfalls.length > 0 ? { reason: `${shortfalls.join('; ')}.` } : {}),
+      ...(shortfalls.length > 0 ? { reason: msg('sentence', shortfalls.reduce((list, part) => msg('issueListOf', list, part))) } : {}),
       suggested: await suggest(insights, contextSize),
     };
   } finally {
@@ -300,8 +321,8 @@ export function diagnosticsText(input: DiagnosticsInput): string {
     `GPU types: supported ${doctor.supported.join(', ')}; valid here ${doctor.allValid.join(', ')}; auto chose ${doctor.chosen}`,
     ...(doctor.gpuDevices.length > 0 ? [`GPU devices: ${doctor.gpuDevices.join(', ')}`] : []),
     ...(doctor.vram ? [`VRAM: ${formatBytes(doctor.vram.totalBytes)} total, ${formatBytes(doctor.vram.freeBytes)} free`] : []),
-    ...(doctor.reason ? [`Why: ${doctor.reason}`] : []),
-    ...doctor.unavailable.map((u) => `  ${u.type}: ${u.reason}`),
+    ...(doctor.reason ? [`Why: ${format('en', doctor.reason)}`] : []),
+    ...doctor.unavailable.map((u) => `  ${u.type}: ${format('en', u.reason)}`),
     ...settingsLines(input.settings),
     ...modelLines(input),
     ...(input.remoteBaseUrl ? [`Remote server: ${originOf(input.remoteBaseUrl)}`] : []),
@@ -338,7 +359,7 @@ function modelLines(input: DiagnosticsInput): string[] {
   if (fit) {
     lines.push(
       `Estimate: ${fit.gpuLayers}/${fit.totalLayers} layers on GPU, context ${fit.contextSize}: VRAM ${formatBytes(fit.vramBytes)}, RAM ${formatBytes(fit.ramBytes)}, ` +
-        `${fit.fits ? 'fits' : `does not fit (${fit.reason ?? ''})`}; suggested ${fit.suggested.gpuLayers} layers, context ${fit.suggested.contextSize}`,
+        `${fit.fits ? 'fits' : `does not fit (${fit.reason ? format('en', fit.reason) : ''})`}; suggested ${fit.suggested.gpuLayers} layers, context ${fit.suggested.contextSize}`,
     );
   }
   return lines;

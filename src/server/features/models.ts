@@ -6,7 +6,7 @@ import { CuratedModelsRequest, DoctorRequest, DownloadModelRequest, InspectModel
 import type { ModelSettings } from '../../shared/settings';
 import type { ModelHost } from '../modelHost';
 import { CURATED_MODELS } from '../../engine/models/curated';
-import { diagnosticsText, fitEstimate, gpuDoctor } from '../../engine/models/doctor';
+import { diagnosticsText, doctorReportIn, fitEstimate, fitEstimateIn, gpuDoctor, type FitEstimate } from '../../engine/models/doctor';
 import { downloadModel } from '../../engine/models/download';
 import { inspectModel } from '../../engine/models/inspect';
 import type { Locale } from '../../shared/messages/index';
@@ -44,7 +44,7 @@ export function registerModels(connection: Connection, host: ModelHost, settings
     const current = settings();
     const llama = host.current?.llamaInstance;
     const report = await gpuDoctor({ ...(llama ? { llama } : {}), probeUnchosen: false });
-    let fit: DoctorResult['fit'];
+    let fit: FitEstimate | undefined;
     let fitError: string | undefined;
     if (current.path) {
       try {
@@ -55,7 +55,8 @@ export function registerModels(connection: Connection, host: ModelHost, settings
     }
     const info = host.info;
     const diagnostics = diagnosticsText({ doctor: report, extensionVersion: SERVER_VERSION, settings: current, ...(info ? { engine: info } : {}), ...(fit ? { fit } : {}) });
-    return { doctor: report, ...(fit ? { fit } : {}), ...(fitError ? { fitError } : {}), diagnostics };
+    // Reasons in the client's language; the diagnostics (for bug reports) stay in English.
+    return { doctor: doctorReportIn(report, locale()), ...(fit ? { fit: fitEstimateIn(fit, locale()) } : {}), ...(fitError ? { fitError } : {}), diagnostics };
   });
 
   const selfBench = connection.onRequest(SelfBenchmarkRequest.type, async (token) => {

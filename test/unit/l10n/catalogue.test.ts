@@ -49,6 +49,9 @@ const LANGUAGE_NEUTRAL: Record<string, string> = {
   atFileLine: '`file:line: reason`: the reason is a message of its own, translated on its own',
   listOf: 'a list of messages: only the separator differs (、)',
   issueListOf: 'a list of `file:line: reason` issues: only the separator differs (；)',
+  doctorTypeReason: '`cuda: reason`: a GPU type and a reason that is a message of its own',
+  gpuLibsMetal: 'a product name (Apple Metal)',
+  sentence: 'a message as a sentence: only the full stop differs (。)',
 };
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\d+)\}/g)].map((m) => m[1]).sort().join();

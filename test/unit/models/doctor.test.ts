@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { ensureTinyModel } from '../../fixtures/gguf/tinyModel';
 import { diagnosticsText, fitEstimate, formatBytes, type FitEstimate, type GpuDoctorReport } from '../../../src/engine/models/doctor';
 import { UserError } from '../../../src/shared/userError';
+import { format, msg } from '../../../src/shared/messages/index';
 
 const CHILD = path.join(__dirname, 'helpers', 'doctorChild.ts');
 let tiny = '';
@@ -32,12 +33,14 @@ test('gpuDoctor: what node-llama-cpp supports here, what auto chose, and why', a
   if (gpus.length === 0) {
     // The machine the suite is written on has no GPU: the CPU is chosen and the reason says why.
     assert.equal(doctor.chosen, 'cpu');
-    assert.match(doctor.reason ?? '', /No GPU is used|No GPU backend exists/);
+    const reason = doctor.reason ? format('en', doctor.reason) : '';
+    assert.match(reason, /No GPU is used|No GPU backend exists/);
     assert.equal(doctor.vram, undefined);
     for (const entry of doctor.unavailable) {
       assert.ok(doctor.allValid.includes(entry.type));
-      assert.match(entry.reason, /not found|not installed|not available|failed to start/);
-      assert.ok(doctor.reason?.includes(entry.reason), 'the summary names every missing backend');
+      const why = format('en', entry.reason);
+      assert.match(why, /not found|not installed|not available|failed to start/);
+      assert.ok(reason.includes(why), 'the summary names every missing backend');
     }
   } else {
     assert.ok(doctor.supported.includes(doctor.chosen as never), `chose ${doctor.chosen}`);
@@ -81,7 +84,7 @@ test('diagnosticsText from the child: versions, backend, settings; the model by 
 test('diagnosticsText: no paths, no URL paths or queries, no prompt text by construction', () => {
   const doctor: GpuDoctorReport = {
     platform: 'linux', arch: 'x64', supported: ['cpu'], allValid: ['cuda', 'vulkan', 'cpu'], chosen: 'cpu',
-    reason: 'No GPU is used — cuda: missing. The model runs on the CPU.', unavailable: [{ type: 'cuda', reason: 'missing' }],
+    reason: msg('doctorNoGpuUsed', msg('doctorTypeReason', 'cuda', msg('doctorLibrariesMissing', msg('gpuLibsCuda')))), unavailable: [{ type: 'cuda', reason: msg('doctorLibrariesMissing', msg('gpuLibsCuda')) }],
     gpuDevices: [], ram: { totalBytes: 8 * 1024 ** 3, freeBytes: 4 * 1024 ** 3 }, cpu: { cores: 2, model: 'Test CPU' },
     versions: { node: 'v20.0.0', nodeLlamaCpp: '3.22.1', llamaCpp: 'b1234', binary: 'prebuilt' },
   };
