@@ -78,7 +78,7 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
     const normalized = normalizeSettings(raw);
     for (const problem of normalized.problems) {
       connection.window.showWarningMessage(format(locale, msg('settingInvalid', problem.setting, problem.message)));
-      log(`settings: ${problem.setting} ${problem.message}`);
+      log(`settings: ${problem.setting} ${format('en', problem.message)}`);
     }
     settings = normalized.settings;
     // Dictionaries first: a model load holds the engine's worker thread (engine/workerPool.ts), and

@@ -1,5 +1,6 @@
 // The `medlocal.*` settings: their shape, defaults, validation and which need a model reload.
 // Used by the client (reading VS Code's configuration) and the server (validating what it gets).
+import { msg, type Message, type MessageArg } from './messages/index';
 
 export type GpuSetting = 'auto' | 'cuda' | 'vulkan' | 'metal' | 'cpu';
 export type GpuLayersSetting = 'auto' | 'max' | number;
@@ -60,7 +61,8 @@ export const MODEL_RELOAD_SETTINGS = [
 
 export interface SettingsProblem {
   setting: string;
-  message: string;
+  /** What is wrong with the value: a catalogue message, rendered in the reader's locale. */
+  message: Message;
 }
 
 export interface NormalizedSettings {
@@ -79,13 +81,13 @@ export function normalizeSettings(raw: unknown): NormalizedSettings {
 
   const path = typeof model.path === 'string' ? model.path.trim() : defaults.path;
   if (model.path !== undefined && typeof model.path !== 'string') {
-    problems.push({ setting: 'medlocal.model.path', message: 'must be a string (the path of a .gguf file)' });
+    problems.push({ setting: 'medlocal.model.path', message: msg('settingPathNotString') });
   }
 
   let gpu = defaults.gpu;
   if (model.gpu !== undefined) {
     if (typeof model.gpu === 'string' && (GPU_VALUES as readonly string[]).includes(model.gpu)) gpu = model.gpu as GpuSetting;
-    else problems.push({ setting: 'medlocal.model.gpu', message: `unknown value ${JSON.stringify(model.gpu)}; use one of ${GPU_VALUES.join(', ')}` });
+    else problems.push({ setting: 'medlocal.model.gpu', message: msg('settingUnknownValue', JSON.stringify(model.gpu) ?? String(model.gpu), GPU_VALUES.join(', ')) });
   }
 
   const gpuLayers = parseCount(model.gpuLayers, ['auto', 'max'], 0, 100000, 'medlocal.model.gpuLayers', defaults.gpuLayers, problems) as GpuLayersSetting;
@@ -96,21 +98,21 @@ export function normalizeSettings(raw: unknown): NormalizedSettings {
     if (typeof model.contextSize === 'number' && Number.isInteger(model.contextSize) && model.contextSize >= 256 && model.contextSize <= 131072) {
       contextSize = model.contextSize;
     } else {
-      problems.push({ setting: 'medlocal.model.contextSize', message: `${JSON.stringify(model.contextSize)} is not a whole number of tokens between 256 and 131072` });
+      problems.push({ setting: 'medlocal.model.contextSize', message: msg('settingContextSize', JSON.stringify(model.contextSize) ?? String(model.contextSize)) });
     }
   }
   const loraAdapters = parseLoraAdapters(model.loraAdapters, problems);
   const record = asRecord(raw);
   let dictionaries: string[] = [];
   if (Array.isArray(record.dictionaries)) dictionaries = record.dictionaries.filter((d): d is string => typeof d === 'string' && d.trim().length > 0);
-  else if (record.dictionaries !== undefined) problems.push({ setting: 'medlocal.dictionaries', message: 'must be a list of file paths' });
+  else if (record.dictionaries !== undefined) problems.push({ setting: 'medlocal.dictionaries', message: msg('settingDictionariesList') });
   let explain: HoverExplainSetting = DEFAULT_SETTINGS.hover.explain;
   const rawExplain = asRecord(record.hover).explain;
   if (rawExplain === 'off' || rawExplain === 'onDemand' || rawExplain === 'auto') explain = rawExplain;
-  else if (rawExplain !== undefined) problems.push({ setting: 'medlocal.hover.explain', message: `unknown value ${JSON.stringify(rawExplain)}; use off, onDemand or auto` });
+  else if (rawExplain !== undefined) problems.push({ setting: 'medlocal.hover.explain', message: msg('settingUnknownValue', JSON.stringify(rawExplain) ?? String(rawExplain), 'off, onDemand, auto') });
   let backend: BackendSetting = 'local';
   if (record.backend === 'openai' || record.backend === 'local') backend = record.backend;
-  else if (record.backend !== undefined) problems.push({ setting: 'medlocal.backend', message: `unknown value ${JSON.stringify(record.backend)}; use local or openai` });
+  else if (record.backend !== undefined) problems.push({ setting: 'medlocal.backend', message: msg('settingUnknownValue', JSON.stringify(record.backend) ?? String(record.backend), 'local, openai') });
   const openaiRecord = asRecord(record.openai);
   const openai: OpenAiSettings = {
     baseUrl: typeof openaiRecord.baseUrl === 'string' ? openaiRecord.baseUrl.trim() : '',
@@ -122,7 +124,7 @@ export function normalizeSettings(raw: unknown): NormalizedSettings {
 function parseLoraAdapters(value: unknown, problems: SettingsProblem[]): LoraAdapterSetting[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
-    problems.push({ setting: 'medlocal.model.loraAdapters', message: 'must be a list of { "path": "…/adapter.gguf", "scale": 1 }' });
+    problems.push({ setting: 'medlocal.model.loraAdapters', message: msg('settingLoraList') });
     return [];
   }
   const adapters: LoraAdapterSetting[] = [];
@@ -131,7 +133,7 @@ function parseLoraAdapters(value: unknown, problems: SettingsProblem[]): LoraAda
     const path = typeof record.path === 'string' ? record.path.trim() : '';
     const scale = record.scale === undefined ? 1 : record.scale;
     if (!path || typeof scale !== 'number' || !Number.isFinite(scale)) {
-      problems.push({ setting: 'medlocal.model.loraAdapters', message: `item ${index + 1} needs a "path" to a GGUF LoRA adapter and a numeric "scale"` });
+      problems.push({ setting: 'medlocal.model.loraAdapters', message: msg('settingLoraItem', index + 1) });
       return;
     }
     adapters.push({ path, scale });
@@ -153,7 +155,7 @@ function parseCount(
   if (typeof value === 'string' && keywords.includes(value)) return value;
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (Number.isInteger(n) && n >= min && n <= max) return n;
-  problems.push({ setting, message: `${JSON.stringify(value)} is not valid; use ${keywords.map((k) => `"${k}"`).join(' or ')} or a whole number from ${min} to ${max}` });
+  problems.push({ setting, message: msg('settingCount', JSON.stringify(value) ?? String(value), keywords.map((k): MessageArg => `"${k}"`).reduce((list, k) => msg('orList', list, k)), min, max) });
   return fallback;
 }
 

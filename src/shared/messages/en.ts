@@ -328,4 +328,14 @@ export const en = {
   fitVramShort: 'VRAM: needs {0}, {1} free',
   fitRamShort: 'RAM: needs {0}, {1} free',
   sentence: '{0}.',
+
+  // Settings the server could not use (shared/settings.ts); shown inside settingInvalid
+  settingPathNotString: 'must be a string (the path of a .gguf file)',
+  settingUnknownValue: 'unknown value {0}; use one of {1}',
+  settingContextSize: '{0} is not a whole number of tokens between 256 and 131072',
+  settingDictionariesList: 'must be a list of file paths',
+  settingLoraList: 'must be a list of { "path": "…/adapter.gguf", "scale": 1 }',
+  settingLoraItem: 'item {0} needs a "path" to a GGUF LoRA adapter and a numeric "scale"',
+  settingCount: '{0} is not valid; use {1} or a whole number from {2} to {3}',
+  orList: '{0} or {1}',
 } as const;

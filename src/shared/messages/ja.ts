@@ -313,4 +313,13 @@ export const ja: Record<keyof typeof en, string> = {
   fitVramShort: 'VRAM: {0} 必要ですが、空きは {1} です',
   fitRamShort: 'RAM: {0} 必要ですが、空きは {1} です',
   sentence: '{0}。',
+
+  settingPathNotString: '文字列（.gguf ファイルのパス）にする必要があります',
+  settingUnknownValue: '値 {0} は不明です。{1} のいずれかを使ってください',
+  settingContextSize: '{0} は 256 から 131072 までのトークン数（整数）ではありません',
+  settingDictionariesList: 'ファイルパスのリストにする必要があります',
+  settingLoraList: '{ "path": "…/adapter.gguf", "scale": 1 } のリストにする必要があります',
+  settingLoraItem: '{0} 番目の項目には、GGUF の LoRA アダプターへの "path" と数値の "scale" が必要です',
+  settingCount: '{0} は使えません。{1}、または {2} から {3} までの整数を使ってください',
+  orList: '{0} または {1}',
 };

@@ -485,3 +485,19 @@ test('benchmarks at the edge: start errors, a run that fails on a server without
   const question = await japaneseError(() => fake.request(BenchQuestionRequest.type, { runDir: bareDir, id: 'q1' }));
   assertTranslated(`${bareDir} does not record its dataset; the question cannot be shown.`, [bareDir], question.message);
 });
+
+test('settings the server cannot use: the warning is Japanese throughout, with the setting and the value', async () => {
+  const { normalizeSettings } = await import('../../../src/shared/settings');
+  const { msg } = await import('../../../src/shared/messages/index');
+  const { problems } = normalizeSettings({ model: { gpu: 'quantum', contextSize: 10, gpuLayers: 'many' }, hover: { explain: 'always' } });
+  assert.equal(problems.length, 4, JSON.stringify(problems));
+  // The accepted values are setting values, kept as they are.
+  const values: Record<string, string> = { 'medlocal.model.gpu': 'auto, cuda, vulkan, metal, cpu', 'medlocal.hover.explain': 'off, onDemand, auto' };
+  for (const problem of problems) {
+    const warning = msg('settingInvalid', problem.setting, problem.message);
+    assertTranslated(format('en', warning), [problem.setting, ...(values[problem.setting] ? [values[problem.setting] as string] : [])], format('ja', warning));
+  }
+  const gpu = problems.find((p) => p.setting === 'medlocal.model.gpu');
+  assert.ok(gpu);
+  assert.match(format('ja', msg('settingInvalid', gpu.setting, gpu.message)), /"quantum".*auto, cuda, vulkan, metal, cpu/);
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_SETTINGS, modelSettingsChanged, MODEL_RELOAD_SETTINGS, normalizeSettings } from '../../../src/shared/settings';
+import { format } from '../../../src/shared/messages/index';
 import { planThreads } from '../../../src/engine/threads';
 import manifest from '../../../package.json';
 
@@ -26,7 +27,8 @@ test('unknown or out-of-range values are replaced by defaults and reported by se
     'medlocal.model.path',
     'medlocal.model.threads',
   ]);
-  assert.match(problems.find((p) => p.setting === 'medlocal.model.gpu')?.message ?? '', /quantum.*auto, cuda, vulkan, metal, cpu/);
+  const gpuProblem = problems.find((p) => p.setting === 'medlocal.model.gpu');
+  assert.match(gpuProblem ? format('en', gpuProblem.message) : '', /quantum.*auto, cuda, vulkan, metal, cpu/);
 });
 
 test('a reload is needed exactly when a model setting changed', () => {
