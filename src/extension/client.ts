@@ -18,6 +18,7 @@ import {
 import { DictionariesNotification, EngineStatsRequest, ModelInfoRequest, SetSecretsRequest, StatusNotification, type ModelInfo, type ModelStatus } from '../protocol/protocol';
 import { describeStatus, type ClientState } from './statusView';
 import { applyWorkspaceTrust } from './trust';
+import { withNextStep } from './notices';
 
 /** Crashes tolerated within CRASH_WINDOW_MS before MedLocal stops restarting and asks the user. */
 const MAX_CRASHES = 4;
@@ -191,7 +192,7 @@ export class MedLocalClient implements vscode.Disposable {
       this.log.error(`${status.message ?? 'Model error'}${status.hint ? ` — ${status.hint}` : ''}`);
       const openSettings = vscode.l10n.t('Open Settings');
       const showLogs = vscode.l10n.t('Show Logs');
-      void vscode.window.showErrorMessage(`MedLocal: ${status.message ?? ''} ${status.hint ?? ''}`, openSettings, showLogs).then((pick) => {
+      void vscode.window.showErrorMessage(`MedLocal: ${withNextStep(status.message ?? '', status.hint)}`, openSettings, showLogs).then((pick) => {
         if (pick === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', 'medlocal.model');
         if (pick === showLogs) this.log.show();
       });

@@ -39,7 +39,7 @@ import { buildPanelHtml } from './panelHtml';
 import { format, stringsFor, type Strings } from '../view/strings';
 import type { BenchController } from './bench';
 import type { MedLocalClient } from './client';
-import { failureOf } from './notices';
+import { failureOf, withNextStep } from './notices';
 
 export { buildPanelHtml } from './panelHtml';
 
@@ -296,7 +296,7 @@ export class BenchmarkPanel implements vscode.Disposable {
     if (!client.running) return { state: 'noServer' };
     const status = client.api.getStatus();
     if (!status) return { state: 'loading' };
-    const message = [status.message, status.hint].filter(Boolean).join(' ');
+    const message = withNextStep(status.message ?? '', status.hint);
     return {
       state: status.state,
       ...(status.model ? { name: status.model.name, quantization: status.model.quantization } : {}),
