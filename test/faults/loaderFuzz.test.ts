@@ -8,7 +8,7 @@
 // * loadDictionaryFile "never throws": bad content is a { file, line, reason } message naming the
 //   file; line 0 only for a whole-file problem (unreadable, undecodable, no header...).
 // * loadDataset: a bad record is a LoadIssue `file:line: reason` (line ≥ 1) and the load goes on;
-//   a file-level problem may throw, as a plain Error whose message names the file. Nothing else
+//   a file-level problem may throw, as a UserError whose message names the file. Nothing else
 //   (TypeError, RecordError...) may escape.
 // * No hang: every input runs in a worker process under a watchdog; each must finish within
 //   INPUT_BOUND_MS (inputs are at most ~6 MB; linear loaders take ≤ ~1 s here).
@@ -24,6 +24,7 @@ import { loadDictionaryFile } from '../../src/terms/loaders';
 import { FUZZ_LOADERS, type FuzzLoader } from './fuzz/generators';
 import type { FuzzOutcome, Violation } from './fuzz/worker';
 import { ROOT, seedFromEnv } from './support/faultServer';
+import { UserError } from '../../src/shared/userError';
 
 const INPUTS = Number(process.env.FAULT_FUZZ_INPUTS ?? 1000);
 const INPUT_BOUND_MS = 4000;
@@ -148,7 +149,7 @@ describe('loader fuzzing', () => {
         assert.deepEqual(slow, []);
       });
 
-      test('no exception escapes (only a plain Error for a whole-file problem, where documented)', todo(`${loader}/escape`), () => {
+      test('no exception escapes (only a UserError for a whole-file problem, where documented)', todo(`${loader}/escape`), () => {
         assert.deepEqual(violations(campaign, 'escape').slice(0, 5), []);
       });
 
@@ -205,7 +206,7 @@ describe('loader scaling and edge paths', () => {
           if (path !== empty && loaded.questions.length === 0 && loaded.issues.length === 0) problems.push(`${kind} ${path}: silently empty`);
         } catch (error) {
           const e = error as Error;
-          if (e.constructor !== Error) problems.push(`${kind} ${path}: ${e.constructor.name} escaped: ${e.message}`);
+          if (Object.getPrototypeOf(e) !== UserError.prototype) problems.push(`${kind} ${path}: ${e.constructor.name} escaped: ${e.message}`);
           else if (!e.message.includes(path)) problems.push(`${kind} ${path}: the message names no file: ${e.message}`);
         }
       }

@@ -54,8 +54,3 @@ export function format(locale: Locale, message: Message): string {
     return typeof arg === 'object' ? format(locale, arg).replace(/。$/, '') : String(arg);
   });
 }
-
-/** Sentences in one text: no space after a Japanese full stop. */
-export function joinSentences(...sentences: string[]): string {
-  return sentences.filter((sentence) => sentence !== '').reduce((text, next) => (text === '' ? next : /[。！？]$/.test(text) ? text + next : `${text} ${next}`), '');
-}

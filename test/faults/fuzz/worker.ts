@@ -10,6 +10,7 @@ import { loadDataset, type DatasetSpec } from '../../../src/eval/datasets';
 import { loadDictionaryFile } from '../../../src/terms/loaders';
 import { fuzzInput, type FuzzInput, type FuzzLoader } from './generators';
 import { format } from '../../../src/shared/messages/index';
+import { UserError } from '../../../src/shared/userError';
 
 export interface Violation {
   category: 'escape' | 'unnamedFile' | 'noLine' | 'badQuestion' | 'badResult';
@@ -71,8 +72,9 @@ function runDataset(loader: Exclude<FuzzLoader, 'dictionary'>, input: FuzzInput,
   } catch (error) {
     const e = error as Error;
     outcome.threw = `${e?.name}: ${e?.message}`;
-    // The loaders' contract for a file-level problem: a plain Error whose message names the file.
-    if (!(e instanceof Error) || e.constructor !== Error) {
+    // The loaders' contract for a file-level problem: a UserError (the one error type a user acts
+    // on; not a subclass such as RecordError) whose message names the file.
+    if (!(e instanceof Error) || Object.getPrototypeOf(e) !== UserError.prototype) {
       outcome.violations.push({ category: 'escape', detail: `${e?.constructor?.name ?? typeof e} escaped: ${outcome.threw.slice(0, 200)}` });
     } else {
       const names = [input.path, basename(input.path), dirname(input.path), ...input.files.map((f) => basename(f.path))];
