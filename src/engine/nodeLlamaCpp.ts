@@ -1,6 +1,8 @@
 // node-llama-cpp is ESM-only and native: it stays external to the bundle and is loaded here, once,
 // with import() (a require() fails on Node 20).
 import type * as NodeLlamaCppModule from 'node-llama-cpp';
+import { msg } from '../shared/messages/index';
+import { errorText, UserError } from '../shared/userError';
 
 export type NodeLlamaCpp = typeof NodeLlamaCppModule;
 
@@ -9,10 +11,7 @@ let loading: Promise<NodeLlamaCpp> | undefined;
 export function loadNodeLlamaCpp(): Promise<NodeLlamaCpp> {
   loading ??= import('node-llama-cpp').catch((error: unknown) => {
     loading = undefined;
-    throw new Error(
-      `The inference engine (node-llama-cpp) could not be loaded: ${error instanceof Error ? error.message : String(error)}. ` +
-        'Reinstall MedLocal, or run `npm ci` in a development checkout.',
-    );
+    throw new UserError(msg('engineModuleMissing', errorText(error)), msg('nextReinstallOrNpmCi'), 'engineLoad');
   });
   return loading;
 }

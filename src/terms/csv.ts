@@ -9,6 +9,7 @@
 
 import { parse } from 'csv-parse/sync';
 import { msg, type Message } from '../shared/messages/index';
+import { errorText } from '../shared/userError';
 
 export interface CsvRecord {
   fields: string[];
@@ -53,6 +54,6 @@ function parseLine(raw: string, delimiter: string): { fields: string[] } | { rea
     return { fields };
   } catch (error) {
     const code = (error as { code?: string }).code;
-    return { reason: code === 'CSV_QUOTE_NOT_CLOSED' ? msg('dictUnclosedQuote') : msg('dictCannotParse', (error as Error).message) };
+    return { reason: code === 'CSV_QUOTE_NOT_CLOSED' ? msg('dictUnclosedQuote') : msg('dictCannotParse', errorText(error)) };
   }
 }

@@ -13,7 +13,7 @@ import type { DictionarySet } from '../../terms/dictionaries';
 import { normalizeTerm } from '../../terms/index';
 import { signalFromToken, toResponseError } from './cancellation';
 import { msg, type Locale } from '../../shared/messages/index';
-import { UserError } from '../../shared/userError';
+import { describeError, UserError } from '../../shared/userError';
 import { renderTermHover, type CachedExplanation } from './hoverContent';
 
 const EXPLAIN_MAX_TOKENS = 160;
@@ -120,7 +120,7 @@ async function startBackgroundExplanation(deps: TermsDeps, term: string, languag
     const result = await explainTerm(engine, info.model.name, { term, language }, undefined);
     if (result.text.trim()) deps.cache.set(key, { text: result.text, model: result.model });
   } catch (error) {
-    deps.log(`background explanation failed: ${error instanceof Error ? error.message : String(error)}`);
+    deps.log(`background explanation failed: ${describeError(error, 'en')}`);
   } finally {
     inFlight.delete(key);
   }

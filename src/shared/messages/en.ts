@@ -46,6 +46,8 @@ export const en = {
   fileNoGgufSignature: 'it does not start with the GGUF signature',
 
   // Loading the model (engine/llamaEngine.ts)
+  engineModuleMissing: 'The inference engine (node-llama-cpp) could not be loaded: {0}.',
+  nextReinstallOrNpmCi: 'Reinstall MedLocal, or run `npm ci` in a development checkout.',
   cpuEngineCannotStart: 'The CPU engine could not start: {0}',
   nextReinstall: 'Reinstall MedLocal; the engine binary for this platform may be missing.',
   backendFallback: 'The {0} backend could not start ({1}); using the CPU instead.',

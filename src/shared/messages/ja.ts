@@ -43,6 +43,8 @@ export const ja: Record<keyof typeof en, string> = {
   fileIsEmpty: 'ファイルが空です',
   fileNoGgufSignature: 'GGUF のシグネチャで始まっていません',
 
+  engineModuleMissing: '推論エンジン（node-llama-cpp）を読み込めませんでした: {0}。',
+  nextReinstallOrNpmCi: 'MedLocal を再インストールするか、開発用のチェックアウトでは `npm ci` を実行してください。',
   cpuEngineCannotStart: 'CPU エンジンを起動できませんでした: {0}',
   nextReinstall: 'MedLocal を再インストールしてください。このプラットフォーム用のエンジンのバイナリがない可能性があります。',
   backendFallback: '{0} バックエンドを起動できませんでした（{1}）。代わりに CPU を使います。',
