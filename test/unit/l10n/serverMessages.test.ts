@@ -501,3 +501,12 @@ test('settings the server cannot use: the warning is Japanese throughout, with t
   assert.ok(gpu);
   assert.match(format('ja', msg('settingInvalid', gpu.setting, gpu.message)), /"quantum".*auto, cuda, vulkan, metal, cpu/);
 });
+
+test('a file-system error in Node.js words reaches a Japanese user in Japanese, with the path and the operation', () => {
+  const blocker = join(dir, 'a-file-in-the-way');
+  writeFileSync(blocker, 'x');
+  const error = rejectionSync(() => mkdirSync(join(blocker, 'runs')));
+  assert.match(error.message, /^ENOTDIR/);
+  assertTranslated(describeError(error, 'en'), [join(blocker, 'runs'), 'mkdir'], describeError(error, 'ja'));
+  assert.equal(describeError(error, 'en'), `A part of the path ${join(blocker, 'runs')} is a file, not a folder (mkdir).`);
+});
