@@ -7,7 +7,7 @@ import { AskRequest, type AskResult } from '../protocol/protocol';
 import { detectLanguage, type Language } from '../shared/language';
 import { answerFooter, answerHeader, BlockquoteStream, contextBefore, questionFrom } from './answerBlock';
 import type { MedLocalClient } from './client';
-import { describeFailure } from './notices';
+import { failureOf, withNextStep, type Failure } from './notices';
 
 interface ActiveAsk {
   document: vscode.TextDocument;
@@ -107,20 +107,21 @@ export class AskController implements vscode.Disposable {
       async (_progress, cancelToken) => {
         const subscription = cancelToken.onCancellationRequested(() => ask.source.cancel());
         let result: AskResult | undefined;
-        let failure: string | undefined;
+        let failure: Failure | undefined;
         try {
           result = await client.sendRequest(AskRequest.type, { uri: ask.document.uri.toString(), question, language, maxTokens, partialResultToken, ...(context ? { context } : {}) }, ask.source.token);
         } catch (error) {
-          if (!ask.source.token.isCancellationRequested) failure = describeFailure(error);
+          if (!ask.source.token.isCancellationRequested) failure = failureOf(error);
         } finally {
           subscription.dispose();
           progress.dispose();
         }
         await flush();
         const cancelled = ask.source.token.isCancellationRequested || result?.stopReason === 'cancelled';
-        const outcome = failure ? { kind: 'failed' as const, reason: failure } : cancelled ? { kind: 'cancelled' as const } : { kind: 'complete' as const };
+        // The note gets what happened; the notification also the next step.
+        const outcome = failure ? { kind: 'failed' as const, reason: failure.message } : cancelled ? { kind: 'cancelled' as const } : { kind: 'complete' as const };
         await this.insert(ask, answerFooter(language, outcome), { last: true });
-        if (failure) void vscode.window.showErrorMessage(vscode.l10n.t('MedLocal could not finish the answer: {0}', failure));
+        if (failure) void vscode.window.showErrorMessage(withNextStep(vscode.l10n.t('MedLocal could not finish the answer: {0}', failure.message), failure.next));
         return result;
       },
     );
