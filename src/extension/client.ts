@@ -12,10 +12,13 @@ import {
   type ErrorHandler,
   type ErrorHandlerResult,
   type LanguageClientOptions,
+  MessageType,
+  ShowMessageNotification,
   type Message,
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { DictionariesNotification, EngineStatsRequest, ModelInfoRequest, SetSecretsRequest, StatusNotification, type ModelInfo, type ModelStatus } from '../shared/protocol';
+import { dictionaryNotice, serverNotice, statusErrorNotice, statusWarningNotice } from './notices';
 import { describeStatus, type ClientState } from './statusView';
 import { applyWorkspaceTrust } from './trust';
 
@@ -113,6 +116,8 @@ export class MedLocalClient implements vscode.Disposable {
       }),
       client.onNotification(StatusNotification.type, (status) => this.setStatus(status)),
       client.onNotification(DictionariesNotification.type, (report) => this.reportDictionaries(report)),
+      // Replaces the client library's own window/showMessage handler, which shows the raw text.
+      client.onNotification(ShowMessageNotification.type, (message) => this.showServerMessage(message.type, message.message)),
     );
     this.clientState = 'starting';
     this.render();
@@ -182,7 +187,7 @@ export class MedLocalClient implements vscode.Disposable {
     if (status.state === 'ready' && status.backend === 'remote' && status.message && status.message !== previous?.message) {
       // e.g. plain http to a non-loopback server: patient text would travel unencrypted.
       this.log.warn(status.message);
-      void vscode.window.showWarningMessage(`MedLocal: ${status.message}`);
+      void vscode.window.showWarningMessage(statusWarningNotice(status.message));
     }
     this.status = status;
     this.render();
@@ -191,7 +196,7 @@ export class MedLocalClient implements vscode.Disposable {
       this.log.error(`${status.message ?? 'Model error'}${status.hint ? ` — ${status.hint}` : ''}`);
       const openSettings = vscode.l10n.t('Open Settings');
       const showLogs = vscode.l10n.t('Show Logs');
-      void vscode.window.showErrorMessage(`MedLocal: ${status.message ?? ''} ${status.hint ?? ''}`, openSettings, showLogs).then((pick) => {
+      void vscode.window.showErrorMessage(statusErrorNotice(status), openSettings, showLogs).then((pick) => {
         if (pick === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', 'medlocal.model');
         if (pick === showLogs) this.log.show();
       });
@@ -219,11 +224,16 @@ export class MedLocalClient implements vscode.Disposable {
     if (broken.length === 0) return;
     for (const r of broken) for (const m of r.messages) this.log.warn(m.line > 0 ? `${m.file}:${m.line}: ${m.reason}` : `${m.file}: ${m.reason}`);
     const showLogs = vscode.l10n.t('Show Logs');
-    const first = broken[0]?.messages[0];
-    const where = first ? (first.line > 0 ? `${first.file}:${first.line}: ${first.reason}` : `${first.file}: ${first.reason}`) : '';
-    void vscode.window.showWarningMessage(vscode.l10n.t('MedLocal: {0} dictionary file(s) had problems. {1}', broken.length, where), showLogs).then((pick) => {
+    void vscode.window.showWarningMessage(dictionaryNotice(broken, vscode.l10n.t), showLogs).then((pick) => {
       if (pick) this.log.show();
     });
+  }
+
+  private showServerMessage(type: MessageType, message: string): void {
+    const text = serverNotice(message);
+    if (type === MessageType.Error) void vscode.window.showErrorMessage(text);
+    else if (type === MessageType.Warning) void vscode.window.showWarningMessage(text);
+    else void vscode.window.showInformationMessage(text);
   }
 
   private render(): void {
