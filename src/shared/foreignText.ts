@@ -40,19 +40,22 @@ export function plainForMessage(text: string, max = MESSAGE_MAX_CHARS): string {
   return bound(flat.replace(/\[/g, '［').replace(/\]/g, '］').replace(/</g, '‹').replace(/>/g, '›'), max);
 }
 
-/** Characters that are markup anywhere in a line: emphasis, code, links, HTML, tables, icons, math. */
-const INLINE_MARKUP = /[\\`*_[\]<>|~$]/g;
+/**
+ * Characters that are markup anywhere in a line: emphasis, code, links, HTML, tables, icons, math.
+ * An underscore inside a word (Q4_K_M) cannot open or close emphasis and is left readable.
+ */
+const INLINE_MARKUP = /[\\`*[\]<>|~$]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu;
 /** `&name;` / `&#123;`: an entity that would be decoded into another character. */
 const ENTITY = /&(?=#?[A-Za-z0-9]+;)/g;
 /** What starts a block when it opens a line: heading, quote, list, setext/thematic rule, fence. */
-const BLOCK_START = /^(\s*)([#>+=-]|\d+[.)])/;
+const BLOCK_START = /^(\s*)(\d*)([#>+=-]|(?<=\d)[.)])/;
 
 function escapeInline(text: string): string {
   return text.replace(INLINE_MARKUP, '\\$&').replace(ENTITY, '\\&');
 }
 
 function escapeLine(line: string): string {
-  return escapeInline(line).replace(BLOCK_START, '$1\\$2');
+  return escapeInline(line).replace(BLOCK_START, '$1$2\\$3');
 }
 
 /**
@@ -62,6 +65,14 @@ function escapeLine(line: string): string {
  */
 export function markdownInline(text: string, max = Number.POSITIVE_INFINITY): string {
   return escapeLine(bound(oneLine(String(text)).trim(), max));
+}
+
+/**
+ * A Markdown table cell showing `text` literally: one line, pipes and inline markup escaped. (A
+ * cell cannot open a block, so a leading `+3.2` or `#` stays as it is.)
+ */
+export function markdownTableCell(text: string): string {
+  return escapeInline(oneLine(String(text)).trim());
 }
 
 /**
