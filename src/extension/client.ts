@@ -1,6 +1,7 @@
 // The client context: owns the language client, the log channel, the status item and everything
 // tied to the server's life (start, stop, restart, crash policy).
 import * as vscode from 'vscode';
+import { plainForMessage } from '../shared/foreignText';
 import {
   CloseAction,
   ErrorAction,
@@ -127,7 +128,7 @@ export class MedLocalClient implements vscode.Disposable {
       this.startEmitter.fire();
     } catch (error) {
       this.log.error(`The MedLocal server failed to start: ${String(error)}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('The MedLocal server failed to start: {0}', String(error)), vscode.l10n.t('Show Logs')).then((pick) => {
+      void vscode.window.showErrorMessage(plainForMessage(vscode.l10n.t('The MedLocal server failed to start: {0}', String(error))), vscode.l10n.t('Show Logs')).then((pick) => {
         if (pick) this.log.show();
       });
     }
@@ -241,6 +242,9 @@ export class MedLocalClient implements vscode.Disposable {
     this.statusItem.text = view.text;
     const tooltip = new vscode.MarkdownString(view.tooltip, true);
     tooltip.appendMarkdown(`\n\n[${vscode.l10n.t('Show Logs')}](command:medlocal.showLogs) · [${vscode.l10n.t('Restart Server')}](command:medlocal.restartServer)`);
+    // The tooltip shows foreign text (model name, server messages), escaped by describeStatus: no
+    // HTML, and only MedLocal's own commands can run from it.
+    tooltip.supportHtml = false;
     tooltip.isTrusted = { enabledCommands: ['medlocal.showLogs', 'medlocal.restartServer', 'medlocal.showStatus'] };
     this.statusItem.tooltip = tooltip;
     this.statusItem.backgroundColor =

@@ -103,8 +103,10 @@ function entry(overrides: Partial<TermEntryInfo>): TermEntryInfo {
   return { id: 'x', ja: '急性膵炎', reading: '', en: 'acute pancreatitis', synonyms: [], abbreviations: [], kind: 'disease', definitionJa: '', definitionEn: 'Inflammation.', source: { name: 'test' }, ...overrides };
 }
 
-test('a hover keeps the model-generated label intact around an explanation with a heading, and the Explain link arguments whole', () => {
-  const match = { start: 0, end: 4, surface: '急性膵炎', entries: [entry({ id: 'evil)id(', icd10: 'K85` [y](command:evil) `' })] };
+const HOVER_MATCH = { start: 0, end: 4, surface: '急性膵炎', entries: [entry({ id: 'evil)id(', icd10: 'K85` [y](command:evil) `' })] };
+
+test('a hover keeps the model-generated label intact around an explanation with a heading', () => {
+  const match = HOVER_MATCH;
   const explained = renderTermHover(match, { language: 'en', explain: 'onDemand', explanation: { text: `Fine.\n\n# Title\n<img src=x onerror=alert(1)>\n${LINK}`, model: 'M\n# m' } });
   const lines = explained.split('\n');
   const label = lines.findIndex((line) => line.includes('Model-generated'));
@@ -114,7 +116,10 @@ test('a hover keeps the model-generated label intact around an explanation with 
   assert.deepEqual(markdownBlockStarts(lines.map((line) => line.replace(/^>( |$)/, ''))).filter((line) => line !== '---'), []);
   assert.deepEqual(liveMarkdownLinks(explained), []);
   assert.deepEqual(liveMarkdownHtml(explained), []);
+});
 
+test('a ) in an entry id or note URI does not cut the Explain link\'s arguments', () => {
+  const match = HOVER_MATCH;
   const offered = renderTermHover(match, { language: 'en', explain: 'onDemand', uri: 'file:///note(1).md' });
   const links = liveMarkdownLinks(offered);
   assert.equal(links.length, 1, offered);
