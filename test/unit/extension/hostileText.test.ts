@@ -1,7 +1,7 @@
 // Foreign text (a dictionary file, GGUF metadata, a workspace setting, a remote server, model
 // output) reaching a notification or a Markdown string: no live link, no escaped structure.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -13,12 +13,13 @@ import { inspectModelFile, ModelFileError } from '../../../src/server/engine/mod
 import { renderTermHover } from '../../../src/server/features/hoverContent';
 import { parseTermTable } from '../../../src/server/terms/loaders';
 import type { TermEntryInfo } from '../../../src/shared/protocol';
-import { runToMarkdown } from '../../../src/shared/benchViewModel';
+import { compareRuns } from '../../../src/server/bench/metrics';
+import { comparisonToMarkdown, runToMarkdown } from '../../../src/shared/benchViewModel';
 import { normalizeSettings } from '../../../src/shared/settings';
 import manifest from '../../../package.json';
 import { tinyModelFile } from '../../fixtures/gguf/tinyModel';
 import { writeGguf } from '../../fixtures/gguf/writer';
-import { ANSWERS_A, storedRun } from '../panel/fixtures';
+import { ANSWERS_A, ANSWERS_B, storedRun } from '../panel/fixtures';
 import { liveMarkdownHtml, liveMarkdownLinks, liveNoticeLinks, markdownBlockStarts } from './markup';
 
 const LINK = '[x](command:workbench.action.terminal.sendSequence?%7B%7D)';
@@ -133,6 +134,23 @@ test('the benchmark Markdown export escapes <script> and <img onerror> from fore
   const md = runToMarkdown(hostile);
   assert.deepEqual(liveMarkdownHtml(md), [], md);
   assert.match(md, /\\<script\\>alert\(1\)\\<\/script\\>/, 'the text is still there, literally');
+});
+
+test('the Markdown comparison export escapes HTML in model names and question ids', () => {
+  const evil = (answers: typeof ANSWERS_A) => answers.map((a, i) => (i === 1 ? { ...a, id: '<img src=x onerror=alert(1)>' } : a));
+  const a = storedRun('/runs/a', evil(ANSWERS_A), { model: { name: '<script>alert(1)</script>' } } as never);
+  const b = storedRun('/runs/b', evil(ANSWERS_B));
+  const md = comparisonToMarkdown(a, b, compareRuns(a.answers, b.answers));
+  assert.deepEqual(liveMarkdownHtml(md), [], md);
+});
+
+test('the benchmark panel puts text into the page only through DOM text, never HTML parsing', async () => {
+  const dir = path.join(import.meta.dirname, '../../../src/webview');
+  for (const name of await readdir(dir)) {
+    const source = await readFile(path.join(dir, name), 'utf8');
+    const code = source.replace(/^\s*\/\/.*$/gm, '');
+    assert.doesNotMatch(code, /\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write|srcdoc|DOMParser|createContextualFragment/, name);
+  }
 });
 
 test('untrusted workspaces cannot set the settings whose values MedLocal shows as text', () => {
