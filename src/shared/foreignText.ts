@@ -81,7 +81,8 @@ export function markdownTableCell(text: string): string {
  */
 export function markdownCode(text: string): string {
   const value = oneLine(String(text)).trim();
-  const longest = Math.max(0, ...(value.match(/`+/g) ?? []).map((run) => run.length));
+  let longest = 0;
+  for (const run of value.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
   const fence = '`'.repeat(longest + 1);
   const pad = value.startsWith('`') || value.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${value}${pad}${fence}`;
