@@ -23,7 +23,7 @@ const SECRET = 'sk-secret-XYZ';
 let model: string;
 /** Accepts only another key, and quotes the Authorization header it got in its 401. */
 let echoing: FixtureServer;
-let servers: TestServer[] = [];
+const servers: TestServer[] = [];
 
 before(async () => {
   assert.ok(existsSync(CLI), 'run `npm run build` first');
