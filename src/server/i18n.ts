@@ -67,6 +67,7 @@ const JA: Rule[] = [
   [/^unbalanced quote: the line does not form one record$/, '引用符の対応が取れず、1 件のレコードになりません'],
   [/^has a UTF-8 byte-order mark but is not valid UTF-8$/, 'UTF-8 の BOM がありますが、UTF-8 として正しくありません'],
   [/^cannot decide the text encoding: (.+)$/, '文字コードを判定できません: $1'],
+  [/^the dictionary could not be loaded \((.+)\)$/, '辞書を読み込めませんでした（$1）'],
   [/^unrecognised dictionary format: (.+)$/, '辞書の形式を認識できません: $1'],
   // Model downloads (models/download.ts)
   [/^"(.+)" is not a model URI MedLocal can download\.$/, '「$1」は、MedLocal でダウンロードできるモデルの URI ではありません。'],
