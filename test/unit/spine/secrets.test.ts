@@ -51,3 +51,22 @@ test('redactTrace masks fields named like keys, tokens, secrets, passwords and a
   assert.match(masked, /elevated BNP/);
   assert.equal(redactTrace('Sending request medlocal/x with sk-known-key', ['sk-known-key']), 'Sending request medlocal/x with ***');
 });
+
+test('the server says why a key was refused in Japanese too', async () => {
+  const { localize, setLocale } = await import('../../../src/server/i18n');
+  const { OpenAiEngine } = await import('../../../src/server/engine/openaiEngine');
+  setLocale('ja');
+  try {
+    for (const key of ['sk-a b', 'sk-\u0001', 'sk-秘密', 'k'.repeat(MAX_API_KEY_LENGTH + 1)]) {
+      assert.throws(() => new OpenAiEngine({ baseUrl: 'http://127.0.0.1:1/v1', apiKey: key }), (error: Error) => {
+        const ja = localize(error.message);
+        assert.match(ja, /API キー/, ja);
+        assert.ok(!ja.includes('sk-') && !error.message.includes('sk-'), error.message);
+        return true;
+      });
+    }
+    assert.match(localize('the dictionary could not be loaded (Maximum call stack size exceeded)'), /^辞書を読み込めませんでした（Maximum call stack size exceeded）$/);
+  } finally {
+    setLocale('en');
+  }
+});
