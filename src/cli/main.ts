@@ -22,6 +22,7 @@ import { summariseDataset, type Language } from '../server/bench/question';
 import { readManifest, readRun } from '../server/bench/runFiles';
 import { runBenchmark, type BenchmarkResult } from '../server/bench/runner';
 import { SCORING_MODES, type ScoringMode } from '../server/bench/scoring';
+import { checkApiKey, redactSecrets } from '../shared/secrets';
 import { comparisonTable, datasetTable, progressLine, summaryTable } from './report';
 
 /** What the CLI needs from the engine layer (src/server/engine/cliEngine.ts provides it). */
@@ -107,7 +108,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
     return await runBench(values, deps, io);
   } catch (error) {
     const usage = error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
-    io.err(`medlocal: ${(error as Error).message}\n${usage ? USAGE : ''}`);
+    io.err(`medlocal: ${redactSecrets((error as Error).message, [process.env.MEDLOCAL_OPENAI_API_KEY])}\n${usage ? USAGE : ''}`);
     return usage ? EXIT.usage : EXIT.failed;
   }
 }
@@ -255,7 +256,9 @@ function remoteBackend(values: ParsedOptions): { baseUrl: string; model?: string
   if (backend !== 'openai') throw new UsageError(`--backend must be local or openai, not "${backend}".`);
   const baseUrl = values['base-url'];
   if (!baseUrl) throw new UsageError('--backend openai needs --base-url URL (the API root, e.g. http://127.0.0.1:8080/v1).');
-  const apiKey = process.env.MEDLOCAL_OPENAI_API_KEY;
+  const checked = checkApiKey(process.env.MEDLOCAL_OPENAI_API_KEY ?? '');
+  if (!checked.ok) throw new UsageError(`MEDLOCAL_OPENAI_API_KEY ${checked.reason}; set it to the key alone (surrounding spaces are ignored).`);
+  const apiKey = checked.key;
   return { baseUrl, ...(values.model ? { model: values.model } : {}), ...(apiKey ? { apiKey } : {}) };
 }
 

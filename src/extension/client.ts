@@ -20,6 +20,8 @@ import {
 } from 'vscode-languageclient/node';
 import { DictionariesNotification, EngineStatsRequest, ModelInfoRequest, SetSecretsRequest, StatusNotification, type ModelInfo, type ModelStatus } from '../shared/protocol';
 import { dictionaryNotice, serverNotice, statusErrorNotice, statusWarningNotice } from './notices';
+import { checkApiKey, type ApiKeyProblem } from '../shared/secrets';
+import { RedactingLogChannel } from './redactingChannel';
 import { describeStatus, type ClientState } from './statusView';
 import { applyWorkspaceTrust } from './trust';
 
@@ -45,12 +47,15 @@ export class MedLocalClient implements vscode.Disposable {
   private clientState: ClientState = 'stopped';
   private pid: number | undefined;
   private readonly crashes: number[] = [];
+  /** The API key last read from SecretStorage, as stored: masked in the log and the trace. */
+  private apiKey: string | undefined;
   private readonly startEmitter = new vscode.EventEmitter<void>();
   /** Fires after each (re)start of the language client, so features can subscribe to notifications. */
   readonly onDidStart = this.startEmitter.event;
 
   constructor(private readonly context: vscode.ExtensionContext) {
-    this.log = vscode.window.createOutputChannel('MedLocal', { log: true });
+    // Also the protocol trace's channel: the key and key-like fields are masked in every line.
+    this.log = new RedactingLogChannel(vscode.window.createOutputChannel('MedLocal', { log: true }), () => [this.apiKey]);
     this.statusItem = vscode.window.createStatusBarItem('medlocal.status', vscode.StatusBarAlignment.Right, 100);
     this.statusItem.name = 'MedLocal';
     this.statusItem.command = 'medlocal.showStatus';
@@ -88,6 +93,7 @@ export class MedLocalClient implements vscode.Disposable {
       ]),
       markdown: { isTrusted: { enabledCommands: ['medlocal.explainTerm'] }, supportHtml: false },
       outputChannel: this.log,
+      traceOutputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       errorHandler: this.errorHandler(),
       initializationOptions: { locale: vscode.env.language },
@@ -136,7 +142,11 @@ export class MedLocalClient implements vscode.Disposable {
 
   /** The OpenAI-compatible server's API key, from SecretStorage (never settings or logs). */
   async sendSecrets(): Promise<void> {
-    const openaiApiKey = (await this.context.secrets.get(OPENAI_KEY_SECRET)) ?? '';
+    const stored = (await this.context.secrets.get(OPENAI_KEY_SECRET)) ?? '';
+    this.apiKey = stored || undefined;
+    const checked = checkApiKey(stored);
+    if (!checked.ok) void vscode.window.showWarningMessage(vscode.l10n.t('MedLocal: the stored API key was not used: {0} Run "MedLocal: Set OpenAI-Compatible Server API Key" again.', apiKeyProblemText(checked.problem)));
+    const openaiApiKey = checked.ok ? checked.key : '';
     await this.client?.sendRequest(SetSecretsRequest.type, { openaiApiKey }).catch((error: unknown) => this.log.warn(`Secrets could not be passed to the server: ${String(error)}`));
   }
 
@@ -273,5 +283,19 @@ export class MedLocalClient implements vscode.Disposable {
         return { action: CloseAction.Restart, handled: true };
       },
     };
+  }
+}
+
+/** Why a key cannot be used, in the user's language (never quoting the key). */
+export function apiKeyProblemText(problem: ApiKeyProblem): string {
+  switch (problem) {
+    case 'tooLong':
+      return vscode.l10n.t('The key is too long (over 4096 characters).');
+    case 'whitespace':
+      return vscode.l10n.t('The key contains a space or line break inside it.');
+    case 'control':
+      return vscode.l10n.t('The key contains a control character.');
+    case 'notAscii':
+      return vscode.l10n.t('The key may contain only printable ASCII characters (letters, digits, punctuation).');
   }
 }

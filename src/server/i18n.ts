@@ -67,6 +67,7 @@ const JA: Rule[] = [
   [/^unbalanced quote: the line does not form one record$/, '引用符の対応が取れず、1 件のレコードになりません'],
   [/^has a UTF-8 byte-order mark but is not valid UTF-8$/, 'UTF-8 の BOM がありますが、UTF-8 として正しくありません'],
   [/^cannot decide the text encoding: (.+)$/, '文字コードを判定できません: $1'],
+  [/^the dictionary could not be loaded \((.+)\)$/, '辞書を読み込めませんでした（$1）'],
   [/^unrecognised dictionary format: (.+)$/, '辞書の形式を認識できません: $1'],
   // Model downloads (models/download.ts)
   [/^"(.+)" is not a model URI MedLocal can download\.$/, '「$1」は、MedLocal でダウンロードできるモデルの URI ではありません。'],
@@ -124,6 +125,10 @@ const JA: Rule[] = [
   [/^the OpenAI-compatible server at (\S+) rejected the API key \(HTTP (\d+)\)\.$/, '$1 の OpenAI 互換サーバーが API キーを拒否しました（HTTP $2）。'],
   [/^the OpenAI-compatible server at (\S+) rejected the API key \(HTTP (\d+): (.+)\)\.$/, '$1 の OpenAI 互換サーバーが API キーを拒否しました（HTTP $2: $3）。'],
   [/^the OpenAI-compatible server at (\S+) requires an API key \(HTTP (\d+)\)\.$/, '$1 の OpenAI 互換サーバーには API キーが必要です（HTTP $2）。'],
+  [/^The API key of the OpenAI-compatible server is longer than (\d+) characters\.$/, 'OpenAI 互換サーバーの API キーが $1 文字を超えています。'],
+  [/^The API key of the OpenAI-compatible server contains a space or line break inside it\.$/, 'OpenAI 互換サーバーの API キーの途中に空白または改行が含まれています。'],
+  [/^The API key of the OpenAI-compatible server contains a control character\.$/, 'OpenAI 互換サーバーの API キーに制御文字が含まれています。'],
+  [/^The API key of the OpenAI-compatible server contains a character that is not printable ASCII \(letters, digits, punctuation\)\.$/, 'OpenAI 互換サーバーの API キーに、印字可能な ASCII 文字（英字・数字・記号）以外の文字が含まれています。'],
   [/^Set the API key of this server again in MedLocal \(it is kept in the editor's secret storage\), or check the key the server was started with\.$/, 'MedLocal: OpenAI 互換サーバーの API キーを設定 でキーを設定し直すか（キーはエディターのシークレット ストレージに保存されます）、サーバーの起動時に指定したキーを確認してください。'],
   [/^the OpenAI-compatible server at (\S+) has no (\S+) endpoint \(HTTP (\d+)\); it does not look like an OpenAI-compatible API at this URL\.$/, '$1 の OpenAI 互換サーバーには $2 エンドポイントがありません（HTTP $3）。この URL は OpenAI 互換 API ではないようです。'],
   [/^the OpenAI-compatible server at (\S+) refused the request to (\S+) \(HTTP (\d+)\)\.$/, '$1 の OpenAI 互換サーバーが $2 へのリクエストを拒否しました（HTTP $3）。'],
