@@ -73,9 +73,10 @@ export function countSkip(result: LoadResult, reason: string): void {
 
 /** Folds `part` into `into` (several files, one dataset). */
 export function mergeLoadResults(into: LoadResult, part: LoadResult): void {
-  into.questions.push(...part.questions);
-  into.issues.push(...part.issues);
-  into.files.push(...part.files);
+  // Loops, not push(...part.questions): a large file would exceed the argument limit.
+  for (const question of part.questions) into.questions.push(question);
+  for (const issue of part.issues) into.issues.push(issue);
+  for (const file of part.files) into.files.push(file);
   for (const [reason, count] of Object.entries(part.skipped)) {
     into.skipped[reason] = (into.skipped[reason] ?? 0) + count;
   }
