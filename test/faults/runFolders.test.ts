@@ -130,7 +130,7 @@ async function bigRun(dir: string, n: number, rightWhen: (i: number) => boolean)
   for (let start = 0; start < n; start += 10000) {
     const lines: string[] = [];
     for (let i = start; i < Math.min(n, start + 10000); i += 1) lines.push(record(`q${i}`, rightWhen(i)));
-    if (!out.write(lines.join('\n') + '\n')) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(lines.join('\n') + '\n')) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }

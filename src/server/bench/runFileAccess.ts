@@ -221,7 +221,7 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 
 /** Words for a failed write: what happened to which file. */
 export function describeWriteError(error: unknown, path: string): string {
-  if (error instanceof RunFileError) return error.message;
+  if (error instanceof RunFileError) return error.message.replace(/\.$/, '');
   const code = (error as NodeJS.ErrnoException).code;
   switch (code) {
     case 'ENOSPC':
