@@ -8,6 +8,17 @@
 type Template = string | ((match: string, ...groups: string[]) => string);
 type Rule = [RegExp, Template];
 
+/** What a run file turned out to be, in Japanese (bench/runFileAccess.ts kindOf). */
+const FILE_KINDS_JA: Record<string, string> = {
+  'a named pipe (FIFO)': '名前付きパイプ（FIFO）',
+  'a device': 'デバイス',
+  'a socket': 'ソケット',
+  'a folder': 'フォルダー',
+  'a symbolic link': 'シンボリックリンク',
+  'a special file': '特殊ファイル',
+  'a socket or device': 'ソケットまたはデバイス',
+};
+
 /** A message embedded in another one: translated on its own, without its closing 。. */
 const inner = (message: string): string => localize(message).replace(/。$/, '');
 
@@ -172,6 +183,16 @@ const JA: Rule[] = [
   [/^(.+) was scored with (.+), not (.+); resume with the same --scoring\.$/, '$1 のスコアリングは $2 で、$3 ではありません。同じ --scoring で再開してください。'],
   [/^(.+) was run with model (.+), not (.+); resume with the same --model\.$/, '$1 はモデル $2 で実行されたもので、$3 ではありません。同じ --model で再開してください。'],
   [/^(\d+) questions in a row failed \(last: (.+)\)\. Fix the engine, then continue with --resume (.+)\.$/s, (_, count: string, last: string, runDir: string) => `${count} 問続けて失敗しました（最後のエラー: ${inner(last)}）。エンジンの問題を解決してから、--resume ${runDir} で続行してください。`],
+  // Run folders as data (bench/runFileAccess.ts, bench/runFiles.ts) and a run stopped by a failed write (bench/runner.ts, features/bench.ts)
+  [/^(.+) is (a named pipe \(FIFO\)|a device|a socket|a folder|a symbolic link|a special file|a socket or device), not a regular file; MedLocal reads and writes run files only as plain files inside the run folder\. Replace it with the real file, or use another run folder\.?$/, (_, path: string, kind: string) => `${path} は${FILE_KINDS_JA[kind] ?? kind}で、通常のファイルではありません。MedLocal は実行フォルダー内の通常のファイルだけを読み書きします。本来のファイルに置き換えるか、別の実行フォルダーを使ってください。`],
+  [/^(.+) is a symbolic link to a file that does not exist; replace it with the real file, or use another run folder\.?$/, '$1 は存在しないファイルへのシンボリックリンクです。本来のファイルに置き換えるか、別の実行フォルダーを使ってください。'],
+  [/^(.+) is a symbolic link to (.+), outside the run folder; MedLocal does not follow links out of a run folder\. Copy the real file into the folder, or use another run folder\.?$/, '$1 は実行フォルダーの外にある $2 へのシンボリックリンクです。MedLocal は実行フォルダーの外へのリンクをたどりません。本来のファイルをフォルダーにコピーするか、別の実行フォルダーを使ってください。'],
+  [/^(.+) is larger than (\d+) MB, too large for a run manifest; the folder is not a MedLocal run or was damaged\.$/, '$1 は $2 MB を超えており、実行のマニフェストとしては大きすぎます。このフォルダーは MedLocal の実行フォルダーではないか、破損しています。'],
+  [/^The disk is full: (.+) could not be written$/, 'ディスクがいっぱいのため、$1 に書き込めませんでした'],
+  [/^(.+) reached the largest file size this system allows$/, '$1 がこのシステムで扱える最大のファイルサイズに達しました'],
+  [/^(.+) is not writable \((\w+)\)$/, '$1 に書き込めません（$2）'],
+  [/^(.+) could not be written \((.+)\)$/, '$1 に書き込めませんでした（$2）'],
+  [/^(.+)\. The (\d+) answers? written before (?:is|are) kept; nothing finished is lost\. Free some disk space \(or make the folder writable\), then press Resume on this run in the benchmark panel's history\.$/s, (_, reason: string, kept: string) => `${inner(reason)}。それまでに書き込んだ ${kept} 件の回答は残っており、終わった分は失われていません。ディスクの空きを増やして（またはフォルダーを書き込み可能にして）から、ベンチマーク パネルの履歴でこの実行の「再開」を押してください。`],
   // Benchmark datasets: the file as a whole (bench/datasets/*.ts)
   [/^unknown dataset "(.+)": use igakuqa:DIR, medqa:FILE, medmcqa:FILE, jmedbench:FILE, jsonl:FILE, csv:FILE or sample\.$/, 'データセット「$1」は不明です。igakuqa:DIR、medqa:FILE、medmcqa:FILE、jmedbench:FILE、jsonl:FILE、csv:FILE、sample のいずれかを指定してください。'],
   [/^dataset file (.+) does not exist; check the path after "(\w+):"\.$/, 'データセットのファイル $1 が存在しません。「$2:」の後のパスを確認してください。'],
