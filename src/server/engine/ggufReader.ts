@@ -223,17 +223,17 @@ class HeaderParser {
 
   /** Both counts at once: every entry takes bytes, so the file's size bounds them. */
   private checkCounts(tensorCount: bigint, kvCount: bigint): void {
+    const need = tensorCount * BigInt(MIN_TENSOR_INFO_BYTES) + kvCount * BigInt(MIN_KV_BYTES);
+    if (need > BigInt(this.r.remaining)) {
+      throw new GgufFormatError(
+        `the header at byte 8 claims ${tensorCount} tensors and ${kvCount} metadata entries, which need at least ${need} bytes, but only ${this.r.remaining} bytes remain in the file`,
+      );
+    }
     if (tensorCount > BigInt(GGUF_LIMITS.maxTensorCount)) {
       throw new GgufFormatError(`the header at byte 8 claims ${tensorCount} tensors, over the limit of ${GGUF_LIMITS.maxTensorCount}`);
     }
     if (kvCount > BigInt(GGUF_LIMITS.maxKvCount)) {
       throw new GgufFormatError(`the header at byte 16 claims ${kvCount} metadata entries, over the limit of ${GGUF_LIMITS.maxKvCount}`);
-    }
-    const need = Number(tensorCount) * MIN_TENSOR_INFO_BYTES + Number(kvCount) * MIN_KV_BYTES;
-    if (need > this.r.remaining) {
-      throw new GgufFormatError(
-        `the header at byte 8 claims ${tensorCount} tensors and ${kvCount} metadata entries, which need at least ${need} bytes, but only ${this.r.remaining} bytes remain in the file`,
-      );
     }
   }
 
