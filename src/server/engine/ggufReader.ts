@@ -171,6 +171,27 @@ class BoundedReader {
     return out.toString('utf8');
   }
 
+  /**
+   * Skips `count` strings (u64 length + bytes), each length checked against the file and `limit`:
+   * the walk over a vocabulary, kept synchronous while the buffer holds the next length.
+   */
+  async skipStrings(count: number, limit: number): Promise<void> {
+    const what = 'the array string';
+    for (let i = 0; i < count; i++) {
+      if (this.pos < this.bufStart || this.pos + 8 > this.bufEnd) await this.need(8, `the length of ${what}`, this.pos);
+      const at = this.pos;
+      const o = this.take(8);
+      const length = this.buf.readUInt32LE(o + 4) * 2 ** 32 + this.buf.readUInt32LE(o);
+      if (length > this.remaining || length > limit) {
+        const exact = this.buf.readBigUInt64LE(o);
+        throw new GgufFormatError(length > this.remaining
+          ? `${what} at byte ${at} claims ${exact} bytes, but only ${this.remaining} bytes remain in the file`
+          : `${what} at byte ${at} is ${exact} bytes long, over the limit of ${limit}`);
+      }
+      this.pos += length;
+    }
+  }
+
   skip(n: number, what: string, at: number): void {
     if (n > this.remaining) throw new GgufFormatError(`the file ends at byte ${this.size} inside ${what} at byte ${at}`);
     this.pos += n;
@@ -298,18 +319,15 @@ class HeaderParser {
       r.skip(length * elementBytes, 'the array', at);
       return { elementType, length };
     }
+    if (!keep && elementType === GGUF_TYPE.string) {
+      // A vocabulary or merge list: walk the lengths, keep nothing.
+      await r.skipStrings(length, GGUF_LIMITS.maxStringBytes);
+      return { elementType, length };
+    }
     const values: GgufValue[] = [];
     for (let i = 0; i < length; i++) {
-      const itemAt = r.pos;
-      if (keep || elementType === GGUF_TYPE.array) {
-        const item = await this.value(elementType, depth, itemAt);
-        if (keep) values.push(item);
-      } else {
-        // A long string array (a vocabulary): walk the lengths, keep nothing.
-        const itemLength = await this.length('the array string', itemAt);
-        this.checkStringLength(itemLength, 'the array string', itemAt, GGUF_LIMITS.maxStringBytes);
-        r.skip(Number(itemLength), 'the array string', itemAt);
-      }
+      const item = await this.value(elementType, depth, r.pos);
+      if (keep) values.push(item);
     }
     return keep ? { elementType, length, values } : { elementType, length };
   }
