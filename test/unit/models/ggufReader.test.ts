@@ -109,6 +109,13 @@ test('version 2 reads like version 3; version 1 and big-endian files are refused
     assert.ok(error instanceof ModelFileError);
     assert.match(error.message, /is in GGUF format version 1, which MedLocal cannot read \(it reads versions 2 and 3\)/);
     assert.match(error.hint, /Version 1 is an early GGUF format/);
+    setLocale('ja');
+    try {
+      assert.equal(localize(error.message), `モデルファイル ${file} は GGUF 形式のバージョン 1 で、MedLocal では読み込めません（読み込めるのはバージョン 2 と 3 です）。`);
+      assert.match(localize(error.hint), /^バージョン 1 は初期の GGUF 形式です。/);
+    } finally {
+      setLocale('en');
+    }
     return true;
   });
   const bigEndian = Buffer.from(v3);
