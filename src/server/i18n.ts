@@ -33,7 +33,27 @@ const JA: Rule[] = [
   [/^(.+) is not a GGUF model file \(it is empty\)\.$/, '$1 は GGUF モデルファイルではありません（空のファイルです）。'],
   [/^(.+) is not a GGUF model file \(wrong file signature\)\.$/, '$1 は GGUF モデルファイルではありません（ファイル形式が違います）。'],
   [/^MedLocal loads GGUF models \(\.gguf\)\. Convert the model with llama\.cpp or download a GGUF release\.$/, 'MedLocal は GGUF 形式（.gguf）のモデルを読み込みます。llama.cpp で変換するか、GGUF 版をダウンロードしてください。'],
-  [/^The model file (.+) is not a valid GGUF file \((.+)\); it may be truncated or corrupt\.$/, 'モデルファイル $1 は有効な GGUF ファイルではありません（$2）。途中で切れているか破損している可能性があります。'],
+  [/^The model file (.+) is not a valid GGUF file \((.+)\); it may be truncated or corrupt\.$/, (_, file: string, why: string) => `モデルファイル ${file} は有効な GGUF ファイルではありません（${inner(why)}）。途中で切れているか破損している可能性があります。`],
+  [/^The model file (.+) is in GGUF format version (\S+), which MedLocal cannot read \(it reads versions 2 and 3\)\.$/, 'モデルファイル $1 は GGUF 形式のバージョン $2 で、MedLocal では読み込めません（読み込めるのはバージョン 2 と 3 です）。'],
+  [/^Version 1 is an early GGUF format: download a current GGUF release of the model, or convert it again with a current llama\.cpp\.$/, 'バージョン 1 は初期の GGUF 形式です。モデルの現在の GGUF 版をダウンロードするか、最新の llama.cpp で変換し直してください。'],
+  // What our GGUF header reader (engine/ggufReader.ts) finds wrong, embedded in the message above
+  [/^the file ends at byte (\d+) inside (.+) at byte (\d+)( \(it shrank while being read\))?$/, (_, end: string, what: string, at: string, shrank?: string) => `ファイルが ${end} バイト目で終わっていますが、${at} バイト目からの${ggufPart(what)}の途中です${shrank ? '（読み込み中にファイルが縮みました）' : ''}`],
+  [/^the header at byte 8 claims (\d+) tensors and (\d+) metadata entries, which need at least (\d+) bytes, but only (\d+) bytes remain in the file$/, '8 バイト目のヘッダーはテンソル $1 個とメタデータ $2 件があるとしていますが、それには少なくとも $3 バイト必要で、ファイルには残り $4 バイトしかありません'],
+  [/^the header at byte (\d+) claims (\d+) (tensors|metadata entries), over the limit of (\d+)$/, (_, at: string, count: string, unit: string, limit: string) => `${at} バイト目のヘッダーは${unit === 'tensors' ? 'テンソル' : 'メタデータ'} ${count} ${unit === 'tensors' ? '個' : '件'}があるとしていますが、上限の ${limit} を超えています`],
+  [/^(.+) at byte (\d+) claims (\d+) bytes, but only (\d+) bytes remain in the file$/, (_, what: string, at: string, length: string, rest: string) => `${at} バイト目の${ggufPart(what)}は ${length} バイトあるとしていますが、ファイルには残り ${rest} バイトしかありません`],
+  [/^(.+) at byte (\d+) is (\d+) bytes long, over the limit of (\d+)$/, (_, what: string, at: string, length: string, limit: string) => `${at} バイト目の${ggufPart(what)}は ${length} バイトで、上限の ${limit} を超えています`],
+  [/^the array at byte (\d+) claims (\d+) elements of at least (\d+) bytes each, but only (\d+) bytes remain in the file$/, '$1 バイト目の配列は要素が $2 個（各 $3 バイト以上）あるとしていますが、ファイルには残り $4 バイトしかありません'],
+  [/^the array at byte (\d+) has (\d+) elements, over the limit of (\d+)$/, '$1 バイト目の配列の要素数 $2 は上限の $3 を超えています'],
+  [/^the metadata strings up to byte (\d+) hold more than (\d+) bytes of text, over the limit$/, '$1 バイト目までのメタデータの文字列が合計 $2 バイトの上限を超えています'],
+  [/^unknown metadata value type (\d+) at byte (\d+)$/, '$2 バイト目に不明なメタデータの値の型 $1 があります'],
+  [/^arrays are nested more than (\d+) deep at byte (\d+)$/, '$2 バイト目で配列が $1 段を超えて入れ子になっています'],
+  [/^the metadata key "(.*)" at byte (\d+) appears twice$/s, '$2 バイト目のメタデータのキー「$1」が重複しています'],
+  [/^general\.alignment is (.+); it must be a power of two$/s, 'general.alignment が $1 ですが、2 のべき乗でなければなりません'],
+  [/^the tensor "(.*)" at byte (\d+) appears twice$/s, '$2 バイト目のテンソル「$1」が重複しています'],
+  [/^the tensor "(.*)" at byte (\d+) has (\d+) dimensions \(at most (\d+) are allowed\)$/s, '$2 バイト目のテンソル「$1」の次元数は $3 ですが、最大 $4 までです'],
+  [/^the tensor "(.*)" at byte (\d+) has a shape too large to address$/s, '$2 バイト目のテンソル「$1」の形状が大きすぎて扱えません'],
+  [/^the tensor "(.*)" at byte (\d+) has an invalid ggml type (\d+)$/s, '$2 バイト目のテンソル「$1」の ggml 型 $3 は無効です'],
+  [/^the tensor "(.*)" at byte (\d+) has an invalid data offset (\d+) \(it must be a multiple of (\d+) and inside a file\)$/s, '$2 バイト目のテンソル「$1」のデータ オフセット $3 は無効です（$4 の倍数で、ファイル内でなければなりません）'],
   [/^Download the model again, or pick another \.gguf file\.$/, 'モデルをもう一度ダウンロードするか、別の .gguf ファイルを選んでください。'],
   [/^The model file (.+) is truncated \((\d+) bytes, but tensor data starts at byte (\d+)\)\.$/, 'モデルファイル $1 は途中で切れています（$2 バイトですが、テンソルデータは $3 バイト目から始まります）。'],
   [/^The model file (.+) is truncated: it has (\d+) bytes, but its tensors need (\d+)\.$/, 'モデルファイル $1 は途中で切れています（$2 バイトしかありませんが、テンソルには $3 バイト必要です）。'],
@@ -248,6 +268,27 @@ const JA: Rule[] = [
 const LOGPROBS_NEEDED = '次のトークンのスコアリング（選択肢の記号で答える方式）には top_logprobs が、続きのスコアリングには echo と logprobs が必要です。テキストの生成にはどちらも必要ありません。';
 
 /** "3 skipped (malformed record), 1 skipped (duplicate id)" or "the file is empty", in Japanese. */
+/** The parts of a GGUF header that ggufReader.ts names in its messages. */
+const GGUF_PARTS: Readonly<Record<string, string>> = {
+  'the file header': 'ファイル ヘッダー',
+  'a metadata value': 'メタデータの値',
+  'the array': '配列',
+  'the array string': '配列内の文字列',
+  'the metadata key': 'メタデータのキー',
+  'the metadata string': 'メタデータの文字列',
+  'the tensor name': 'テンソル名',
+};
+
+function ggufPart(what: string): string {
+  const length = /^the length of (.+)$/.exec(what);
+  if (length?.[1]) return `${ggufPart(length[1])}の長さ`;
+  const valueType = /^the value type of "(.*)"$/s.exec(what);
+  if (valueType) return `「${valueType[1] ?? ''}」の値の型`;
+  const tensor = /^the tensor "(.*)"$/s.exec(what);
+  if (tensor) return `テンソル「${tensor[1] ?? ''}」`;
+  return GGUF_PARTS[what] ?? what;
+}
+
 function skippedList(text: string): string {
   if (!/^\d+ skipped \(/.test(text)) return inner(text);
   return `スキップ: ${text.split(/, (?=\d+ skipped \()/).map((part) => part.replace(/^(\d+) skipped \((.*)\)$/s, (_, count: string, why: string) => `${inner(why)} ${count} 件`)).join('、')}`;
