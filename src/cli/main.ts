@@ -19,8 +19,9 @@ import { getPromptFormat, loadTemplateFormat, PROMPT_FORMAT_IDS, type PromptForm
 import { compareRuns } from '../eval/metrics';
 import { summariseDataset, type Language } from '../eval/question';
 import { readManifest, readRun } from '../eval/runFiles';
-import { runBenchmark, type BenchmarkResult } from '../eval/runner';
+import { keptSentence, runBenchmark, RunInterruptedError, type BenchmarkResult } from '../eval/runner';
 import { SCORING_MODES, type ScoringMode } from '../eval/scoring';
+import { checkApiKey, redactSecrets } from '../shared/secrets';
 import { comparisonTable, datasetTable, progressLine, summaryTable } from './report';
 
 import type { RunEngineFactory as CliEngineFactory } from '../engine/factory';
@@ -41,6 +42,8 @@ export interface CliDeps {
 export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
 
 class UsageError extends Error {}
+/** Bad input that is not about the command line (a damaged run folder): exit 2, without the usage text. */
+class InputError extends Error {}
 
 const USAGE = `usage:
   medlocal bench --dataset igakuqa:DIR|medqa:FILE|medmcqa:FILE|jmedbench:FILE|jsonl:FILE|csv:FILE|sample
@@ -91,8 +94,9 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
     return await runBench(values, deps, io);
   } catch (error) {
     const usage = error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
-    io.err(`medlocal: ${(error as Error).message}\n${usage ? USAGE : ''}`);
-    return usage ? EXIT.usage : EXIT.failed;
+    io.err(`medlocal: ${redactSecrets((error as Error).message, [process.env.MEDLOCAL_OPENAI_API_KEY])}
+${usage ? USAGE : ''}`);
+    return usage || error instanceof InputError ? EXIT.usage : EXIT.failed;
   }
 }
 
@@ -101,18 +105,22 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
 function runCompare(dirs: string[], json: boolean, io: Io): number {
   const [dirA, dirB] = dirs;
   if (dirA === undefined || dirB === undefined || dirs.length > 2) throw new UsageError('compare needs exactly two run folders: medlocal bench compare RUN_A RUN_B');
-  const runA = readRunOrUsage(dirA);
-  const runB = readRunOrUsage(dirB);
+  const runA = readRunInput(dirA);
+  const runB = readRunInput(dirB);
+  // Records were checked and their verdicts recomputed from what each record carries; what was
+  // dropped is said, never silently left out.
+  for (const run of [runA, runB]) if (run.dropped) io.err(`medlocal: ${run.dropped}\n`);
   const comparison = compareRuns(runA.answers, runB.answers);
-  io.out(json ? JSON.stringify({ runA: dirA, runB: dirB, ...comparison }) + '\n' : comparisonTable(comparison, dirA, dirB));
+  const dropped = { droppedA: runA.dropped ?? null, droppedB: runB.dropped ?? null };
+  io.out(json ? JSON.stringify({ runA: dirA, runB: dirB, ...comparison, ...dropped }) + '\n' : comparisonTable(comparison, dirA, dirB));
   return EXIT.ok;
 }
 
-function readRunOrUsage(dir: string): ReturnType<typeof readRun> {
+function readRunInput(dir: string): ReturnType<typeof readRun> {
   try {
     return readRun(dir);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new InputError((error as Error).message);
   }
 }
 
@@ -166,6 +174,14 @@ async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<n
       manifestExtras: { model: { path: modelPath, ...handle.modelFacts }, cli: { ...choices, model: modelPath } },
     });
     return report(result, values.json === true, io);
+  } catch (error) {
+    if (!(error instanceof RunInterruptedError)) throw error;
+    // Disk full or folder not writable: say what happened, that the answers are kept, and the way on.
+    io.err(
+      `\nmedlocal: ${error.reason}. ${keptSentence(error.kept)} The run folder's manifest says "interrupted". ` +
+        `Free some disk space (or make the folder writable), then continue with: medlocal bench --resume ${error.runDir}${remote ? '' : ` --model ${modelPath}`}\n`,
+    );
+    return EXIT.failed;
   } finally {
     cancel.dispose();
     await handle.dispose();
@@ -239,7 +255,9 @@ function remoteBackend(values: ParsedOptions): { baseUrl: string; model?: string
   if (backend !== 'openai') throw new UsageError(`--backend must be local or openai, not "${backend}".`);
   const baseUrl = values['base-url'];
   if (!baseUrl) throw new UsageError('--backend openai needs --base-url URL (the API root, e.g. http://127.0.0.1:8080/v1).');
-  const apiKey = process.env.MEDLOCAL_OPENAI_API_KEY;
+  const checked = checkApiKey(process.env.MEDLOCAL_OPENAI_API_KEY ?? '');
+  if (!checked.ok) throw new UsageError(`MEDLOCAL_OPENAI_API_KEY ${checked.reason}; set it to the key alone (surrounding spaces are ignored).`);
+  const apiKey = checked.key;
   return { baseUrl, ...(values.model ? { model: values.model } : {}), ...(apiKey ? { apiKey } : {}) };
 }
 
@@ -302,6 +320,7 @@ function progressPrinter(io: Io, isTTY: boolean): (progress: Parameters<typeof p
 }
 
 function report(result: BenchmarkResult, json: boolean, io: Io): number {
+  if (result.dropped) io.err(`medlocal: ${result.dropped}\n`);
   if (json) {
     io.out(JSON.stringify({ status: result.status, runDir: result.runDir, answered: result.answers.length, summary: result.summary ?? null }) + '\n');
   } else {

@@ -59,7 +59,8 @@ function ci(stats: { ci95: [number, number] }): string {
 function groupTable(title: string, groups: Record<string, GroupStats>): string[] {
   const names = Object.keys(groups);
   if (names.length === 0) return [];
-  const nameWidth = Math.max(...names.map(displayWidth), 6);
+  let nameWidth = 6;
+  for (const name of names) nameWidth = Math.max(nameWidth, displayWidth(name));
   const lines = [`  ${title}`];
   for (const name of names) {
     const stats = groups[name];
@@ -87,7 +88,8 @@ export function summaryTable(summary: RunSummary, runDir: string, status: string
   if (summary.human) {
     lines.push(`  examinees     ${percent(summary.human.humanAccuracy)} vs model ${percent(summary.human.modelAccuracy)} on ${summary.human.n} questions`);
   }
-  lines.push(...groupTable('by block', summary.byBlock), ...groupTable('by category', summary.byCategory));
+  for (const line of groupTable('by block', summary.byBlock)) lines.push(line);
+  for (const line of groupTable('by category', summary.byCategory)) lines.push(line);
   return lines.join('\n') + '\n';
 }
 

@@ -1,10 +1,12 @@
-// Reads a GGUF file's header in JavaScript before llama.cpp sees it. A file that is missing,
-// truncated or lacks the hyper-parameters llama.cpp asserts on would otherwise abort the whole
-// server process instead of giving the user a message.
+// Reads a GGUF file's header in JavaScript (our bounded reader, ggufReader.ts) before llama.cpp
+// sees it. A file that is missing, truncated, crafted with lengths beyond its size, or lacking the
+// hyper-parameters llama.cpp asserts on would otherwise abort or exhaust the whole server process
+// instead of giving the user a message.
 import { createHash } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import type { ModelFacts } from './modelInfo';
+import { GgufFormatError, metadataNumber, metadataString, readGgufHeader, type GgufHeader, type GgufTensorInfo } from './ggufReader';
 import { loadNodeLlamaCpp } from './nodeLlamaCpp';
 
 export class ModelFileError extends Error {
@@ -22,39 +24,18 @@ export interface InspectedModel {
   trainedContextSize: number | undefined;
   layers: number | undefined;
   hasChatTemplate: boolean;
+  /** The header as our reader found it (bounded against the file; see ggufReader.ts). */
+  header: GgufHeader;
 }
 
 const PICK_ANOTHER = 'Set `medlocal.model.path` to a readable .gguf model file (MedLocal: Show Status shows the current one).';
 
 export async function inspectModelFile(path: string): Promise<InspectedModel> {
   if (!path) throw new ModelFileError('No model is configured.', PICK_ANOTHER);
-  let size: number;
-  try {
-    const stat = await fs.stat(path);
-    if (!stat.isFile()) throw new ModelFileError(`The model path ${path} is not a file.`, PICK_ANOTHER);
-    await fs.access(path, fsConstants.R_OK);
-    size = stat.size;
-  } catch (error) {
-    if (error instanceof ModelFileError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code ?? String(error)})`;
-    throw new ModelFileError(`The model file ${path} ${why}.`, PICK_ANOTHER);
-  }
-  await checkMagic(path, size);
-
+  const header = await readModelHeader(path);
+  const size = header.fileSize;
   const nlc = await loadNodeLlamaCpp();
-  let info: Awaited<ReturnType<typeof nlc.readGgufFileInfo>>;
-  try {
-    info = await nlc.readGgufFileInfo(path, { readTensorInfo: true, sourceType: 'filesystem', logWarnings: false });
-  } catch (error) {
-    throw new ModelFileError(
-      `The model file ${path} is not a valid GGUF file (${error instanceof Error ? error.message : String(error)}); it may be truncated or corrupt.`,
-      'Download the model again, or pick another .gguf file.',
-    );
-  }
-  const metadata = info.metadata as unknown as Record<string, Record<string, unknown> | undefined>;
-  const general = metadata.general ?? {};
-  const architecture = typeof general.architecture === 'string' ? general.architecture : '';
+  const architecture = metadataString(header, 'general.architecture') ?? '';
   if (!architecture) throw new ModelFileError(`The model file ${path} names no architecture (general.architecture).`, 'Pick a GGUF model converted by a current llama.cpp.');
   if (!Object.values((nlc as unknown as { GgufArchitectureType: Record<string, string> }).GgufArchitectureType).includes(architecture)) {
     throw new ModelFileError(
@@ -62,26 +43,68 @@ export async function inspectModelFile(path: string): Promise<InspectedModel> {
       'Pick a model of a supported architecture (for example llama or qwen2).',
     );
   }
-  if (general.type === 'adapter') {
+  if (metadataString(header, 'general.type') === 'adapter') {
     throw new ModelFileError(`${path} is a LoRA adapter, not a model.`, 'Set the base model as the model path; adapters are configured separately.');
   }
-  const arch = metadata[architecture] ?? {};
-  checkHyperParameters(path, architecture, arch);
-  checkTensorExtents(path, size, info.tensorInfo ?? []);
+  checkHyperParameters(path, architecture, header);
+  checkTensorExtents(path, size, header.tensors);
 
+  const name = metadataString(header, 'general.name');
   return {
     facts: {
-      name: typeof general.name === 'string' && general.name ? general.name : basename(path),
+      name: name || basename(path),
       path,
       sizeBytes: size,
       architecture,
-      quantization: quantizationName(general.file_type, nlc.GgufFileType),
+      quantization: quantizationName(header.metadata.get('general.file_type'), nlc.GgufFileType),
       fingerprint: await fingerprintFile(path, size),
     },
-    trainedContextSize: typeof arch.context_length === 'number' ? arch.context_length : undefined,
-    layers: typeof arch.block_count === 'number' ? arch.block_count : undefined,
-    hasChatTemplate: typeof (metadata.tokenizer as Record<string, unknown> | undefined)?.chat_template === 'string',
+    trainedContextSize: metadataNumber(header, `${architecture}.context_length`),
+    layers: metadataNumber(header, `${architecture}.block_count`),
+    hasChatTemplate: metadataString(header, 'tokenizer.chat_template') !== undefined,
+    header,
   };
+}
+
+/**
+ * Our own bounded read of the header (ggufReader.ts): a missing or unreadable file, a wrong
+ * signature, an unsupported version or a header whose lengths and counts do not fit the file
+ * become a ModelFileError that says what is wrong and what to do.
+ */
+export async function readModelHeader(path: string): Promise<GgufHeader> {
+  try {
+    const stat = await fs.stat(path);
+    if (!stat.isFile()) throw new ModelFileError(`The model path ${path} is not a file.`, PICK_ANOTHER);
+    await fs.access(path, fsConstants.R_OK);
+    return await readGgufHeader(path);
+  } catch (error) {
+    if (error instanceof ModelFileError) throw error;
+    if (error instanceof GgufFormatError) throw modelFileErrorOf(path, error);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code ?? String(error)})`;
+    throw new ModelFileError(`The model file ${path} ${why}.`, PICK_ANOTHER);
+  }
+}
+
+function modelFileErrorOf(path: string, error: GgufFormatError): ModelFileError {
+  if (error.kind === 'signature') {
+    return new ModelFileError(
+      `${path} is not a GGUF model file (${error.message === 'the file is empty' ? 'it is empty' : 'wrong file signature'}).`,
+      'MedLocal loads GGUF models (.gguf). Convert the model with llama.cpp or download a GGUF release.',
+    );
+  }
+  if (error.kind === 'version') {
+    return new ModelFileError(
+      `The model file ${path} is in GGUF format version ${error.version ?? '?'}, which MedLocal cannot read (it reads versions 2 and 3).`,
+      error.version === 1
+        ? 'Version 1 is an early GGUF format: download a current GGUF release of the model, or convert it again with a current llama.cpp.'
+        : 'Download the model again, or pick another .gguf file.',
+    );
+  }
+  return new ModelFileError(
+    `The model file ${path} is not a valid GGUF file (${error.message}); it may be truncated or corrupt.`,
+    'Download the model again, or pick another .gguf file.',
+  );
 }
 
 const FINGERPRINT_SPAN = 1024 * 1024;
@@ -105,30 +128,10 @@ export async function fingerprintFile(path: string, size: number): Promise<strin
   return hash.digest('hex').slice(0, 16);
 }
 
-async function checkMagic(path: string, size: number): Promise<void> {
-  const handle = await fs.open(path, 'r');
-  try {
-    const header = Buffer.alloc(8);
-    const { bytesRead } = await handle.read(header, 0, 8, 0);
-    if (bytesRead < 8 || header.toString('latin1', 0, 4) !== 'GGUF') {
-      throw new ModelFileError(
-        `${path} is not a GGUF model file (${size === 0 ? 'it is empty' : 'wrong file signature'}).`,
-        'MedLocal loads GGUF models (.gguf). Convert the model with llama.cpp or download a GGUF release.',
-      );
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
 /** llama.cpp asserts on these (aborting the process) instead of reporting an error. */
-function checkHyperParameters(path: string, architecture: string, arch: Record<string, unknown>): void {
+function checkHyperParameters(path: string, architecture: string, header: GgufHeader): void {
   const required = ['embedding_length', 'block_count', 'feed_forward_length', 'attention.head_count'];
-  const missing = required.filter((key) => {
-    const [first, second] = key.split('.') as [string, string | undefined];
-    const value = second ? (arch[first] as Record<string, unknown> | undefined)?.[second] : arch[first];
-    return value === undefined;
-  });
+  const missing = required.filter((key) => header.metadata.get(`${architecture}.${key}`) === undefined);
   if (missing.length > 0) {
     throw new ModelFileError(
       `The model file ${path} lacks required metadata: ${missing.map((m) => `${architecture}.${m}`).join(', ')}.`,
@@ -137,9 +140,9 @@ function checkHyperParameters(path: string, architecture: string, arch: Record<s
   }
 }
 
-function checkTensorExtents(path: string, size: number, tensors: readonly { name: string; fileOffset: number | bigint }[]): void {
+function checkTensorExtents(path: string, size: number, tensors: readonly GgufTensorInfo[]): void {
   if (tensors.length === 0) throw new ModelFileError(`The model file ${path} holds no tensors.`, 'Pick a complete .gguf model file.');
-  const lastStart = tensors.reduce((max, t) => Math.max(max, Number(t.fileOffset)), 0);
+  const lastStart = tensors.reduce((max, t) => Math.max(max, t.fileOffset), 0);
   if (lastStart >= size) {
     throw new ModelFileError(
       `The model file ${path} is truncated (${size} bytes, but tensor data starts at byte ${lastStart}).`,

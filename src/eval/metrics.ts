@@ -2,6 +2,7 @@
 // the IgakuQA points score, per block and per category, 禁忌肢 picks, model vs examinees, and the
 // comparison of two runs (flipped questions and McNemar's exact test).
 
+import { csvCell } from '../shared/csvCell';
 import type { AnswerRecord, ScoringMode } from './records';
 
 /** z for a two-sided 95% interval. */
@@ -33,8 +34,12 @@ export function mcnemarExactP(b: number, c: number): number {
     if (i > 0) logChoose += Math.log(n - i + 1) - Math.log(i);
     logTerms.push(logChoose - n * Math.LN2);
   }
-  const max = Math.max(...logTerms);
-  const tail = Math.exp(max) * logTerms.reduce((sum, term) => sum + Math.exp(term - max), 0);
+  // A loop, not Math.max(...logTerms): k can be hundreds of thousands (too many arguments).
+  let max = -Infinity;
+  for (const term of logTerms) if (term > max) max = term;
+  let sum = 0;
+  for (const term of logTerms) sum += Math.exp(term - max);
+  const tail = Math.exp(max) * sum;
   return Math.min(1, 2 * tail);
 }
 
@@ -148,11 +153,6 @@ function kinkiStats(records: readonly AnswerRecord[]): RunSummary['kinki'] {
 
 // ---- CSV --------------------------------------------------------------------------------------
 
-function csvField(value: string | number | undefined): string {
-  const text = value === undefined ? '' : typeof value === 'number' ? String(Number(value.toFixed(6))) : value;
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 /** One row per scope: overall, multi-answer, each block, each category. */
 export function summaryToCsv(summary: RunSummary): string {
   const header = ['scope', 'key', 'n', 'correct', 'accuracy', 'ci95_low', 'ci95_high', 'points_earned', 'points_possible', 'human_accuracy'];
@@ -168,15 +168,19 @@ export function summaryToCsv(summary: RunSummary): string {
   const rows: [string, string, GroupStats][] = [
     ['overall', 'all', overall],
     ['multi_answer', 'all', summary.multiAnswer],
-    ...Object.entries(summary.byBlock).map(([key, stats]): [string, string, GroupStats] => ['block', key, stats]),
-    ...Object.entries(summary.byCategory).map(([key, stats]): [string, string, GroupStats] => ['category', key, stats]),
   ];
-  const lines = rows.map(([scope, key, stats]) =>
-    [scope, key, stats.n, stats.correct, stats.accuracy, stats.ci95[0], stats.ci95[1], stats.pointsEarned, stats.pointsPossible, stats.humanAccuracy]
-      .map(csvField)
-      .join(','),
-  );
-  return [header.join(','), ...lines].join('\n') + '\n';
+  for (const [key, stats] of Object.entries(summary.byBlock)) rows.push(['block', key, stats]);
+  for (const [key, stats] of Object.entries(summary.byCategory)) rows.push(['category', key, stats]);
+  // Block and category names come from the dataset and the run folder: csvCell guards formulas.
+  const lines = [header.join(',')];
+  for (const [scope, key, stats] of rows) {
+    lines.push(
+      [scope, key, stats.n, stats.correct, stats.accuracy, stats.ci95[0], stats.ci95[1], stats.pointsEarned, stats.pointsPossible, stats.humanAccuracy]
+        .map(csvCell)
+        .join(','),
+    );
+  }
+  return lines.join('\n') + '\n';
 }
 
 // ---- comparing two runs -------------------------------------------------------------------

@@ -2,6 +2,8 @@
 // Loaders turn IgakuQA / MedQA / MedMCQA / JMedBench / generic files into this; nothing downstream
 // knows which file format a question came from.
 
+import { appendAll } from '../shared/arrays';
+
 export type Language = 'ja' | 'en';
 
 export interface Question {
@@ -73,9 +75,9 @@ export function countSkip(result: LoadResult, reason: string): void {
 
 /** Folds `part` into `into` (several files, one dataset). */
 export function mergeLoadResults(into: LoadResult, part: LoadResult): void {
-  into.questions.push(...part.questions);
-  into.issues.push(...part.issues);
-  into.files.push(...part.files);
+  appendAll(into.questions, part.questions);
+  appendAll(into.issues, part.issues);
+  appendAll(into.files, part.files);
   for (const [reason, count] of Object.entries(part.skipped)) {
     into.skipped[reason] = (into.skipped[reason] ?? 0) + count;
   }

@@ -52,7 +52,8 @@ export interface AnswerRecord {
   error?: string;
 }
 
-export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
+/** interrupted: a write failed (disk full, folder not writable); everything kept is resumable. */
+export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
 
 export interface RunManifest {
   medlocalVersion: string;

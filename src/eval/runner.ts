@@ -3,14 +3,16 @@
 // later without redoing answered questions.
 
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { InferenceEngine } from '../engine/types';
 import type { PromptFormat } from './formats';
 import { summariseAnswers, summaryToCsv, type RunSummary } from './metrics';
 import type { Question } from './question';
+import { describeWriteError, openRunFileForAppend, overwriteInPlace, writeAll } from './runFileAccess';
 import {
   ANSWERS_FILE,
+  droppedRecordsNote,
   latestById,
   MANIFEST_FILE,
   readManifest,
@@ -60,6 +62,29 @@ export interface BenchmarkResult {
   answeredThisSession: number;
   /** A torn last line was found in the resumed answers.jsonl and dropped. */
   discardedTornLine: boolean;
+  /** Damaged records dropped from the resumed answers.jsonl (file:line, reason), or recomputed verdicts; in words. */
+  dropped?: string;
+}
+
+/**
+ * A write into the run folder failed (disk full, folder not writable): the run stopped, the answers
+ * written before are kept and the manifest says `interrupted`. `reason` says what happened to which
+ * file; the message adds how to continue on the command line (the server words its own).
+ */
+export class RunInterruptedError extends Error {
+  override name = 'RunInterruptedError';
+  constructor(
+    readonly reason: string,
+    readonly runDir: string,
+    /** Answers of this run's questions kept in answers.jsonl (resumed ones included). */
+    readonly kept: number,
+  ) {
+    super(`${reason}. ${keptSentence(kept)} Free some disk space (or make the folder writable), then continue with: medlocal bench --resume ${runDir}`);
+  }
+}
+
+export function keptSentence(kept: number): string {
+  return `The ${kept} answer${kept === 1 ? '' : 's'} written before ${kept === 1 ? 'is' : 'are'} kept; nothing finished is lost.`;
 }
 
 /** After this many failures in a row the run stops: the engine is broken, not one question. */
@@ -70,16 +95,26 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
   const parallel = Math.max(1, Math.floor(options.parallel));
   const runDir = resolve(options.resumeDir ?? options.outDir);
   const setup = prepareRunFolder(options, scoring, parallel, runDir);
+  try {
+    return await runQuestions(options, scoring, parallel, runDir, setup);
+  } finally {
+    closeSync(setup.answersFd);
+  }
+}
+
+async function runQuestions(options: RunBenchmarkOptions, scoring: ScoringOptions, parallel: number, runDir: string, setup: RunFolderSetup): Promise<BenchmarkResult> {
   const questionIds = new Set(options.questions.map((question) => question.id));
-  const finished = new Map([...latestById(setup.previous)].filter(([id, record]) => questionIds.has(id) && record.error === undefined));
+  const finished = new Map<string, AnswerRecord>();
+  for (const [id, record] of latestById(setup.previous)) if (questionIds.has(id) && record.error === undefined) finished.set(id, record);
   const todo = options.questions.filter((question) => !finished.has(question.id));
   const state = new RunState(options, finished, todo.length);
 
   let fatal: Error | undefined;
+  let writeFailure: string | undefined;
   let consecutiveErrors = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
-    for (let question = todo[next++]; question !== undefined && !options.signal?.aborted && !fatal; question = todo[next++]) {
+    for (let question = todo[next++]; question !== undefined && !options.signal?.aborted && !fatal && !writeFailure; question = todo[next++]) {
       const started = Date.now();
       let record: AnswerRecord;
       try {
@@ -91,8 +126,16 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
         consecutiveErrors += 1;
         if (consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) fatal = error as Error;
       }
+      if (writeFailure) return;
       // One write call of one complete line: a crash tears at most this line, which resume drops.
-      appendFileSync(setup.answersPath, JSON.stringify(record) + '\n');
+      const before = fstatSync(setup.answersFd).size;
+      try {
+        writeAll(setup.answersFd, JSON.stringify(record) + '\n');
+      } catch (error) {
+        writeFailure = describeWriteError(error, setup.answersPath);
+        dropTornLine(setup.answersFd, before);
+        return;
+      }
       state.record(record);
     }
   };
@@ -100,10 +143,11 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
 
   const manifest = setup.manifest;
   manifest.endedAt = new Date().toISOString();
+  if (writeFailure) throw interrupt(manifest, runDir, writeFailure, state);
   if (fatal) {
     manifest.status = 'failed';
     manifest.error = fatal.message;
-    writeJsonAtomic(join(runDir, MANIFEST_FILE), manifest);
+    writeRunFile(join(runDir, MANIFEST_FILE), manifest, manifest, runDir, state);
     throw new Error(`${MAX_CONSECUTIVE_ERRORS} questions in a row failed (last: ${fatal.message}). Fix the engine, then continue with --resume ${runDir}.`);
   }
   const answers = options.questions.map((question) => state.answers.get(question.id)).filter((record): record is AnswerRecord => record !== undefined);
@@ -117,23 +161,74 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     manifest,
     answeredThisSession: state.answeredThisSession,
     discardedTornLine: setup.discardedTornLine,
+    ...(setup.dropped ? { dropped: setup.dropped } : {}),
   };
   if (completed) {
     result.summary = summariseAnswers(answers);
-    writeJsonAtomic(join(runDir, SUMMARY_FILE), result.summary);
-    writeTextAtomic(join(runDir, SUMMARY_CSV_FILE), summaryToCsv(result.summary));
+    writeRunFile(join(runDir, SUMMARY_FILE), result.summary, manifest, runDir, state);
+    writeRunFile(join(runDir, SUMMARY_CSV_FILE), summaryToCsv(result.summary), manifest, runDir, state);
   }
-  writeJsonAtomic(join(runDir, MANIFEST_FILE), manifest);
+  writeRunFile(join(runDir, MANIFEST_FILE), manifest, manifest, runDir, state);
   return result;
+}
+
+/** An atomic write of a run file; a failure interrupts the run (answers kept, manifest says why). */
+function writeRunFile(path: string, value: unknown, manifest: RunManifest, runDir: string, state: RunState): void {
+  try {
+    if (typeof value === 'string') writeTextAtomic(path, value);
+    else writeJsonAtomic(path, value);
+  } catch (error) {
+    throw interrupt(manifest, runDir, describeWriteError(error, path), state);
+  }
+}
+
+/** Marks the manifest `interrupted` with the reason (when it can still be written) and builds the error. */
+function interrupt(manifest: RunManifest, runDir: string, reason: string, state: RunState): RunInterruptedError {
+  manifest.status = 'interrupted';
+  manifest.error = reason;
+  manifest.endedAt = new Date().toISOString();
+  const path = join(runDir, MANIFEST_FILE);
+  try {
+    writeJsonAtomic(path, manifest);
+  } catch {
+    // A full disk has no room for a second copy: rewrite the manifest's own blocks instead. If even
+    // that fails it keeps saying `running`, which readers treat as resumable too.
+    try {
+      overwriteInPlace(path, JSON.stringify(manifest, null, 2) + '\n');
+    } catch {
+      // nothing more to do: the answers are kept either way
+    }
+  }
+  return new RunInterruptedError(reason, runDir, state.answers.size);
+}
+
+/** Cuts a half-written line off again (a short write on a full disk), so the file ends on a whole record. */
+function dropTornLine(fd: number, size: number): void {
+  try {
+    ftruncateSync(fd, size);
+  } catch {
+    // resume drops a torn last line anyway
+  }
 }
 
 // ---- run folder set-up -------------------------------------------------------------------
 
 interface RunFolderSetup {
   answersPath: string;
+  /** answers.jsonl, open for appending (a regular file, never through a symlink). */
+  answersFd: number;
   manifest: RunManifest;
   previous: AnswerRecord[];
   discardedTornLine: boolean;
+  dropped?: string;
+}
+
+function hasAnswers(path: string): boolean {
+  try {
+    return lstatSync(path).size > 0;
+  } catch {
+    return false;
+  }
 }
 
 function prepareRunFolder(options: RunBenchmarkOptions, scoring: ScoringOptions, parallel: number, runDir: string): RunFolderSetup {
@@ -141,22 +236,32 @@ function prepareRunFolder(options: RunBenchmarkOptions, scoring: ScoringOptions,
   const answersPath = join(runDir, ANSWERS_FILE);
   const now = new Date().toISOString();
   if (options.resumeDir === undefined) {
-    if (existsSync(answersPath) && statSync(answersPath).size > 0) {
+    if (hasAnswers(answersPath)) {
       throw new Error(`${runDir} already holds a run; continue it with --resume ${runDir}, or choose another --out folder.`);
     }
     const manifest = newManifest(options, scoring, parallel, now);
     writeJsonAtomic(join(runDir, MANIFEST_FILE), manifest);
-    return { answersPath, manifest, previous: [], discardedTornLine: false };
+    return { answersPath, answersFd: openRunFileForAppend(answersPath), manifest, previous: [], discardedTornLine: false };
   }
   const earlier = readManifest(runDir);
   if (!earlier) throw new Error(`${runDir} has no ${MANIFEST_FILE}, so it is not a run MedLocal can resume; start a new run with --out.`);
   checkResumeCompatible(earlier, options, scoring, runDir);
-  const contents = repairAnswersFile(answersPath);
-  const manifest: RunManifest = { ...earlier, status: 'running', parallel, resumedAt: [...(earlier.resumedAt ?? []), now] };
+  // The question set is the truth for gold, points and 禁忌肢: each record's verdict is recomputed.
+  // A symlinked or non-regular answers.jsonl is refused here, before anything is written.
+  const questions = new Map(options.questions.map((question) => [question.id, question]));
+  const contents = repairAnswersFile(answersPath, questions);
+  const answersFd = openRunFileForAppend(answersPath);
+  const manifest: RunManifest = { ...earlier, status: 'running', parallel, resumedAt: [...(Array.isArray(earlier.resumedAt) ? earlier.resumedAt : []), now] };
   delete manifest.endedAt;
   delete manifest.error;
-  writeJsonAtomic(join(runDir, MANIFEST_FILE), manifest);
-  return { answersPath, manifest, previous: contents.records, discardedTornLine: contents.discardedTornLine };
+  try {
+    writeJsonAtomic(join(runDir, MANIFEST_FILE), manifest);
+  } catch (error) {
+    closeSync(answersFd);
+    throw error;
+  }
+  const dropped = droppedRecordsNote(contents);
+  return { answersPath, answersFd, manifest, previous: contents.records, discardedTornLine: contents.discardedTornLine, ...(dropped ? { dropped } : {}) };
 }
 
 /** Mixing answers from two prompt formats or scoring modes in one run would make its numbers meaningless. */
@@ -221,7 +326,8 @@ class RunState {
     private readonly remainingAtStart: number,
   ) {
     this.answers = new Map(finished);
-    this.correct = [...finished.values()].filter((record) => record.correct).length;
+    this.correct = 0;
+    for (const record of finished.values()) if (record.correct) this.correct += 1;
   }
 
   record(answer: AnswerRecord): void {

@@ -2,6 +2,7 @@
 // server and goes on while the panel is closed; the status bar and a cancellable notification
 // show its progress. The panel (panel.ts) listens to the same events.
 import * as vscode from 'vscode';
+import { plainForMessage } from '../shared/foreignText';
 import {
   BenchCancelRequest,
   BenchFinishedNotification,
@@ -92,7 +93,7 @@ export class BenchController implements vscode.Disposable {
       return started;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      void vscode.window.showErrorMessage(vscode.l10n.t('MedLocal could not start the benchmark: {0}', message));
+      void vscode.window.showErrorMessage(plainForMessage(vscode.l10n.t('MedLocal could not start the benchmark: {0}', message)));
       return undefined;
     }
   }
@@ -153,7 +154,7 @@ export class BenchController implements vscode.Disposable {
       message = vscode.l10n.t('MedLocal benchmark failed: {0}. Finished answers are kept.', withoutFinalStop(event.error ?? ''));
     }
     const show = event.status === 'failed' ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
-    const pick = await show(message, openPanel, openFolder);
+    const pick = await show(plainForMessage(message), openPanel, openFolder);
     if (pick === openPanel) await vscode.commands.executeCommand('medlocal.openBenchmark', { runDir: event.runDir });
     if (pick === openFolder) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(event.runDir));
   }

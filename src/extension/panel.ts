@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { plainForMessage } from '../shared/foreignText';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
   BenchCompareRequest,
@@ -454,10 +455,10 @@ export class BenchmarkPanel implements vscode.Disposable {
       if (!uri) return;
       await vscode.workspace.fs.writeFile(uri, Buffer.from(content, 'utf8'));
       const open = this.t.open;
-      const pick = await vscode.window.showInformationMessage(format(this.t.exportSaved, uri.fsPath), open);
+      const pick = await vscode.window.showInformationMessage(plainForMessage(format(this.t.exportSaved, uri.fsPath)), open);
       if (pick === open) await vscode.window.showTextDocument(uri, { preview: false, viewColumn: vscode.ViewColumn.Active });
     } catch (error) {
-      void vscode.window.showErrorMessage(format(this.t.exportFailed, errorText(error)));
+      void vscode.window.showErrorMessage(plainForMessage(format(this.t.exportFailed, errorText(error))));
     }
   }
 

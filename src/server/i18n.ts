@@ -8,6 +8,17 @@
 type Template = string | ((match: string, ...groups: string[]) => string);
 type Rule = [RegExp, Template];
 
+/** What a run file turned out to be, in Japanese (bench/runFileAccess.ts kindOf). */
+const FILE_KINDS_JA: Record<string, string> = {
+  'a named pipe (FIFO)': '名前付きパイプ（FIFO）',
+  'a device': 'デバイス',
+  'a socket': 'ソケット',
+  'a folder': 'フォルダー',
+  'a symbolic link': 'シンボリックリンク',
+  'a special file': '特殊ファイル',
+  'a socket or device': 'ソケットまたはデバイス',
+};
+
 /** A message embedded in another one: translated on its own, without its closing 。. */
 const inner = (message: string): string => localize(message).replace(/。$/, '');
 
@@ -22,7 +33,27 @@ const JA: Rule[] = [
   [/^(.+) is not a GGUF model file \(it is empty\)\.$/, '$1 は GGUF モデルファイルではありません（空のファイルです）。'],
   [/^(.+) is not a GGUF model file \(wrong file signature\)\.$/, '$1 は GGUF モデルファイルではありません（ファイル形式が違います）。'],
   [/^MedLocal loads GGUF models \(\.gguf\)\. Convert the model with llama\.cpp or download a GGUF release\.$/, 'MedLocal は GGUF 形式（.gguf）のモデルを読み込みます。llama.cpp で変換するか、GGUF 版をダウンロードしてください。'],
-  [/^The model file (.+) is not a valid GGUF file \((.+)\); it may be truncated or corrupt\.$/, 'モデルファイル $1 は有効な GGUF ファイルではありません（$2）。途中で切れているか破損している可能性があります。'],
+  [/^The model file (.+) is not a valid GGUF file \((.+)\); it may be truncated or corrupt\.$/, (_, file: string, why: string) => `モデルファイル ${file} は有効な GGUF ファイルではありません（${inner(why)}）。途中で切れているか破損している可能性があります。`],
+  [/^The model file (.+) is in GGUF format version (\S+), which MedLocal cannot read \(it reads versions 2 and 3\)\.$/, 'モデルファイル $1 は GGUF 形式のバージョン $2 で、MedLocal では読み込めません（読み込めるのはバージョン 2 と 3 です）。'],
+  [/^Version 1 is an early GGUF format: download a current GGUF release of the model, or convert it again with a current llama\.cpp\.$/, 'バージョン 1 は初期の GGUF 形式です。モデルの現在の GGUF 版をダウンロードするか、最新の llama.cpp で変換し直してください。'],
+  // What our GGUF header reader (engine/ggufReader.ts) finds wrong, embedded in the message above
+  [/^the file ends at byte (\d+) inside (.+) at byte (\d+)( \(it shrank while being read\))?$/, (_, end: string, what: string, at: string, shrank?: string) => `ファイルが ${end} バイト目で終わっていますが、${at} バイト目からの${ggufPart(what)}の途中です${shrank ? '（読み込み中にファイルが縮みました）' : ''}`],
+  [/^the header at byte 8 claims (\d+) tensors and (\d+) metadata entries, which need at least (\d+) bytes, but only (\d+) bytes remain in the file$/, '8 バイト目のヘッダーはテンソル $1 個とメタデータ $2 件があるとしていますが、それには少なくとも $3 バイト必要で、ファイルには残り $4 バイトしかありません'],
+  [/^the header at byte (\d+) claims (\d+) (tensors|metadata entries), over the limit of (\d+)$/, (_, at: string, count: string, unit: string, limit: string) => `${at} バイト目のヘッダーは${unit === 'tensors' ? 'テンソル' : 'メタデータ'} ${count} ${unit === 'tensors' ? '個' : '件'}があるとしていますが、上限の ${limit} を超えています`],
+  [/^(.+) at byte (\d+) claims (\d+) bytes, but only (\d+) bytes remain in the file$/, (_, what: string, at: string, length: string, rest: string) => `${at} バイト目の${ggufPart(what)}は ${length} バイトあるとしていますが、ファイルには残り ${rest} バイトしかありません`],
+  [/^(.+) at byte (\d+) is (\d+) bytes long, over the limit of (\d+)$/, (_, what: string, at: string, length: string, limit: string) => `${at} バイト目の${ggufPart(what)}は ${length} バイトで、上限の ${limit} を超えています`],
+  [/^the array at byte (\d+) claims (\d+) elements of at least (\d+) bytes each, but only (\d+) bytes remain in the file$/, '$1 バイト目の配列は要素が $2 個（各 $3 バイト以上）あるとしていますが、ファイルには残り $4 バイトしかありません'],
+  [/^the array at byte (\d+) has (\d+) elements, over the limit of (\d+)$/, '$1 バイト目の配列の要素数 $2 は上限の $3 を超えています'],
+  [/^the metadata strings up to byte (\d+) hold more than (\d+) bytes of text, over the limit$/, '$1 バイト目までのメタデータの文字列が合計 $2 バイトの上限を超えています'],
+  [/^unknown metadata value type (\d+) at byte (\d+)$/, '$2 バイト目に不明なメタデータの値の型 $1 があります'],
+  [/^arrays are nested more than (\d+) deep at byte (\d+)$/, '$2 バイト目で配列が $1 段を超えて入れ子になっています'],
+  [/^the metadata key "(.*)" at byte (\d+) appears twice$/s, '$2 バイト目のメタデータのキー「$1」が重複しています'],
+  [/^general\.alignment is (.+); it must be a power of two$/s, 'general.alignment が $1 ですが、2 のべき乗でなければなりません'],
+  [/^the tensor "(.*)" at byte (\d+) appears twice$/s, '$2 バイト目のテンソル「$1」が重複しています'],
+  [/^the tensor "(.*)" at byte (\d+) has (\d+) dimensions \(at most (\d+) are allowed\)$/s, '$2 バイト目のテンソル「$1」の次元数は $3 ですが、最大 $4 までです'],
+  [/^the tensor "(.*)" at byte (\d+) has a shape too large to address$/s, '$2 バイト目のテンソル「$1」の形状が大きすぎて扱えません'],
+  [/^the tensor "(.*)" at byte (\d+) has an invalid ggml type (\d+)$/s, '$2 バイト目のテンソル「$1」の ggml 型 $3 は無効です'],
+  [/^the tensor "(.*)" at byte (\d+) has an invalid data offset (\d+) \(it must be a multiple of (\d+) and inside a file\)$/s, '$2 バイト目のテンソル「$1」のデータ オフセット $3 は無効です（$4 の倍数で、ファイル内でなければなりません）'],
   [/^Download the model again, or pick another \.gguf file\.$/, 'モデルをもう一度ダウンロードするか、別の .gguf ファイルを選んでください。'],
   [/^The model file (.+) is truncated \((\d+) bytes, but tensor data starts at byte (\d+)\)\.$/, 'モデルファイル $1 は途中で切れています（$2 バイトですが、テンソルデータは $3 バイト目から始まります）。'],
   [/^The model file (.+) is truncated: it has (\d+) bytes, but its tensors need (\d+)\.$/, 'モデルファイル $1 は途中で切れています（$2 バイトしかありませんが、テンソルには $3 バイト必要です）。'],
@@ -67,6 +98,7 @@ const JA: Rule[] = [
   [/^unbalanced quote: the line does not form one record$/, '引用符の対応が取れず、1 件のレコードになりません'],
   [/^has a UTF-8 byte-order mark but is not valid UTF-8$/, 'UTF-8 の BOM がありますが、UTF-8 として正しくありません'],
   [/^cannot decide the text encoding: (.+)$/, '文字コードを判定できません: $1'],
+  [/^the dictionary could not be loaded \((.+)\)$/, '辞書を読み込めませんでした（$1）'],
   [/^unrecognised dictionary format: (.+)$/, '辞書の形式を認識できません: $1'],
   // Model downloads (models/download.ts)
   [/^"(.+)" is not a model URI MedLocal can download\.$/, '「$1」は、MedLocal でダウンロードできるモデルの URI ではありません。'],
@@ -124,6 +156,10 @@ const JA: Rule[] = [
   [/^the OpenAI-compatible server at (\S+) rejected the API key \(HTTP (\d+)\)\.$/, '$1 の OpenAI 互換サーバーが API キーを拒否しました（HTTP $2）。'],
   [/^the OpenAI-compatible server at (\S+) rejected the API key \(HTTP (\d+): (.+)\)\.$/, '$1 の OpenAI 互換サーバーが API キーを拒否しました（HTTP $2: $3）。'],
   [/^the OpenAI-compatible server at (\S+) requires an API key \(HTTP (\d+)\)\.$/, '$1 の OpenAI 互換サーバーには API キーが必要です（HTTP $2）。'],
+  [/^The API key of the OpenAI-compatible server is longer than (\d+) characters\.$/, 'OpenAI 互換サーバーの API キーが $1 文字を超えています。'],
+  [/^The API key of the OpenAI-compatible server contains a space or line break inside it\.$/, 'OpenAI 互換サーバーの API キーの途中に空白または改行が含まれています。'],
+  [/^The API key of the OpenAI-compatible server contains a control character\.$/, 'OpenAI 互換サーバーの API キーに制御文字が含まれています。'],
+  [/^The API key of the OpenAI-compatible server contains a character that is not printable ASCII \(letters, digits, punctuation\)\.$/, 'OpenAI 互換サーバーの API キーに、印字可能な ASCII 文字（英字・数字・記号）以外の文字が含まれています。'],
   [/^Set the API key of this server again in MedLocal \(it is kept in the editor's secret storage\), or check the key the server was started with\.$/, 'MedLocal: OpenAI 互換サーバーの API キーを設定 でキーを設定し直すか（キーはエディターのシークレット ストレージに保存されます）、サーバーの起動時に指定したキーを確認してください。'],
   [/^the OpenAI-compatible server at (\S+) has no (\S+) endpoint \(HTTP (\d+)\); it does not look like an OpenAI-compatible API at this URL\.$/, '$1 の OpenAI 互換サーバーには $2 エンドポイントがありません（HTTP $3）。この URL は OpenAI 互換 API ではないようです。'],
   [/^the OpenAI-compatible server at (\S+) refused the request to (\S+) \(HTTP (\d+)\)\.$/, '$1 の OpenAI 互換サーバーが $2 へのリクエストを拒否しました（HTTP $3）。'],
@@ -167,6 +203,16 @@ const JA: Rule[] = [
   [/^(.+) was scored with (.+), not (.+); resume with the same --scoring\.$/, '$1 のスコアリングは $2 で、$3 ではありません。同じ --scoring で再開してください。'],
   [/^(.+) was run with model (.+), not (.+); resume with the same --model\.$/, '$1 はモデル $2 で実行されたもので、$3 ではありません。同じ --model で再開してください。'],
   [/^(\d+) questions in a row failed \(last: (.+)\)\. Fix the engine, then continue with --resume (.+)\.$/s, (_, count: string, last: string, runDir: string) => `${count} 問続けて失敗しました（最後のエラー: ${inner(last)}）。エンジンの問題を解決してから、--resume ${runDir} で続行してください。`],
+  // Run folders as data (bench/runFileAccess.ts, bench/runFiles.ts) and a run stopped by a failed write (bench/runner.ts, features/bench.ts)
+  [/^(.+) is (a named pipe \(FIFO\)|a device|a socket|a folder|a symbolic link|a special file|a socket or device), not a regular file; MedLocal reads and writes run files only as plain files inside the run folder\. Replace it with the real file, or use another run folder\.?$/, (_, path: string, kind: string) => `${path} は${FILE_KINDS_JA[kind] ?? kind}で、通常のファイルではありません。MedLocal は実行フォルダー内の通常のファイルだけを読み書きします。本来のファイルに置き換えるか、別の実行フォルダーを使ってください。`],
+  [/^(.+) is a symbolic link to a file that does not exist; replace it with the real file, or use another run folder\.?$/, '$1 は存在しないファイルへのシンボリックリンクです。本来のファイルに置き換えるか、別の実行フォルダーを使ってください。'],
+  [/^(.+) is a symbolic link to (.+), outside the run folder; MedLocal does not follow links out of a run folder\. Copy the real file into the folder, or use another run folder\.?$/, '$1 は実行フォルダーの外にある $2 へのシンボリックリンクです。MedLocal は実行フォルダーの外へのリンクをたどりません。本来のファイルをフォルダーにコピーするか、別の実行フォルダーを使ってください。'],
+  [/^(.+) is larger than (\d+) MB, too large for a run manifest; the folder is not a MedLocal run or was damaged\.$/, '$1 は $2 MB を超えており、実行のマニフェストとしては大きすぎます。このフォルダーは MedLocal の実行フォルダーではないか、破損しています。'],
+  [/^The disk is full: (.+) could not be written$/, 'ディスクがいっぱいのため、$1 に書き込めませんでした'],
+  [/^(.+) reached the largest file size this system allows$/, '$1 がこのシステムで扱える最大のファイルサイズに達しました'],
+  [/^(.+) is not writable \((\w+)\)$/, '$1 に書き込めません（$2）'],
+  [/^(.+) could not be written \((.+)\)$/, '$1 に書き込めませんでした（$2）'],
+  [/^(.+)\. The (\d+) answers? written before (?:is|are) kept; nothing finished is lost\. Free some disk space \(or make the folder writable\), then press Resume on this run in the benchmark panel's history\.$/s, (_, reason: string, kept: string) => `${inner(reason)}。それまでに書き込んだ ${kept} 件の回答は残っており、終わった分は失われていません。ディスクの空きを増やして（またはフォルダーを書き込み可能にして）から、ベンチマーク パネルの履歴でこの実行の「再開」を押してください。`],
   // Benchmark datasets: the file as a whole (bench/datasets/*.ts)
   [/^unknown dataset "(.+)": use igakuqa:DIR, medqa:FILE, medmcqa:FILE, jmedbench:FILE, jsonl:FILE, csv:FILE or sample\.$/, 'データセット「$1」は不明です。igakuqa:DIR、medqa:FILE、medmcqa:FILE、jmedbench:FILE、jsonl:FILE、csv:FILE、sample のいずれかを指定してください。'],
   [/^dataset file (.+) does not exist; check the path after "(\w+):"\.$/, 'データセットのファイル $1 が存在しません。「$2:」の後のパスを確認してください。'],
@@ -222,6 +268,27 @@ const JA: Rule[] = [
 const LOGPROBS_NEEDED = '次のトークンのスコアリング（選択肢の記号で答える方式）には top_logprobs が、続きのスコアリングには echo と logprobs が必要です。テキストの生成にはどちらも必要ありません。';
 
 /** "3 skipped (malformed record), 1 skipped (duplicate id)" or "the file is empty", in Japanese. */
+/** The parts of a GGUF header that ggufReader.ts names in its messages. */
+const GGUF_PARTS: Readonly<Record<string, string>> = {
+  'the file header': 'ファイル ヘッダー',
+  'a metadata value': 'メタデータの値',
+  'the array': '配列',
+  'the array string': '配列内の文字列',
+  'the metadata key': 'メタデータのキー',
+  'the metadata string': 'メタデータの文字列',
+  'the tensor name': 'テンソル名',
+};
+
+function ggufPart(what: string): string {
+  const length = /^the length of (.+)$/.exec(what);
+  if (length?.[1]) return `${ggufPart(length[1])}の長さ`;
+  const valueType = /^the value type of "(.*)"$/s.exec(what);
+  if (valueType) return `「${valueType[1] ?? ''}」の値の型`;
+  const tensor = /^the tensor "(.*)"$/s.exec(what);
+  if (tensor) return `テンソル「${tensor[1] ?? ''}」`;
+  return GGUF_PARTS[what] ?? what;
+}
+
 function skippedList(text: string): string {
   if (!/^\d+ skipped \(/.test(text)) return inner(text);
   return `スキップ: ${text.split(/, (?=\d+ skipped \()/).map((part) => part.replace(/^(\d+) skipped \((.*)\)$/s, (_, count: string, why: string) => `${inner(why)} ${count} 件`)).join('、')}`;

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { DidChangeConfigurationNotification, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DictionariesNotification, SetSecretsRequest, StatusNotification } from '../protocol/protocol';
+import { redactSecrets } from '../shared/secrets';
 import { DEFAULT_SETTINGS, normalizeSettings, type MedLocalSettings } from '../shared/settings';
 import { registerAsk } from './features/ask';
 import { registerBench } from './features/bench';
@@ -26,19 +27,22 @@ export interface ServerDeps {
 
 
 export function startServer(connection: Connection, deps: ServerDeps = {}): void {
-  const log = (message: string) => connection.console.log(message);
+  /** Secrets the client keeps in SecretStorage; held in memory only, never logged. */
+  let openaiApiKey: string | undefined;
+  // Last line of defence: whatever quotes the key (a server echoing it back, a library error),
+  // the log and the status never carry it.
+  const redact = <T extends string | undefined>(text: T): T => (text === undefined ? text : (redactSecrets(text, [openaiApiKey]) as T));
+  const log = (message: string) => connection.console.log(redact(message));
   const host = new ModelHost({
     cores: deps.cores ?? availableParallelism(),
     sequences: deps.sequences ?? 2,
     log,
-    onStatus: (status) => void connection.sendNotification(StatusNotification.type, { ...status, message: localizeOptional(status.message), hint: localizeOptional(status.hint) }),
+    onStatus: (status) => void connection.sendNotification(StatusNotification.type, { ...status, message: redact(localizeOptional(status.message)), hint: redact(localizeOptional(status.hint)) }),
   });
   const documents = new TextDocuments(TextDocument);
   const dictionaries = new DictionarySet();
   let settings: MedLocalSettings = DEFAULT_SETTINGS;
   let configurationPull = false;
-  /** Secrets the client keeps in SecretStorage; held in memory only, never logged. */
-  let openaiApiKey: string | undefined;
   const engineTarget = (): EngineTarget =>
     settings.backend === 'openai'
       ? { kind: 'remote', remote: { baseUrl: settings.openai.baseUrl, ...(settings.openai.model ? { model: settings.openai.model } : {}), ...(openaiApiKey ? { apiKey: openaiApiKey } : {}) } }

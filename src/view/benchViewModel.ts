@@ -6,6 +6,7 @@
 // panel, the CLI and the run files agree to the digit.
 import { summariseAnswers, wilsonInterval, type GroupStats, type RunSummary } from '../eval/metrics';
 import { format, STRINGS, type Strings } from './strings';
+import { markdownTableCell } from '../shared/foreignText';
 import type {
   AnswerRecord,
   BenchProgressEvent,
@@ -718,9 +719,12 @@ export function comparisonToJson(runA: StoredRunInfo, runB: StoredRunInfo, compa
 
 // ---- exports: Markdown --------------------------------------------------------------------
 
-/** A table cell: pipes escaped, line breaks folded, so one value stays one cell. */
+/**
+ * A table cell: pipes escaped, line breaks folded, so one value stays one cell; HTML, links and
+ * emphasis escaped, since model names, dataset paths and errors are foreign text.
+ */
 export function markdownCell(value: string | number): string {
-  return String(value).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n|\r/g, ' ').trim() || ' ';
+  return markdownTableCell(String(value)) || ' ';
 }
 
 /** A GitHub-flavoured Markdown table; numeric columns (align 'r') right-aligned. */

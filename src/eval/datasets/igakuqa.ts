@@ -9,6 +9,7 @@
 // only one, 112A43, needs an image and is skipped for that reason anyway.
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { appendAll } from '../../shared/arrays';
 import { basename, dirname, join } from 'node:path';
 import {
   emptyLoadResult,
@@ -81,7 +82,7 @@ function findQuestionFiles(folder: string): string[] {
   const found: string[] = [];
   for (const name of readdirSync(folder).sort()) {
     const full = join(folder, name);
-    if (statSync(full).isDirectory()) found.push(...findQuestionFiles(full));
+    if (statSync(full).isDirectory()) appendAll(found, findQuestionFiles(full));
     else if (QUESTION_FILE.test(name)) found.push(full);
   }
   return found;

@@ -2,7 +2,7 @@
 // the end come as notifications; a run goes on while the panel is closed), cancel, list the run
 // folders, read one, drill into a question, compare two. The engine, runner and files are the same
 // as the CLI's (src/eval).
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Connection, Disposable } from 'vscode-languageserver';
 import {
@@ -26,12 +26,15 @@ import {
   listPromptFormats,
   loadDataset,
   parseDatasetArgument,
-  readRun,
+  readRunAsync,
   runBenchmark,
   summariseDataset,
   wilsonInterval,
+  RunInterruptedError,
+  keptSentence,
   type AnswerRecord,
   type Question,
+  type RunManifest,
 } from '../../eval/index';
 import { joinSentences, localize } from '../i18n';
 import type { ModelHost } from '../modelHost';
@@ -78,33 +81,52 @@ export function pickQuestions(questions: readonly Question[], limit: number | un
   return copy.slice(0, limit);
 }
 
-export function listRuns(resultsDir: string, active: ReadonlyMap<string, ActiveRun>): BenchRunListing[] {
-  if (!existsSync(resultsDir)) return [];
-  const running = new Set([...active.values()].map((run) => run.runDir));
+/**
+ * The run folders under resultsDir. Asynchronous, and each folder's files are opened so that a FIFO
+ * or a device cannot block (runFileAccess): a hostile folder is listed as damaged with the reason,
+ * and hovers go on being answered meanwhile.
+ */
+export async function listRuns(resultsDir: string, active: ReadonlyMap<string, ActiveRun>): Promise<BenchRunListing[]> {
+  let names: string[];
+  try {
+    names = await readdir(resultsDir);
+  } catch {
+    return [];
+  }
+  const running = new Set<string>();
+  for (const run of active.values()) running.add(run.runDir);
   const listings: BenchRunListing[] = [];
-  for (const name of readdirSync(resultsDir)) {
+  for (const name of names) {
     const runDir = join(resultsDir, name);
     try {
-      if (!statSync(runDir).isDirectory()) continue;
+      if (!(await stat(runDir)).isDirectory()) continue;
     } catch {
       continue;
     }
-    listings.push(describeRun(runDir, running.has(runDir)));
+    listings.push(await describeRun(runDir, running.has(runDir)));
   }
   return listings.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
 }
 
-function describeRun(runDir: string, running: boolean): BenchRunListing {
+/** The listing's status of a manifest status: an interrupted run (disk full) is resumable like a failed one. */
+function listingStatus(status: RunManifest['status']): BenchRunListing['status'] {
+  if (status === 'running') return 'cancelled';
+  if (status === 'interrupted') return 'failed';
+  return status;
+}
+
+async function describeRun(runDir: string, running: boolean): Promise<BenchRunListing> {
   try {
-    const run = readRun(runDir);
+    const run = await readRunAsync(runDir);
     const manifest = run.manifest;
     if (!manifest) return { runDir, status: 'damaged', problem: 'manifest.json is missing', answered: run.answers.length };
     const bench = (manifest.bench ?? manifest.cli ?? {}) as Partial<BenchChoices>;
     const model = manifest.model as { name?: string; path?: string } | undefined;
-    const correct = run.answers.filter((a) => a.correct).length;
+    let correct = 0;
+    for (const answer of run.answers) if (answer.correct) correct += 1;
     return {
       runDir,
-      status: running ? 'running' : manifest.status === 'running' ? 'cancelled' : manifest.status,
+      status: running ? 'running' : listingStatus(manifest.status),
       model: model?.name ?? model?.path,
       dataset: bench.dataset,
       mode: manifest.scoring.mode,
@@ -144,13 +166,18 @@ function promptText(prompt: ReturnType<ReturnType<typeof getPromptFormat>['rende
   return [prompt.system ? `[system]\n${prompt.system}` : '', `[user]\n${prompt.user}`, prompt.assistantPrefix ? `[assistant]\n${prompt.assistantPrefix}` : ''].filter(Boolean).join('\n\n');
 }
 
+/** A run stopped by a failed write (disk full): what happened, what is kept, and the panel's way on. */
+export function interruptedMessage(error: RunInterruptedError): string {
+  return `${error.reason}. ${keptSentence(error.kept)} Free some disk space (or make the folder writable), then press Resume on this run in the benchmark panel's history.`;
+}
+
 export function registerBench(connection: Connection, host: ModelHost, log: (message: string) => void): Disposable {
   const active = new Map<string, ActiveRun>();
   let counter = 0;
 
   const start = connection.onRequest(BenchStartRequest.type, async (params) => {
     try {
-      const stored = params.resumeDir ? (readRun(params.resumeDir).manifest?.bench as BenchChoices | undefined) : undefined;
+      const stored = params.resumeDir ? ((await readRunAsync(params.resumeDir)).manifest?.bench as BenchChoices | undefined) : undefined;
       if (params.resumeDir && !stored) throw new Error(`${params.resumeDir} was not started from VS Code (no benchmark choices in its manifest); resume it with: medlocal bench --resume "${params.resumeDir}"`);
       const choices: BenchChoices = stored ?? {
         dataset: params.dataset,
@@ -172,6 +199,8 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
       const runDir = params.resumeDir ?? join(params.resultsDir, `${stamp}-${choices.dataset.split(':')[0]}-${choices.scoring}-${counter}`);
       const controller = new AbortController();
       active.set(runId, { controller, runDir });
+      // Answers kept so far (resumed ones included): what a failed run still holds.
+      let kept = 0;
       log(`benchmark ${runId}: ${questions.length} questions, ${choices.scoring}, parallel ${params.parallel ?? 1} → ${runDir}`);
       void runBenchmark({
         engine,
@@ -185,15 +214,17 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
         datasetFiles: files,
         manifestExtras: { model: info ? { ...info.model, backend: info.backend, gpuLayers: info.gpuLayers, threads: info.threads, loraAdapters: info.loraAdapters } : undefined, bench: choices },
         onProgress: (progress) => {
+          kept = progress.done;
           const correct = Math.round(progress.accuracy * progress.done);
           void connection.sendNotification(BenchProgressNotification.type, { ...progress, runId, runDir, ci95: wilsonInterval(correct, progress.done) });
         },
       })
         .then((result) => connection.sendNotification(BenchFinishedNotification.type, { runId, runDir: result.runDir, status: result.status, answered: result.answers.length, ...(result.summary ? { summary: result.summary } : {}) }))
         .catch((error: unknown) => {
-          const message = error instanceof Error ? error.message : String(error);
+          const message = error instanceof RunInterruptedError ? interruptedMessage(error) : error instanceof Error ? error.message : String(error);
+          const answered = error instanceof RunInterruptedError ? error.kept : kept;
           log(`benchmark ${runId} failed: ${message}`);
-          return connection.sendNotification(BenchFinishedNotification.type, { runId, runDir, status: 'failed', error: localize(message), answered: 0 });
+          return connection.sendNotification(BenchFinishedNotification.type, { runId, runDir, status: 'failed', error: localize(message), answered });
         })
         .finally(() => active.delete(runId));
       return { runId, runDir, total: questions.length, dataset: localizeFacts(facts) };
@@ -207,21 +238,21 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
     run?.controller.abort();
     return run !== undefined;
   });
-  const list = connection.onRequest(BenchListRequest.type, ({ resultsDir }) => ({
-    runs: listRuns(resultsDir, active).map((run) => (run.problem ? { ...run, problem: localize(run.problem) } : run)),
+  const list = connection.onRequest(BenchListRequest.type, async ({ resultsDir }) => ({
+    runs: (await listRuns(resultsDir, active)).map((run) => (run.problem ? { ...run, problem: localize(run.problem) } : run)),
   }));
-  const read = connection.onRequest(BenchRunRequest.type, ({ runDir }) => {
+  const read = connection.onRequest(BenchRunRequest.type, async ({ runDir }) => {
     try {
-      const run = readRun(runDir);
+      const run = await readRunAsync(runDir);
       const manifest = run.manifest?.error ? { ...run.manifest, error: localize(run.manifest.error) } : run.manifest;
       return { runDir, answers: run.answers.map(localizeAnswer), ...(manifest ? { manifest } : {}), ...(run.summary ? { summary: run.summary } : {}) };
     } catch (error) {
       throw toResponseError(error);
     }
   });
-  const question = connection.onRequest(BenchQuestionRequest.type, ({ runDir, id }) => {
+  const question = connection.onRequest(BenchQuestionRequest.type, async ({ runDir, id }) => {
     try {
-      const run = readRun(runDir);
+      const run = await readRunAsync(runDir);
       const choices = run.manifest?.bench as BenchChoices | undefined;
       if (!choices) throw new Error(`${runDir} does not record its dataset; the question cannot be shown.`);
       const { questions } = loadQuestions(choices.dataset, choices.language);
@@ -240,9 +271,9 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
       throw toResponseError(error);
     }
   });
-  const compare = connection.onRequest(BenchCompareRequest.type, ({ runA, runB }) => {
+  const compare = connection.onRequest(BenchCompareRequest.type, async ({ runA, runB }) => {
     try {
-      return compareRuns(readRun(runA).answers, readRun(runB).answers);
+      return compareRuns((await readRunAsync(runA)).answers, (await readRunAsync(runB)).answers);
     } catch (error) {
       throw toResponseError(error);
     }
