@@ -4,7 +4,7 @@
 //   medlocal bench --dataset igakuqa:DIR|medqa:FILE|medmcqa:FILE|jmedbench:FILE|jsonl:FILE|csv:FILE|sample
 //                  [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
 //                  [--backend local|openai --base-url URL]
-//                  [--language ja|en] [--limit N] [--parallel N] [--out DIR] [--resume DIR]
+//                  [--language ja|en] [--limit N [--seed S]] [--parallel N] [--out DIR] [--resume DIR]
 //                  [--dry-run] [--json]
 //   medlocal bench compare RUN_A RUN_B [--json]
 //
@@ -14,10 +14,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadDataset, parseDatasetArgument, type DatasetSpec } from '../eval/datasets';
-import { getPromptFormat, loadTemplateFormat, PROMPT_FORMAT_IDS, type PromptFormat } from '../eval/formats';
+import { PROMPT_FORMAT_IDS } from '../eval/formats';
 import { compareRuns } from '../eval/metrics';
-import { summariseDataset, type Language } from '../eval/question';
+import { checkRunnable, planRun, recipeFromManifest, RECIPE_KEY, runFolderName, type RunRecipe } from '../eval/plan';
 import { readManifest, readRun } from '../eval/runFiles';
 import { keptSentence, runBenchmark, RunInterruptedError, type BenchmarkResult } from '../eval/runner';
 import { SCORING_MODES, type ScoringMode } from '../eval/scoring';
@@ -50,7 +49,7 @@ const USAGE = `usage:
                  [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
                  [--backend local|openai --base-url URL]   (openai: --model names the server's model;
                                                             API key from MEDLOCAL_OPENAI_API_KEY)
-                 [--language ja|en] [--limit N] [--parallel N] [--out DIR] [--resume DIR] [--dry-run] [--json]
+                 [--language ja|en] [--limit N [--seed S]] [--parallel N] [--out DIR] [--resume DIR] [--dry-run] [--json]
   medlocal bench compare RUN_A RUN_B [--json]
 formats: ${PROMPT_FORMAT_IDS.join(', ')}
 `;
@@ -65,6 +64,7 @@ const OPTIONS = {
   scoring: { type: 'string' },
   language: { type: 'string' },
   limit: { type: 'string' },
+  seed: { type: 'string' },
   parallel: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
@@ -126,52 +126,34 @@ function readRunInput(dir: string): ReturnType<typeof readRun> {
 
 // ---- bench ------------------------------------------------------------------------------------
 
-/** The choices that define a run, stored in its manifest so `--resume DIR` alone can continue it. */
-interface RunChoices {
-  dataset: string;
-  language?: Language;
-  limit?: number;
-  format?: string;
-  template?: string;
-  scoring: ScoringMode;
-  model?: string;
-}
-
 async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<number> {
-  const choices = resolveChoices(values);
-  const spec: DatasetSpec = { ...parseDatasetArgument(choices.dataset), ...(choices.language ? { language: choices.language } : {}) };
-  const loaded = loadInput(() => loadDataset(spec));
-  const questions = choices.limit !== undefined ? loaded.questions.slice(0, choices.limit) : loaded.questions;
+  const { recipe, stored } = resolveRecipe(values);
+  const plan = loadInput(() => planRun(recipe));
   if (values['dry-run']) {
-    const summary = summariseDataset(loaded, questions);
-    io.out(values.json ? JSON.stringify(summary) + '\n' : datasetTable(summary, choices.dataset));
+    io.out(values.json ? JSON.stringify(plan.dataset) + '\n' : datasetTable(plan.dataset, recipe.dataset));
     return EXIT.ok;
   }
-  if (questions.length === 0) throw new UsageError(`no usable questions in ${choices.dataset}; run with --dry-run to see why.`);
-  const format = loadInput(() => pickFormat(choices));
-  if (choices.scoring === 'letter' && !format.labelsChoices) {
-    throw new UsageError(`format ${format.id} shows no choice letters, so --scoring letter cannot work; use --format igakuqa or --scoring generate.`);
-  }
+  loadInput(() => checkRunnable(plan));
   const remote = remoteBackend(values);
-  const modelPath = remote ? remote.baseUrl : requireModel(choices.model);
+  const modelPath = remote ? remote.baseUrl : requireModel(values.model, values.resume, stored);
   const parallel = positiveInteger(values.parallel, '--parallel') ?? 1;
-  const runDir = values.resume ?? values.out ?? defaultRunDir(choices, modelPath, deps.now?.() ?? new Date());
+  const runDir = values.resume ?? values.out ?? join('medlocal-runs', runFolderName(recipe, basename(modelPath), deps.now?.() ?? new Date()));
   const factory = deps.createEngine ?? (await loadDefaultEngineFactory());
   const cancel = cancellation(deps.signal);
   const handle = await factory({ modelPath, parallel, signal: cancel.signal, ...(remote ? { remote } : {}) });
   try {
     const result = await runBenchmark({
       engine: handle.engine,
-      questions,
-      format,
-      scoring: choices.scoring,
+      questions: plan.questions,
+      format: plan.format,
+      scoring: recipe.scoring,
       parallel,
       outDir: runDir,
       ...(values.resume !== undefined ? { resumeDir: values.resume } : {}),
       signal: cancel.signal,
       onProgress: values.json ? undefined : progressPrinter(io, deps.isTTY ?? process.stderr.isTTY === true),
-      datasetFiles: loaded.files,
-      manifestExtras: { model: { path: modelPath, ...handle.modelFacts }, cli: { ...choices, model: modelPath } },
+      datasetFiles: plan.files,
+      manifestExtras: { model: { path: modelPath, ...handle.modelFacts }, [RECIPE_KEY]: recipe },
     });
     return report(result, values.json === true, io);
   } catch (error) {
@@ -188,43 +170,47 @@ async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<n
   }
 }
 
+/** What a resumed run recorded: its recipe (from any MedLocal: CLI or panel) and the model it used. */
+interface StoredRunFacts {
+  recipe?: RunRecipe;
+  modelPath?: string;
+}
+
 /** Options given now, else those stored by the run being resumed, else defaults. */
-function resolveChoices(values: ParsedOptions): RunChoices {
-  const stored = values.resume !== undefined ? storedChoices(values.resume) : {};
-  const dataset = values.dataset ?? stored.dataset;
+function resolveRecipe(values: ParsedOptions): { recipe: RunRecipe; stored: StoredRunFacts } {
+  const stored = values.resume !== undefined ? storedRun(values.resume) : {};
+  const before: Partial<RunRecipe> = stored.recipe ?? {};
+  const dataset = values.dataset ?? before.dataset;
   if (dataset === undefined) throw new UsageError('missing --dataset (e.g. --dataset sample, --dataset igakuqa:data/2018).');
   if (values.format !== undefined && values.template !== undefined) throw new UsageError('give --format or --template, not both.');
-  const scoring = values.scoring ?? stored.scoring ?? 'letter';
+  const scoring = values.scoring ?? before.scoring ?? 'letter';
   if (!(SCORING_MODES as readonly string[]).includes(scoring)) throw new UsageError(`--scoring must be one of ${SCORING_MODES.join(', ')}, not "${scoring}".`);
-  const language = values.language ?? stored.language;
+  const language = values.language ?? before.language;
   if (language !== undefined && language !== 'ja' && language !== 'en') throw new UsageError(`--language must be ja or en, not "${language}".`);
-  const limit = positiveInteger(values.limit, '--limit') ?? stored.limit;
+  const limit = positiveInteger(values.limit, '--limit') ?? before.limit;
+  const seed = nonNegativeInteger(values.seed, '--seed') ?? before.seed;
   const fromFlags = values.format !== undefined || values.template !== undefined;
-  const format = fromFlags ? values.format : stored.format;
-  const template = fromFlags ? values.template : stored.template;
-  // A model path read from a run folder is never loaded (the folder may come from anyone): the
-  // user names the model again when resuming, and is told which one the run used.
-  const model = values.model;
-  if (values.resume !== undefined && model === undefined && values.backend === undefined && !values['dry-run']) {
-    throw new UsageError(`--resume ${values.resume}: give the model again with --model PATH.gguf${stored.model ? ` (this run used ${stored.model})` : ''}; MedLocal never loads a model path read from a run folder.`);
-  }
-  return {
+  const format = fromFlags ? values.format : before.format;
+  const template = fromFlags ? values.template : before.template;
+  const recipe: RunRecipe = {
     dataset,
     scoring: scoring as ScoringMode,
     ...(language !== undefined ? { language } : {}),
     ...(limit !== undefined ? { limit } : {}),
+    ...(seed !== undefined ? { seed } : {}),
     ...(format !== undefined ? { format } : {}),
     ...(template !== undefined ? { template } : {}),
-    ...(model !== undefined ? { model } : {}),
   };
+  return { recipe, stored };
 }
 
-function storedChoices(runDir: string): Partial<RunChoices> {
+function storedRun(runDir: string): StoredRunFacts {
   if (!existsSync(runDir)) throw new UsageError(`--resume ${runDir}: no such folder.`);
   const manifest = readManifest(runDir);
   if (!manifest) throw new UsageError(`--resume ${runDir}: no manifest.json there, so it is not a MedLocal run folder.`);
-  const cli = manifest['cli'];
-  return typeof cli === 'object' && cli !== null ? (cli as Partial<RunChoices>) : {};
+  const recipe = recipeFromManifest(manifest);
+  const model = manifest.model as { path?: unknown } | undefined;
+  return { ...(recipe ? { recipe } : {}), ...(typeof model?.path === 'string' ? { modelPath: model.path } : {}) };
 }
 
 /** Dataset and template problems are the user's input: exit 2 with the loader's message. */
@@ -234,18 +220,6 @@ function loadInput<T>(load: () => T): T {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-}
-
-/** Default format per scoring mode: each is the prompt shape that mode was designed around. */
-const DEFAULT_FORMAT: Record<ScoringMode, string> = {
-  letter: 'igakuqa',
-  likelihood: 'jmedbench_mcqa',
-  generate: 'medpalm_five_choice_cot',
-};
-
-function pickFormat(choices: RunChoices): PromptFormat {
-  if (choices.template !== undefined) return loadTemplateFormat(choices.template);
-  return getPromptFormat(choices.format ?? DEFAULT_FORMAT[choices.scoring]);
 }
 
 /** --backend openai --base-url URL [--model NAME]; the key comes from the environment, never a flag. */
@@ -261,7 +235,15 @@ function remoteBackend(values: ParsedOptions): { baseUrl: string; model?: string
   return { baseUrl, ...(values.model ? { model: values.model } : {}), ...(apiKey ? { apiKey } : {}) };
 }
 
-function requireModel(model: string | undefined): string {
+/**
+ * The model to load: always the one named on the command line. A model path read from a run folder
+ * is never loaded (the folder may come from anyone): when resuming, the user names the model again
+ * and is told which one the run used.
+ */
+function requireModel(model: string | undefined, resumeDir: string | undefined, stored: StoredRunFacts): string {
+  if (model === undefined && resumeDir !== undefined) {
+    throw new UsageError(`--resume ${resumeDir}: give the model again with --model PATH.gguf${stored.modelPath ? ` (this run used ${stored.modelPath})` : ''}; MedLocal never loads a model path read from a run folder.`);
+  }
   if (model === undefined) {
     throw new UsageError(
       'no model given: pass --model PATH.gguf, the GGUF file to evaluate (e.g. --model ~/models/Qwen2.5-7B-Instruct-Q4_K_M.gguf). ' +
@@ -272,6 +254,13 @@ function requireModel(model: string | undefined): string {
   return model;
 }
 
+function nonNegativeInteger(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new UsageError(`${flag} must be a whole number of at least 0, not "${value}".`);
+  return number;
+}
+
 function positiveInteger(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
@@ -279,11 +268,6 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
   return number;
 }
 
-function defaultRunDir(choices: RunChoices, modelPath: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const dataset = choices.dataset.split(':')[0] ?? 'dataset';
-  return join('medlocal-runs', `${stamp}-${dataset}-${basename(modelPath).replace(/\.gguf$/i, '')}`);
-}
 
 async function loadDefaultEngineFactory(): Promise<CliEngineFactory> {
   try {

@@ -43,8 +43,10 @@ export interface RunPlan {
   recipe: RunRecipe;
   /** The questions to ask, in order. */
   questions: Question[];
-  /** What the dataset held: loaded, skipped (with reasons), issues as `file:line: reason`. */
+  /** The planned questions' facts: loaded, skipped (with reasons), issues as `file:line: reason`. */
   dataset: DatasetSummary;
+  /** The same facts over the whole dataset, before the limit. */
+  available: DatasetSummary;
   /** Every dataset file read (the runner records their sha256). */
   files: string[];
   format: PromptFormat;
@@ -58,7 +60,7 @@ export function planRun(recipe: RunRecipe): RunPlan {
   const questions = pickQuestions(loaded.questions, recipe.limit, recipe.seed);
   const dataset = summariseDataset(loaded, questions);
   const format = recipe.template !== undefined ? loadTemplateFormat(recipe.template) : getPromptFormat(recipe.format ?? DEFAULT_FORMAT[recipe.scoring]);
-  return { recipe, questions, dataset, files: loaded.files, format };
+  return { recipe, questions, dataset, available: summariseDataset(loaded), files: loaded.files, format };
 }
 
 /** Throws PlanError when the plan has nothing to run or its format cannot serve its scoring mode. */

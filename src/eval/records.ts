@@ -86,3 +86,20 @@ export interface BenchmarkProgress {
   /** Id of the question just answered. */
   current: string;
 }
+
+/** One run folder as the history lists it. */
+export interface RunListing {
+  runDir: string;
+  /** completed, cancelled or failed (resumable), running (in this process), damaged (unreadable). */
+  status: 'completed' | 'cancelled' | 'failed' | 'running' | 'damaged';
+  problem?: string;
+  model?: string;
+  dataset?: string;
+  mode?: string;
+  format?: string;
+  startedAt?: string;
+  answered?: number;
+  total?: number;
+  accuracy?: number;
+  ci95?: [number, number];
+}

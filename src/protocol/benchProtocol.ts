@@ -2,7 +2,7 @@
 // the evaluations. Typed once; the result shapes are the evaluation engine's own plain types.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { RunComparison, RunSummary } from '../eval/metrics';
-import type { AnswerRecord, BenchmarkProgress, RunManifest, ScoringMode } from '../eval/records';
+import type { AnswerRecord, BenchmarkProgress, RunListing, RunManifest, ScoringMode } from '../eval/records';
 import type { DatasetSummary } from '../eval/question';
 
 export type { AnswerRecord, RunComparison, RunManifest, RunSummary, ScoringMode };
@@ -48,21 +48,7 @@ export interface BenchFinishedEvent {
   answered: number;
 }
 
-export interface BenchRunListing {
-  runDir: string;
-  /** completed, cancelled or failed (resumable), running (in this server), damaged (unreadable). */
-  status: 'completed' | 'cancelled' | 'failed' | 'running' | 'damaged';
-  problem?: string;
-  model?: string;
-  dataset?: string;
-  mode?: string;
-  format?: string;
-  startedAt?: string;
-  answered?: number;
-  total?: number;
-  accuracy?: number;
-  ci95?: [number, number];
-}
+export type BenchRunListing = RunListing;
 
 export interface StoredRunInfo {
   runDir: string;

@@ -2,7 +2,6 @@
 // the end come as notifications; a run goes on while the panel is closed), cancel, list the run
 // folders, read one, drill into a question, compare two. The engine, runner and files are the same
 // as the CLI's (src/eval).
-import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Connection, Disposable } from 'vscode-languageserver';
 import {
@@ -16,13 +15,11 @@ import {
   BenchQuestionRequest,
   BenchRunRequest,
   BenchStartRequest,
-  type BenchRunListing,
-  type BenchStartParams,
   type DatasetFacts,
 } from '../../protocol/benchProtocol';
 import {
   compareRuns,
-  getPromptFormat,
+  type getPromptFormat,
   listPromptFormats,
   loadDataset,
   parseDatasetArgument,
@@ -34,8 +31,9 @@ import {
   keptSentence,
   type AnswerRecord,
   type Question,
-  type RunManifest,
 } from '../../eval/index';
+import { checkRunnable, planRun, recipeFromManifest, RECIPE_KEY, runFolderName, type RunRecipe } from '../../eval/plan';
+import { listRuns } from '../../eval/runListing';
 import { joinSentences, localize } from '../i18n';
 import type { ModelHost } from '../modelHost';
 import { toResponseError } from './cancellation';
@@ -45,101 +43,10 @@ interface ActiveRun {
   runDir: string;
 }
 
-/** What a run stores about how it was started, so it can be listed and resumed. */
-interface BenchChoices {
-  dataset: string;
-  language?: 'ja' | 'en';
-  format: string;
-  scoring: BenchStartParams['scoring'];
-  limit?: number;
-  seed?: number;
-}
-
 export function loadQuestions(dataset: string, language: 'ja' | 'en' | undefined): { questions: Question[]; facts: DatasetFacts; files: string[] } {
   const spec = { ...parseDatasetArgument(dataset), ...(language ? { language } : {}) };
   const loaded = loadDataset(spec);
   return { questions: loaded.questions, facts: summariseDataset(loaded), files: loaded.files };
-}
-
-/** The first `limit` questions, or a seeded random sample of that size (same seed, same sample). */
-export function pickQuestions(questions: readonly Question[], limit: number | undefined, seed: number | undefined): Question[] {
-  if (limit === undefined || limit >= questions.length) return [...questions];
-  if (seed === undefined) return questions.slice(0, limit);
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const copy = [...questions];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j] as Question, copy[i] as Question];
-  }
-  return copy.slice(0, limit);
-}
-
-/**
- * The run folders under resultsDir. Asynchronous, and each folder's files are opened so that a FIFO
- * or a device cannot block (runFileAccess): a hostile folder is listed as damaged with the reason,
- * and hovers go on being answered meanwhile.
- */
-export async function listRuns(resultsDir: string, active: ReadonlyMap<string, ActiveRun>): Promise<BenchRunListing[]> {
-  let names: string[];
-  try {
-    names = await readdir(resultsDir);
-  } catch {
-    return [];
-  }
-  const running = new Set<string>();
-  for (const run of active.values()) running.add(run.runDir);
-  const listings: BenchRunListing[] = [];
-  for (const name of names) {
-    const runDir = join(resultsDir, name);
-    try {
-      if (!(await stat(runDir)).isDirectory()) continue;
-    } catch {
-      continue;
-    }
-    listings.push(await describeRun(runDir, running.has(runDir)));
-  }
-  return listings.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
-}
-
-/** The listing's status of a manifest status: an interrupted run (disk full) is resumable like a failed one. */
-function listingStatus(status: RunManifest['status']): BenchRunListing['status'] {
-  if (status === 'running') return 'cancelled';
-  if (status === 'interrupted') return 'failed';
-  return status;
-}
-
-async function describeRun(runDir: string, running: boolean): Promise<BenchRunListing> {
-  try {
-    const run = await readRunAsync(runDir);
-    const manifest = run.manifest;
-    if (!manifest) return { runDir, status: 'damaged', problem: 'manifest.json is missing', answered: run.answers.length };
-    const bench = (manifest.bench ?? manifest.cli ?? {}) as Partial<BenchChoices>;
-    const model = manifest.model as { name?: string; path?: string } | undefined;
-    let correct = 0;
-    for (const answer of run.answers) if (answer.correct) correct += 1;
-    return {
-      runDir,
-      status: running ? 'running' : listingStatus(manifest.status),
-      model: model?.name ?? model?.path,
-      dataset: bench.dataset,
-      mode: manifest.scoring.mode,
-      format: manifest.format.id,
-      startedAt: manifest.startedAt,
-      answered: run.answers.length,
-      total: manifest.dataset.questions,
-      accuracy: run.summary?.accuracy ?? (run.answers.length > 0 ? correct / run.answers.length : undefined),
-      ci95: run.summary?.ci95 ?? wilsonInterval(correct, run.answers.length),
-    };
-  } catch (error) {
-    return { runDir, status: 'damaged', problem: error instanceof Error ? error.message : String(error) };
-  }
 }
 
 // What the server says in words reaches the client in its language; the run files stay in English.
@@ -177,42 +84,42 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
 
   const start = connection.onRequest(BenchStartRequest.type, async (params) => {
     try {
-      const stored = params.resumeDir ? ((await readRunAsync(params.resumeDir)).manifest?.bench as BenchChoices | undefined) : undefined;
-      if (params.resumeDir && !stored) throw new Error(`${params.resumeDir} was not started from VS Code (no benchmark choices in its manifest); resume it with: medlocal bench --resume "${params.resumeDir}"`);
-      const choices: BenchChoices = stored ?? {
+      // A run started anywhere (the panel, the command, the CLI) resumes with the recipe it stored.
+      const stored = params.resumeDir ? recipeFromManifest((await readRunAsync(params.resumeDir)).manifest) : undefined;
+      if (params.resumeDir && !stored) throw new Error(`${params.resumeDir} does not record how it was started (no recipe in its manifest), so it cannot be resumed; start a new run instead.`);
+      const recipe: RunRecipe = stored ?? {
         dataset: params.dataset,
         ...(params.language ? { language: params.language } : {}),
-        format: params.format ?? 'igakuqa',
+        ...(params.format ? { format: params.format } : {}),
         scoring: params.scoring,
         ...(params.limit !== undefined ? { limit: params.limit } : {}),
         ...(params.seed !== undefined ? { seed: params.seed } : {}),
       };
-      const { questions: all, facts, files } = loadQuestions(choices.dataset, choices.language);
-      const questions = pickQuestions(all, choices.limit, choices.seed);
-      if (questions.length === 0) throw new Error(noUsableQuestions(choices.dataset, facts));
-      const format = getPromptFormat(choices.format);
-      if (choices.scoring === 'letter' && !format.labelsChoices) throw new Error(`The ${format.id} format shows no choice letters: use letter scoring with the igakuqa format, or generate scoring.`);
+      const plan = planRun(recipe);
+      const { questions, format, files } = plan;
+      const facts = plan.available;
+      if (questions.length === 0) throw new Error(noUsableQuestions(recipe.dataset, facts));
+      checkRunnable(plan);
       const engine = await host.getEngine();
       const info = host.info;
       const runId = `run-${process.pid}-${++counter}`;
-      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-      const runDir = params.resumeDir ?? join(params.resultsDir, `${stamp}-${choices.dataset.split(':')[0]}-${choices.scoring}-${counter}`);
+      const runDir = params.resumeDir ?? join(params.resultsDir, `${runFolderName(recipe, info?.model.name ?? 'model', new Date())}-${counter}`);
       const controller = new AbortController();
       active.set(runId, { controller, runDir });
       // Answers kept so far (resumed ones included): what a failed run still holds.
       let kept = 0;
-      log(`benchmark ${runId}: ${questions.length} questions, ${choices.scoring}, parallel ${params.parallel ?? 1} → ${runDir}`);
+      log(`benchmark ${runId}: ${questions.length} questions, ${recipe.scoring}, parallel ${params.parallel ?? 1} → ${runDir}`);
       void runBenchmark({
         engine,
         questions,
         format,
-        scoring: choices.scoring,
+        scoring: recipe.scoring,
         parallel: Math.max(1, Math.min(params.parallel ?? 1, info?.sequences ?? 1)),
         outDir: runDir,
         ...(params.resumeDir ? { resumeDir: params.resumeDir } : {}),
         signal: controller.signal,
         datasetFiles: files,
-        manifestExtras: { model: info ? { ...info.model, backend: info.backend, gpuLayers: info.gpuLayers, threads: info.threads, loraAdapters: info.loraAdapters } : undefined, bench: choices },
+        manifestExtras: { model: info ? { ...info.model, backend: info.backend, gpuLayers: info.gpuLayers, threads: info.threads, loraAdapters: info.loraAdapters } : undefined, [RECIPE_KEY]: recipe },
         onProgress: (progress) => {
           kept = progress.done;
           const correct = Math.round(progress.accuracy * progress.done);
@@ -239,7 +146,7 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
     return run !== undefined;
   });
   const list = connection.onRequest(BenchListRequest.type, async ({ resultsDir }) => ({
-    runs: (await listRuns(resultsDir, active)).map((run) => (run.problem ? { ...run, problem: localize(run.problem) } : run)),
+    runs: (await listRuns(resultsDir, new Set([...active.values()].map((run) => run.runDir)))).map((run) => (run.problem ? { ...run, problem: localize(run.problem) } : run)),
   }));
   const read = connection.onRequest(BenchRunRequest.type, async ({ runDir }) => {
     try {
@@ -253,17 +160,20 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
   const question = connection.onRequest(BenchQuestionRequest.type, async ({ runDir, id }) => {
     try {
       const run = await readRunAsync(runDir);
-      const choices = run.manifest?.bench as BenchChoices | undefined;
-      if (!choices) throw new Error(`${runDir} does not record its dataset; the question cannot be shown.`);
-      const { questions } = loadQuestions(choices.dataset, choices.language);
+      const recipe = recipeFromManifest(run.manifest);
+      if (!recipe) throw new Error(`${runDir} does not record its dataset; the question cannot be shown.`);
+      // Every question of the dataset (not just the run's sample), in the run's own prompt format.
+      const { limit: _limit, seed: _seed, ...wholeDataset } = recipe;
+      const plan = planRun(wholeDataset);
+      const questions = plan.questions;
       const found = questions.find((q) => q.id === id);
-      if (!found) throw new Error(`Question ${id} is no longer in ${choices.dataset}.`);
+      if (!found) throw new Error(`Question ${id} is no longer in ${recipe.dataset}.`);
       const record = run.answers.find((a) => a.id === id);
       return {
         id,
         stem: found.stem,
         choices: found.choices,
-        prompt: promptText(getPromptFormat(choices.format).render(found)),
+        prompt: promptText(plan.format.render(found)),
         ...(record ? { record: localizeAnswer(record) } : {}),
         ...(found.choiceBreakdown ? { choiceBreakdown: found.choiceBreakdown } : {}),
       };
