@@ -7,7 +7,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'n
 import { join, resolve } from 'node:path';
 import type { InferenceEngine } from '../engine/types';
 import type { PromptFormat } from './formats';
-import { summariseAnswers, summaryToCsv, type RunSummary } from './metrics';
+import { summariseAnswers, type RunSummary } from './metrics';
+import { summaryToCsv } from './report/csv';
 import type { Question } from './question';
 import {
   ANSWERS_FILE,
