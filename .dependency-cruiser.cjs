@@ -41,9 +41,9 @@ const forbidden = [
   {
     name: 'protocol-types-only',
     severity: 'error',
-    comment: 'The protocol takes only types from the layers below it.',
+    comment: 'The protocol takes only types from the layers below it, and the plain constants of src/eval/records.ts (Node-free: the scoring modes and dataset kinds).',
     from: { path: '^src/protocol/' },
-    to: { path: '^src/(terms|engine|eval)/', dependencyTypesNot: ['type-only'] },
+    to: { path: '^src/(terms|engine|eval)/', pathNot: '^src/eval/records\\.ts$', dependencyTypesNot: ['type-only'] },
   },
   {
     name: 'eval-engine-interface-only',

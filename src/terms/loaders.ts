@@ -8,6 +8,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { SaxesParser } from 'saxes';
 
+import { hasJapanese } from '../shared/language.js';
 import { parseDelimited } from './csv.js';
 import { decodeBytes } from './encoding.js';
 import type { LoadResult, SkippedLine, TermEntry, TermKind, TermSource } from './types.js';
@@ -52,11 +53,6 @@ export function normalizeIcd10(raw: string): string | undefined {
   if (!m) return undefined;
   const formatted = m[2] ? `${m[1]}.${m[2]}` : m[1]!;
   return ICD10_PATTERN.test(formatted) ? formatted : undefined;
-}
-
-/** True when `s` contains kana or kanji. */
-export function hasJapanese(s: string): boolean {
-  return /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]/.test(s);
 }
 
 function splitList(s: string | undefined): string[] {
