@@ -1,10 +1,10 @@
 // Workspace Trust: in an untrusted workspace, settings that make MedLocal open files or send text
-// somewhere (model path, adapters, dictionaries, results folder, templates, server URL) are taken
+// somewhere (backend, model path, adapters, dictionaries, results folder, server URL) are taken
 // only from the user's own (machine/user) settings, never from the workspace, so a cloned
 // repository cannot point the editor at a file or server of its choosing.
 
 /** Keys under `medlocal.` that an untrusted workspace may not set. */
-export const RESTRICTED_SETTINGS = ['backend', 'model.path', 'model.loraAdapters', 'dictionaries', 'benchmark.resultsDir', 'benchmark.templates', 'openai.baseUrl'] as const;
+export const RESTRICTED_SETTINGS = ['backend', 'model.path', 'model.loraAdapters', 'dictionaries', 'benchmark.resultsDir', 'openai.baseUrl'] as const;
 
 export interface InspectedValue {
   defaultValue?: unknown;

@@ -222,12 +222,6 @@ export function parseManbyo(text: string, file: string, source?: Partial<TermSou
   return { entries, skipped: messages.done(), source: src };
 }
 
-export async function loadManbyoFile(file: string): Promise<LoadResult> {
-  const read = await readText(file);
-  if (!read.ok) return { entries: [], skipped: read.skipped, source: { name: 'MANBYO', file, licence: MANBYO_LICENCE } };
-  return parseManbyo(read.text, file);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Plain tables with a header
 
@@ -352,12 +346,6 @@ export function parseTermTable(text: string, file: string, delimiter?: string): 
     entries.push(entry);
   }
   return { entries, skipped: messages.done(), source: src };
-}
-
-export async function loadTermTableFile(file: string, delimiter?: string): Promise<LoadResult> {
-  const read = await readText(file);
-  if (!read.ok) return { entries: [], skipped: read.skipped, source: { name: basename(file), file } };
-  return parseTermTable(read.text, file, delimiter);
 }
 
 // ---------------------------------------------------------------------------------------------
