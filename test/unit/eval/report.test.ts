@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { compareRuns, summariseAnswers, summaryToCsv } from '../../../src/eval';
 import { comparisonTable, progressLine } from '../../../src/cli/report';
 import { comparisonToMarkdown, progressView } from '../../../src/view/benchViewModel';
-import { answer, storedRun } from '../panel/fixtures';
+import { answer, storedRun } from '../view/fixtures';
 
 /** Run A right on the first `rightA` of n questions, run B on the last `rightB`: the flips set McNemar's p. */
 function runs(n: number, rightA: number, rightB: number) {
