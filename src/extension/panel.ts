@@ -12,7 +12,6 @@ import type { BenchFinishedEvent, BenchProgressEvent, StoredRunInfo } from '../p
 import { baseName } from '../view/benchViewModel';
 import {
   parseWebviewMessage,
-  DATASET_KINDS,
   SCORING_MODES,
   type BenchChoices,
   type ExtensionToWebview,
@@ -25,6 +24,7 @@ import { buildPanelHtml } from './panelHtml';
 import { format, stringsFor, type Strings } from '../view/strings';
 import type { BenchController } from './bench';
 import type { MedLocalClient } from './client';
+import { changeModel, chooseDataset } from './panelDialogs';
 import { saveExport } from './panelExports';
 import { PanelServer } from './panelServer';
 import { clearShownSummary, recordShownSummary, registerPanelTestCommands } from './panelTestCommands';
@@ -39,8 +39,6 @@ export interface BenchmarkPanelDeps {
 
 /** Progress events are forwarded at most this often (the last one always arrives). */
 const PROGRESS_INTERVAL_MS = 150;
-/** The kinds a single chosen file can be read as (igakuqa is a folder, sample no file at all). */
-const FILE_DATASET_KINDS = DATASET_KINDS.filter((kind) => kind !== 'igakuqa' && kind !== 'sample');
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -208,10 +206,13 @@ export class BenchmarkPanel implements vscode.Disposable {
         if (!(await this.isKnownRun(message.runDir))) return this.log.warn(`Benchmark panel: not revealing ${message.runDir}, which is not a listed run folder`);
         await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(message.runDir));
         return;
-      case 'browse':
-        return this.browse(message.kind);
+      case 'browse': {
+        const dataset = await chooseDataset(message.kind, this.t);
+        if (dataset) this.post({ type: 'datasetChosen', dataset });
+        return;
+      }
       case 'changeModel':
-        return this.changeModel();
+        return changeModel();
       case 'rendered':
         recordShownSummary(message.runDir, message.summaryText);
         return;
@@ -396,29 +397,6 @@ export class BenchmarkPanel implements vscode.Disposable {
     this.followed.finished = event;
     delete this.followed.cancelling;
     this.post({ type: 'followed', run: this.followed });
-  }
-
-  // ---- dialogs ---------------------------------------------------------------------
-
-  private async browse(kind: 'folder' | 'file'): Promise<void> {
-    if (kind === 'folder') {
-      const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: this.t.browseFolderTitle });
-      if (folder?.[0]) this.post({ type: 'datasetChosen', dataset: `igakuqa:${folder[0].fsPath}` });
-      return;
-    }
-    const file = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Datasets: ['jsonl', 'json', 'csv'] }, title: this.t.browseFileTitle });
-    const chosen = file?.[0];
-    if (!chosen) return;
-    const kinds = chosen.fsPath.toLowerCase().endsWith('.csv') ? ['csv', ...FILE_DATASET_KINDS.filter((k) => k !== 'csv')] : [...FILE_DATASET_KINDS];
-    const picked = await vscode.window.showQuickPick(kinds, { title: format(this.t.browseKindTitle, chosen.fsPath) });
-    if (picked) this.post({ type: 'datasetChosen', dataset: `${picked}:${chosen.fsPath}` });
-  }
-
-  /** medlocal.selectModel when it exists; otherwise the model path setting. */
-  private async changeModel(): Promise<void> {
-    const commands = await vscode.commands.getCommands(true);
-    if (commands.includes('medlocal.selectModel')) await vscode.commands.executeCommand('medlocal.selectModel');
-    else await vscode.commands.executeCommand('workbench.action.openSettings', 'medlocal.model.path');
   }
 }
 
