@@ -1,9 +1,11 @@
 // Text output of the CLI: the progress line, the end-of-run summary table, the dataset dry-run
-// and the comparison of two runs. Plain strings, so tests can read them.
+// and the comparison of two runs. Plain strings, so tests can read them; numbers print through the
+// evaluation core's formats (src/eval/report/numbers.ts), as in the panel.
 
 import type { BenchmarkProgress } from '../eval/runner';
 import type { GroupStats, RunComparison, RunSummary } from '../eval/metrics';
 import type { DatasetSummary } from '../eval/question';
+import { durationText, intervalText, percent, pValueText } from '../eval/report/numbers';
 
 /** Columns a string takes in a terminal: East Asian wide characters take two. */
 export function displayWidth(text: string): number {
@@ -22,23 +24,9 @@ function pad(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
 }
 
-export function percent(rate: number, digits = 1): string {
-  return `${(rate * 100).toFixed(digits)}%`;
-}
-
-export function formatDuration(seconds: number): string {
-  const whole = Math.max(0, Math.round(seconds));
-  const hours = Math.floor(whole / 3600);
-  const minutes = Math.floor((whole % 3600) / 60);
-  const secs = whole % 60;
-  if (hours > 0) return `${hours}h${String(minutes).padStart(2, '0')}m`;
-  if (minutes > 0) return `${minutes}m${String(secs).padStart(2, '0')}s`;
-  return `${secs}s`;
-}
-
 const BAR_WIDTH = 24;
 
-/** "[#######-----] 142/284 50% | acc 55.6% | 12.3 tok/s | ETA 3m12s | 112C45" */
+/** "[#######-----] 142/284 50% | acc 55.6% | 12.3 tok/s | ETA 3m 12s | 112C45" */
 export function progressLine(progress: BenchmarkProgress): string {
   const fraction = progress.total === 0 ? 1 : progress.done / progress.total;
   const filled = Math.round(fraction * BAR_WIDTH);
@@ -46,14 +34,14 @@ export function progressLine(progress: BenchmarkProgress): string {
     `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${progress.done}/${progress.total} ${percent(fraction, 0)}`,
     `acc ${percent(progress.accuracy)}`,
     ...(progress.tokensPerSecond !== null ? [`${progress.tokensPerSecond.toFixed(1)} tok/s`] : []),
-    `ETA ${progress.etaSeconds === null ? '?' : formatDuration(progress.etaSeconds)}`,
+    `ETA ${progress.etaSeconds === null ? '?' : durationText(progress.etaSeconds)}`,
     progress.current,
   ];
   return parts.join(' | ');
 }
 
 function ci(stats: { ci95: [number, number] }): string {
-  return `95% CI ${percent(stats.ci95[0])}-${percent(stats.ci95[1])}`;
+  return `95% CI ${intervalText(stats.ci95)}`;
 }
 
 function groupTable(title: string, groups: Record<string, GroupStats>): string[] {
@@ -108,11 +96,6 @@ export function datasetTable(summary: DatasetSummary, label: string): string {
   return lines.join('\n') + '\n';
 }
 
-/** 0.2153, 0.03857, 7.629e-6: four significant digits, exponent form when tiny. */
-export function formatP(p: number): string {
-  return p !== 0 && p < 1e-4 ? p.toExponential(3) : String(Number(p.toPrecision(4)));
-}
-
 export function comparisonTable(comparison: RunComparison, dirA: string, dirB: string): string {
   const list = (ids: string[]): string => (ids.length === 0 ? '' : `: ${ids.join(', ')}`);
   const lines = [
@@ -123,7 +106,7 @@ export function comparisonTable(comparison: RunComparison, dirA: string, dirB: s
     `  both right / wrong ${comparison.bothCorrect} / ${comparison.bothWrong}`,
     `  right -> wrong     ${comparison.rightToWrong.length}${list(comparison.rightToWrong)}`,
     `  wrong -> right     ${comparison.wrongToRight.length}${list(comparison.wrongToRight)}`,
-    `  McNemar exact p    ${formatP(comparison.mcnemarP)}${comparison.mcnemarP < 0.05 ? ' (significant at 0.05)' : ' (not significant at 0.05)'}`,
+    `  McNemar exact p    ${pValueText(comparison.mcnemarP)}${comparison.mcnemarP < 0.05 ? ' (significant at 0.05)' : ' (not significant at 0.05)'}`,
   ];
   return lines.join('\n') + '\n';
 }

@@ -1,8 +1,7 @@
 // Run metrics from answers.jsonl records: accuracy with Wilson intervals, exact/gestalt match,
 // the IgakuQA points score, per block and per category, 禁忌肢 picks, model vs examinees, and the
-// comparison of two runs (flipped questions and McNemar's exact test).
+// comparison of two runs (flipped questions, McNemar's exact test, the paired-difference interval).
 
-import { csvCell } from '../shared/csvCell';
 import type { AnswerRecord, ScoringMode } from './records';
 
 /** z for a two-sided 95% interval. */
@@ -151,38 +150,6 @@ function kinkiStats(records: readonly AnswerRecord[]): RunSummary['kinki'] {
   };
 }
 
-// ---- CSV --------------------------------------------------------------------------------------
-
-/** One row per scope: overall, multi-answer, each block, each category. */
-export function summaryToCsv(summary: RunSummary): string {
-  const header = ['scope', 'key', 'n', 'correct', 'accuracy', 'ci95_low', 'ci95_high', 'points_earned', 'points_possible', 'human_accuracy'];
-  const overall: GroupStats = {
-    n: summary.total,
-    correct: summary.correct,
-    accuracy: summary.accuracy,
-    ci95: summary.ci95,
-    pointsEarned: summary.points.earned,
-    pointsPossible: summary.points.possible,
-    ...(summary.human ? { humanAccuracy: summary.human.humanAccuracy } : {}),
-  };
-  const rows: [string, string, GroupStats][] = [
-    ['overall', 'all', overall],
-    ['multi_answer', 'all', summary.multiAnswer],
-  ];
-  for (const [key, stats] of Object.entries(summary.byBlock)) rows.push(['block', key, stats]);
-  for (const [key, stats] of Object.entries(summary.byCategory)) rows.push(['category', key, stats]);
-  // Block and category names come from the dataset and the run folder: csvCell guards formulas.
-  const lines = [header.join(',')];
-  for (const [scope, key, stats] of rows) {
-    lines.push(
-      [scope, key, stats.n, stats.correct, stats.accuracy, stats.ci95[0], stats.ci95[1], stats.pointsEarned, stats.pointsPossible, stats.humanAccuracy]
-        .map(csvCell)
-        .join(','),
-    );
-  }
-  return lines.join('\n') + '\n';
-}
-
 // ---- comparing two runs -------------------------------------------------------------------
 
 export interface RunComparison {
@@ -234,4 +201,31 @@ export function compareRuns(answersA: readonly AnswerRecord[], answersB: readonl
   comparison.accuracyB = comparison.common === 0 ? 0 : correctB / comparison.common;
   comparison.mcnemarP = mcnemarExactP(comparison.rightToWrong.length, comparison.wrongToRight.length);
   return comparison;
+}
+
+/**
+ * 95% interval for the difference of two paired proportions, p_B − p_A, from the 2×2 table of the
+ * questions both runs answered (Newcombe 1998, method 10: Wilson intervals of each proportion
+ * combined with the pairs' phi correlation). Unlike the Wald interval it stays inside [−1, 1] and
+ * does not collapse to a point when no question changed.
+ *
+ * @param both   right in A and B      @param aOnly right in A only (right → wrong)
+ * @param bOnly  right in B only       @param neither wrong in both
+ */
+export function pairedDifferenceInterval(both: number, aOnly: number, bOnly: number, neither: number): [number, number] {
+  const n = both + aOnly + bOnly + neither;
+  if (n === 0) return [-1, 1];
+  const pB = (both + bOnly) / n;
+  const pA = (both + aOnly) / n;
+  const [lowB, highB] = wilsonInterval(both + bOnly, n);
+  const [lowA, highA] = wilsonInterval(both + aOnly, n);
+  const marginals = (both + aOnly) * (bOnly + neither) * (both + bOnly) * (aOnly + neither);
+  // Newcombe's phi: the numerator ad − bc shrunk by n/2 when positive (a continuity correction), 0 in between.
+  const cross = both * neither - aOnly * bOnly;
+  const corrected = cross > n / 2 ? cross - n / 2 : cross < 0 ? cross : 0;
+  const phi = marginals === 0 ? 0 : corrected / Math.sqrt(marginals);
+  const difference = pB - pA;
+  const below = Math.sqrt(Math.max(0, (pB - lowB) ** 2 - 2 * phi * (pB - lowB) * (highA - pA) + (highA - pA) ** 2));
+  const above = Math.sqrt(Math.max(0, (highB - pB) ** 2 - 2 * phi * (highB - pB) * (pA - lowA) + (pA - lowA) ** 2));
+  return [Math.max(-1, difference - below), Math.min(1, difference + above)];
 }

@@ -67,7 +67,7 @@ export function planRun(recipe: RunRecipe): RunPlan {
 export function checkRunnable(plan: RunPlan): void {
   if (plan.questions.length === 0) throw new PlanError(`No usable questions in ${plan.recipe.dataset}; run with --dry-run (or look at the dataset facts in the panel) to see why.`);
   if (plan.recipe.scoring === 'letter' && !plan.format.labelsChoices) {
-    throw new PlanError(`The ${plan.format.id} format shows no choice letters, so letter scoring cannot work: use the igakuqa format, or generate scoring.`);
+    throw new PlanError(`The ${plan.format.id} format shows no choice letters: use letter scoring with the igakuqa format, or generate scoring.`);
   }
 }
 

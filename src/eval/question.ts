@@ -3,8 +3,8 @@
 // knows which file format a question came from.
 
 import { appendAll } from '../shared/arrays';
-
-export type Language = 'ja' | 'en';
+import { hasJapanese, type Language } from '../shared/language';
+export type { Language };
 
 export interface Question {
   /** Stable key across runs (IgakuQA `problem_id`, MedQA `realidx`, ...): resume and compare use it. */
@@ -133,9 +133,9 @@ export function sameIndexSet(a: readonly number[], b: readonly number[]): boolea
   return left.length === right.length && left.every((value, index) => value === right[index]);
 }
 
-/** Japanese if the text holds kana or CJK ideographs; used where a file does not say its language. */
-export function detectLanguage(text: string): Language {
-  return /[\u3040-\u30ff\u3400-\u9fff]/u.test(text) ? 'ja' : 'en';
+/** Japanese if the text holds any kana or CJK ideograph; used where a file does not say its language. */
+export function questionLanguage(text: string): Language {
+  return hasJapanese(text) ? 'ja' : 'en';
 }
 
 // ---- dry-run summary ------------------------------------------------------------------------

@@ -6,6 +6,10 @@ import type { Language } from './question';
 export type ScoringMode = 'letter' | 'likelihood' | 'generate';
 export const SCORING_MODES: readonly ScoringMode[] = ['letter', 'likelihood', 'generate'];
 
+/** What a dataset argument names (`kind:path`, or `sample`): an IgakuQA folder, one file of a known layout, or the built-in set. */
+export type DatasetKind = 'igakuqa' | 'medqa' | 'medmcqa' | 'jmedbench' | 'jsonl' | 'csv' | 'sample';
+export const DATASET_KINDS: readonly DatasetKind[] = ['igakuqa', 'medqa', 'medmcqa', 'jmedbench', 'jsonl', 'csv', 'sample'];
+
 export type LengthNormalization = 'none' | 'tokens' | 'chars';
 
 export interface ScoringOptions {

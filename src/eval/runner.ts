@@ -7,7 +7,8 @@ import { closeSync, fstatSync, ftruncateSync, lstatSync, mkdirSync, readFileSync
 import { join, resolve } from 'node:path';
 import type { InferenceEngine } from '../engine/types';
 import type { PromptFormat } from './formats';
-import { summariseAnswers, summaryToCsv, type RunSummary } from './metrics';
+import { summariseAnswers, type RunSummary } from './metrics';
+import { summaryToCsv } from './report/csv';
 import type { Question } from './question';
 import { describeWriteError, openRunFileForAppend, overwriteInPlace, writeAll } from './runFileAccess';
 import {

@@ -14,6 +14,7 @@ import {
 } from '../protocol/benchProtocol';
 import type { MedLocalClient } from './client';
 import { withoutFinalStop } from '../shared/language';
+import { durationText, percent } from '../view/format';
 
 const RECENT_KEY = 'medlocal.benchmark.recentDatasets';
 const LAST_KEY = 'medlocal.benchmark.lastChoices';
@@ -213,11 +214,12 @@ export class BenchController implements vscode.Disposable {
   }
 }
 
+/** The percentage without its sign, for the messages that print "%" themselves. */
 function pct(value: number): string {
-  return (value * 100).toFixed(1);
+  return percent(value).slice(0, -1);
 }
 
 export function progressText(event: BenchProgressEvent): string {
-  const eta = event.etaSeconds === null ? '' : ` · ETA ${Math.ceil(event.etaSeconds)}s`;
-  return `${event.done}/${event.total} · ${pct(event.accuracy)}%${eta}`;
+  const eta = event.etaSeconds === null ? '' : ` · ETA ${durationText(event.etaSeconds)}`;
+  return `${event.done}/${event.total} · ${percent(event.accuracy)}${eta}`;
 }

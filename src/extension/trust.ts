@@ -1,5 +1,5 @@
 // Workspace Trust: in an untrusted workspace, settings that make MedLocal open files or send text
-// somewhere (model path, adapters, dictionaries, results folder, templates, server URL), and
+// somewhere (model path, adapters, dictionaries, results folder, server URL), and
 // settings whose value MedLocal shows back to the user as text (GPU, layers, threads, context size,
 // models folder, remote model id, hover mode: an invalid value is quoted in a warning), are taken
 // only from the user's own (machine/user) settings, never from the workspace, so a cloned
@@ -18,7 +18,6 @@ export const RESTRICTED_SETTINGS = [
   'model.directory',
   'dictionaries',
   'benchmark.resultsDir',
-  'benchmark.templates',
   'openai.baseUrl',
   'openai.model',
   'hover.explain',

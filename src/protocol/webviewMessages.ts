@@ -13,11 +13,15 @@ import type {
   ScoringMode,
   StoredRunInfo,
 } from './benchProtocol';
+import type { Language } from '../shared/language';
 
-export const SCORING_MODES: readonly ScoringMode[] = ['letter', 'likelihood', 'generate'];
+// The evaluation core's lists (plain constants in a Node-free module), for the form and the checks.
+import { DATASET_KINDS, SCORING_MODES } from '../eval/records';
+export { DATASET_KINDS, SCORING_MODES };
 export const EXPORT_FORMATS = ['csv', 'json', 'markdown'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-export type ExamLanguage = 'ja' | 'en';
+/** The language the exam is shown in. */
+export type ExamLanguage = Language;
 
 /** What the Configure form produces; BenchController.start adds the results folder. */
 export interface BenchChoices {

@@ -188,7 +188,7 @@ const JA: Rule[] = [
   [/^(\S+) is reached over plain http:\/\/: patient text in prompts and answers(, and the API key,)? would travel unencrypted over the network\. Use https:\/\/, or a server on this machine \(127\.0\.0\.1\)\.$/, (_, origin: string, key: string | undefined) => `${origin} には暗号化されていない http:// で接続します。プロンプトと回答に含まれる患者の情報${key ? 'と API キー' : ''}が、暗号化されずにネットワーク上を流れます。https:// を使うか、このマシン上のサーバー（127.0.0.1）を使ってください。`],
   [/^The remote model was disconnected\.$/, 'リモート モデルとの接続が切断されました。'],
   // Benchmarks: starting a run, run folders, and what a run reports when it fails (features/bench.ts, bench/runner.ts, bench/runFiles.ts)
-  [/^(.+) was not started from VS Code \(no benchmark choices in its manifest\); resume it with: (medlocal bench --resume ".+")$/, '$1 は VS Code から開始した実行ではありません（マニフェストにベンチマークの選択内容がありません）。次のコマンドで再開してください: $2'],
+  [/^(.+) does not record how it was started \(no recipe in its manifest\), so it cannot be resumed; start a new run instead\.$/, '$1 には開始時の設定（マニフェストのレシピ）が記録されていないため、再開できません。新しい実行を開始してください。'],
   [/^No usable questions in (.+?): (.+)\.$/, (_, dataset: string, why: string) => `${dataset} には使える問題がありません（${skippedList(why)}）。`],
   [/^The (\S+) format shows no choice letters: use letter scoring with the igakuqa format, or generate scoring\.$/, '$1 形式では選択肢の記号が示されません。letter スコアリングは igakuqa 形式で使うか、generate スコアリングを使ってください。'],
   [/^unknown prompt format "(.+)": use one of (.+), or --template FILE\.$/, 'プロンプト形式「$1」は不明です。$2 のいずれかを使うか、--template FILE を指定してください。'],

@@ -3,6 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { RecordError, type Language, type LoadResult, type Question } from '../question';
+import { DATASET_KINDS, type DatasetKind } from '../records';
 import { loadSampleSet } from '../sample';
 import { loadCsvQuestions } from './csv';
 import { igakuqaToQuestion, loadIgakuQA } from './igakuqa';
@@ -18,9 +19,7 @@ import {
   type RecordContext,
 } from './mcqa';
 
-export type DatasetKind = 'igakuqa' | 'medqa' | 'medmcqa' | 'jmedbench' | 'jsonl' | 'csv' | 'sample';
-
-export const DATASET_KINDS: readonly DatasetKind[] = ['igakuqa', 'medqa', 'medmcqa', 'jmedbench', 'jsonl', 'csv', 'sample'];
+export { DATASET_KINDS, type DatasetKind };
 
 export interface DatasetSpec {
   kind: DatasetKind;

@@ -3,7 +3,7 @@
 // column mapping. Each converter takes one parsed record (a JSON object or a CSV row).
 
 import {
-  detectLanguage,
+  questionLanguage,
   indexOfLetter,
   normaliseIndexSet,
   RecordError,
@@ -30,7 +30,7 @@ function baseQuestion(context: RecordContext, id: string | undefined, stem: stri
   return {
     id: id ?? `${context.fileLabel}:${context.line}`,
     source: context.source,
-    language: context.language ?? detectLanguage(stem),
+    language: context.language ?? questionLanguage(stem),
     stem,
     choices,
     answers: normaliseIndexSet(answers),

@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { summaryTable } from '../../../src/cli/report';
 import { getPromptFormat } from '../../../src/eval/formats';
-import { compareRuns, mcnemarExactP, summariseAnswers, summaryToCsv, type GroupStats, type RunSummary } from '../../../src/eval/metrics';
+import { compareRuns, mcnemarExactP, summariseAnswers, type GroupStats, type RunSummary } from '../../../src/eval/metrics';
+import { summaryToCsv } from '../../../src/eval/report/csv';
 import { emptyLoadResult, mergeLoadResults, type Question } from '../../../src/eval/question';
 import { readAnswersFile, readRun, writeTextAtomic } from '../../../src/eval/runFiles';
 import { runBenchmark } from '../../../src/eval/runner';
 import { loadSampleSet, SAMPLE_DATASET_PATH } from '../../../src/eval/sample';
 import type { AnswerRecord } from '../../../src/eval/scoring';
-import { csvCell } from '../../../src/shared/csvCell';
+import { csvField as csvCell } from '../../../src/eval/report/csv';
 import { FakeEngine } from './fakeEngine';
 
 const questions = loadSampleSet('ja').questions;

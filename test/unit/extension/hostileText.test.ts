@@ -19,7 +19,7 @@ import { normalizeSettings } from '../../../src/shared/settings';
 import manifest from '../../../package.json';
 import { tinyModelFile } from '../../fixtures/gguf/tinyModel';
 import { writeGguf } from '../../fixtures/gguf/writer';
-import { ANSWERS_A, ANSWERS_B, storedRun } from '../panel/fixtures';
+import { ANSWERS_A, ANSWERS_B, storedRun } from '../view/fixtures';
 import { liveMarkdownHtml, liveMarkdownLinks, liveNoticeLinks, markdownBlockStarts } from './markup';
 
 const LINK = '[x](command:workbench.action.terminal.sendSequence?%7B%7D)';

@@ -34,7 +34,7 @@ import { localize, setLocale } from '../../../src/server/i18n';
 import { ModelHost } from '../../../src/server/modelHost';
 import { downloadModel, parseModelSource } from '../../../src/engine/models/download';
 import { ensureTinyModel } from '../../fixtures/gguf/tinyModel';
-import { startRangeServer, type RangeServer } from '../models/helpers/rangeServer';
+import { startRangeServer, type RangeServer } from '../engine/helpers/rangeServer';
 
 const JAPANESE = /[\u3040-\u30ff\u3400-\u9fff]/;
 /** Four English words in a row: a sentence (or most of one) left untranslated. */
@@ -465,7 +465,7 @@ test('benchmarks at the edge: start errors, a run that fails on a server without
   const foreign = fresh('foreign-run');
   writeFileSync(join(foreign, 'answers.jsonl'), '');
   const notOurs = await japaneseError(() => fake.request(BenchStartRequest.type, { dataset: 'sample', scoring: 'letter', resultsDir, resumeDir: foreign }));
-  assertTranslated(`${foreign} was not started from VS Code (no benchmark choices in its manifest); resume it with: medlocal bench --resume "${foreign}"`, [foreign, `medlocal bench --resume "${foreign}"`], notOurs);
+  assertTranslated(`${foreign} does not record how it was started (no recipe in its manifest), so it cannot be resumed; start a new run instead.`, [foreign], notOurs);
 
   const dataset = await japaneseError(() => fake.request(BenchDatasetRequest.type, { dataset: 'csv:' }));
   assertTranslated('unknown dataset "csv:": use igakuqa:DIR, medqa:FILE, medmcqa:FILE, jmedbench:FILE, jsonl:FILE, csv:FILE or sample.', ['「csv:」'], dataset);
@@ -617,7 +617,7 @@ const TABLE: Array<[string, string[]]> = [
   [`${ORIGIN} is reached over plain http://: patient text in prompts and answers, and the API key, would travel unencrypted over the network. Use https://, or a server on this machine (127.0.0.1).`, [ORIGIN, 'API', 'https://']],
   ['The remote model was disconnected.', []],
   // Benchmarks
-  [`${RUN} was not started from VS Code (no benchmark choices in its manifest); resume it with: medlocal bench --resume "${RUN}"`, [RUN, `medlocal bench --resume "${RUN}"`]],
+  [`${RUN} does not record how it was started (no recipe in its manifest), so it cannot be resumed; start a new run instead.`, [RUN]],
   [`No usable questions in medqa:${FILE}: 3 skipped (malformed record), 2 skipped (needs an image (text_only: false)).`, [`medqa:${FILE}`, '3', '2', 'text_only: false']],
   [`No usable questions in csv:${FILE}: the file is empty.`, [`csv:${FILE}`]],
   ['The jmedbench_mcqa format shows no choice letters: use letter scoring with the igakuqa format, or generate scoring.', ['jmedbench_mcqa', 'letter', 'igakuqa', 'generate']],
