@@ -5,8 +5,7 @@
 //   terms     hover dictionaries: normaliser, matcher, loaders (no LSP)
 //   engine    inference engines, scheduler, GGUF reading, model download, GPU doctor (no LSP, no evaluation)
 //   eval      the evaluation core: datasets, formats, scoring, metrics, runner, run files, report renderers
-//   protocol  the messages between extension, server and panel (types of the layers below, and the
-//             plain constants of src/eval/records.ts)
+//   protocol  the messages between extension, server and panel (types of the layers below only)
 //   view      the benchmark panel's view model and strings, shared by the panel and the extension host
 //   server    the language server (LSP glue)        cli        `medlocal bench`
 //   extension the VS Code extension host           webview    the panel's browser bundle
@@ -42,9 +41,9 @@ const forbidden = [
   {
     name: 'protocol-types-only',
     severity: 'error',
-    comment: 'The protocol takes only types from the layers below it, and the plain constants of src/eval/records.ts (Node-free: the scoring modes and dataset kinds).',
+    comment: 'The protocol takes only types from the layers below it.',
     from: { path: '^src/protocol/' },
-    to: { path: '^src/(terms|engine|eval)/', pathNot: '^src/eval/records\\.ts$', dependencyTypesNot: ['type-only'] },
+    to: { path: '^src/(terms|engine|eval)/', dependencyTypesNot: ['type-only'] },
   },
   {
     name: 'eval-engine-interface-only',

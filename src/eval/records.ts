@@ -2,13 +2,8 @@
 // progress. Plain types and constants, no Node built-ins, so the protocol and the panel's browser
 // bundle can use them.
 import type { Language } from './question';
-
-export type ScoringMode = 'letter' | 'likelihood' | 'generate';
-export const SCORING_MODES: readonly ScoringMode[] = ['letter', 'likelihood', 'generate'];
-
-/** What a dataset argument names (`kind:path`, or `sample`): an IgakuQA folder, one file of a known layout, or the built-in set. */
-export type DatasetKind = 'igakuqa' | 'medqa' | 'medmcqa' | 'jmedbench' | 'jsonl' | 'csv' | 'sample';
-export const DATASET_KINDS: readonly DatasetKind[] = ['igakuqa', 'medqa', 'medmcqa', 'jmedbench', 'jsonl', 'csv', 'sample'];
+import type { ScoringMode } from '../shared/benchmarkKinds';
+export { DATASET_KINDS, SCORING_MODES, type DatasetKind, type ScoringMode } from '../shared/benchmarkKinds';
 
 export type LengthNormalization = 'none' | 'tokens' | 'chars';
 

@@ -16,7 +16,7 @@ import type {
 import type { Language } from '../shared/language';
 
 // The evaluation core's lists (plain constants in a Node-free module), for the form and the checks.
-import { DATASET_KINDS, SCORING_MODES } from '../eval/records';
+import { DATASET_KINDS, SCORING_MODES } from '../shared/benchmarkKinds';
 export { DATASET_KINDS, SCORING_MODES };
 export const EXPORT_FORMATS = ['csv', 'json', 'markdown'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
