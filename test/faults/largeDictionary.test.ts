@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DidOpenTextDocumentNotification, HoverRequest, type MarkupContent } from 'vscode-languageserver-protocol';
-import { startTestServer } from './harness';
+import { startTestServer } from '../process/harness';
 
 const ENTRIES = 200_000;
 const termOf = (i: number) => `大規模辞書語${String(i).padStart(6, '0')}`;

@@ -5,22 +5,22 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { answerFooter, answerHeader, BlockquoteStream } from '../../../src/extension/answerBlock';
-import { dictionaryNotice, serverNotice, statusErrorNotice, statusWarningNotice } from '../../../src/extension/notices';
-import { describeStatus, type Translate } from '../../../src/extension/statusView';
-import { RESTRICTED_SETTINGS } from '../../../src/extension/trust';
-import { inspectModelFile, ModelFileError } from '../../../src/engine/modelFile';
-import { renderTermHover } from '../../../src/server/features/hoverContent';
-import { parseTermTable } from '../../../src/terms/loaders';
-import type { TermEntryInfo } from '../../../src/protocol/protocol';
-import { compareRuns } from '../../../src/eval/metrics';
-import { comparisonToMarkdown, runToMarkdown } from '../../../src/view/benchViewModel';
-import { normalizeSettings } from '../../../src/shared/settings';
-import manifest from '../../../package.json';
-import { tinyModelFile } from '../../fixtures/gguf/tinyModel';
-import { writeGguf } from '../../fixtures/gguf/writer';
-import { ANSWERS_A, ANSWERS_B, storedRun } from '../view/fixtures';
-import { liveMarkdownHtml, liveMarkdownLinks, liveNoticeLinks, markdownBlockStarts } from './markup';
+import { answerFooter, answerHeader, BlockquoteStream } from '../../src/extension/answerBlock';
+import { dictionaryNotice, serverNotice, statusErrorNotice, statusWarningNotice } from '../../src/extension/notices';
+import { describeStatus, type Translate } from '../../src/extension/statusView';
+import { RESTRICTED_SETTINGS } from '../../src/extension/trust';
+import { inspectModelFile, ModelFileError } from '../../src/engine/modelFile';
+import { renderTermHover } from '../../src/server/features/hoverContent';
+import { parseTermTable } from '../../src/terms/loaders';
+import type { TermEntryInfo } from '../../src/protocol/protocol';
+import { compareRuns } from '../../src/eval/metrics';
+import { comparisonToMarkdown, runToMarkdown } from '../../src/view/benchViewModel';
+import { normalizeSettings } from '../../src/shared/settings';
+import manifest from '../../package.json';
+import { tinyModelFile } from '../fixtures/gguf/tinyModel';
+import { writeGguf } from '../fixtures/gguf/writer';
+import { ANSWERS_A, ANSWERS_B, storedRun } from '../unit/view/fixtures';
+import { liveMarkdownHtml, liveMarkdownLinks, liveNoticeLinks, markdownBlockStarts } from '../unit/extension/markup';
 
 const LINK = '[x](command:workbench.action.terminal.sendSequence?%7B%7D)';
 const t: Translate = (message, ...args) => message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]));
@@ -145,7 +145,7 @@ test('the Markdown comparison export escapes HTML in model names and question id
 });
 
 test('the benchmark panel puts text into the page only through DOM text, never HTML parsing', async () => {
-  const dir = path.join(import.meta.dirname, '../../../src/webview');
+  const dir = path.join(import.meta.dirname, '../../src/webview');
   for (const name of await readdir(dir)) {
     const source = await readFile(path.join(dir, name), 'utf8');
     const code = source.replace(/^\s*\/\/.*$/gm, '');

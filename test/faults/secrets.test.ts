@@ -13,7 +13,7 @@ import { RedactingLogChannel } from '../../src/extension/redactingChannel';
 import { SetSecretsRequest } from '../../src/protocol/protocol';
 import { ensureTinyModel } from '../fixtures/gguf/tinyModel';
 import { startFixtureServer, type FixtureServer } from '../fixtures/openai/startServer';
-import { startTestServer, type TestServer } from './harness';
+import { startTestServer, type TestServer } from '../process/harness';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 /** The key as pasted (trailing space), and the part of it a server sees and may echo. */
