@@ -34,6 +34,8 @@ export interface DatasetSpec {
   mapping?: ColumnMapping;
   /** MedMCQA files that number `cop` 1-4 instead of 0-3. */
   copOneBased?: boolean;
+  /** IgakuQA: keep image and calculation questions (the igakuqa-official protocol). */
+  keepAll?: boolean;
 }
 
 /** "igakuqa:data/2018" → spec. Throws a message listing the accepted forms. */
@@ -65,7 +67,7 @@ export function loadDataset(spec: DatasetSpec): LoadResult {
   }
   switch (spec.kind) {
     case 'igakuqa':
-      return loadIgakuQA(path, spec.language !== undefined ? { language: spec.language } : {});
+      return loadIgakuQA(path, { ...(spec.language !== undefined ? { language: spec.language } : {}), ...(spec.keepAll ? { keepAll: true } : {}) });
     case 'csv':
       return loadCsvQuestions(path, { ...(spec.mapping ? { mapping: spec.mapping } : {}), ...(spec.language ? { language: spec.language } : {}) });
     default:
