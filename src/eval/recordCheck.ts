@@ -160,10 +160,10 @@ function check(value: unknown, questions: ReadonlyMap<string, Question> | undefi
   const rescored = protocolRecord(record, value);
   const claimedKinki = value['kinkiPicked'];
   const recomputed =
-    value['correct'] !== record.correct ||
+    value['correct'] !== rescored.correct ||
     !Array.isArray(claimedKinki) ||
-    claimedKinki.length !== record.kinkiPicked.length ||
-    value['points'] !== record.points;
+    claimedKinki.length !== rescored.kinkiPicked.length ||
+    value['points'] !== rescored.points;
   return { record: rescored, recomputed };
 }
 
