@@ -259,6 +259,8 @@ function lettersToIndices(text: string, choiceCount: number): number[] {
 }
 
 function parsePoints(value: unknown): number {
+  // A file cut down to IgakuQA's question fields may leave points out: one point, as most questions.
+  if (value === undefined) return 1;
   const points = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
   if (!Number.isInteger(points) || points < 0) throw new RecordError(`field "points" must be a whole number, got ${JSON.stringify(value)}`);
   return points;
