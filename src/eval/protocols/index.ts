@@ -78,7 +78,10 @@ export function applyProtocol(record: AnswerRecord, question: Question, protocol
     return officialRecord({ ...record, prediction, officialGold: question.officialGold ?? record.gold.map((index) => String.fromCharCode(97 + index)) });
   }
   if (protocol === 'harness') {
-    const answerLine = record.error !== undefined ? undefined : harnessResponse(record.response ?? '');
+    // The harness splits prompt + output (its prompt ends with the response header); the engine
+    // returns the output alone, so the header is put back in front before the same extraction.
+    const header = question.language === 'ja' ? '### 応答：\n' : '### Response:';
+    const answerLine = record.error !== undefined ? undefined : harnessResponse(header + (record.response ?? ''));
     return harnessRecord({ ...record, ...(answerLine !== undefined ? { answerLine } : {}), goldText: harnessGoldText(question), choiceTexts: [...question.choices] });
   }
   return record;
