@@ -7,6 +7,7 @@
 //                  [--language ja|en] [--limit N [--seed S]] [--parallel N] [--out DIR] [--resume DIR]
 //                  [--dry-run] [--json]
 //   medlocal bench compare RUN_A RUN_B [--json]
+//   medlocal bench score [--dataset DATASET] --predictions FILE|DIR [--name MODEL] [--protocol P] [--out DIR] [--json]
 //
 // Exit codes: 0 done, 1 the run failed, 2 bad usage or input, 130 cancelled (Ctrl-C; resumable).
 // The engine comes from a factory (dependency injection), so tests run the CLI with a fake one.
@@ -22,6 +23,8 @@ import { keptSentence, runBenchmark, RunInterruptedError, type BenchmarkResult }
 import { SCORING_MODES, type ScoringMode } from '../eval/scoring';
 import { checkApiKey, redactSecrets } from '../shared/secrets';
 import { comparisonTable, datasetTable, progressLine, summaryTable } from './report';
+import { runScore } from './score';
+import { isProtocolId, PROTOCOL_IDS } from '../eval/protocols';
 
 import type { RunEngineFactory as CliEngineFactory } from '../engine/factory';
 export type { RunEngineFactory as CliEngineFactory, RunEngineHandle as CliEngineHandle } from '../engine/factory';
@@ -50,7 +53,9 @@ const USAGE = `usage:
                  [--backend local|openai --base-url URL]   (openai: --model names the server's model;
                                                             API key from MEDLOCAL_OPENAI_API_KEY)
                  [--language ja|en] [--limit N [--seed S]] [--parallel N] [--out DIR] [--resume DIR] [--dry-run] [--json]
+                 [--protocol medlocal|igakuqa-official|harness]   (default medlocal: MedLocal's own scoring)
   medlocal bench compare RUN_A RUN_B [--json]
+  medlocal bench score [--dataset DATASET] --predictions FILE|DIR [--name MODEL] [--protocol P] [--out DIR] [--json]
 formats: ${PROMPT_FORMAT_IDS.join(', ')}
 `;
 
@@ -68,6 +73,9 @@ const OPTIONS = {
   parallel: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
+  protocol: { type: 'string' },
+  predictions: { type: 'string' },
+  name: { type: 'string' },
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -90,6 +98,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
     }
     if (positionals[0] !== 'bench') throw new UsageError(positionals[0] === undefined ? 'missing command "bench"' : `unknown command "${positionals[0]}"`);
     if (positionals[1] === 'compare') return runCompare(positionals.slice(2), values.json === true, io);
+    if (positionals[1] === 'score') return scoreCommand(values, deps, io);
     if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
     return await runBench(values, deps, io);
   } catch (error) {
@@ -98,6 +107,21 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
 ${usage ? USAGE : ''}`);
     return usage || error instanceof InputError ? EXIT.usage : EXIT.failed;
   }
+}
+
+// ---- bench score ------------------------------------------------------------------------------
+
+function scoreCommand(values: ParsedOptions, deps: CliDeps, io: Io): number {
+  const options = {
+    ...(values.dataset !== undefined ? { dataset: values.dataset } : {}),
+    ...(values.predictions !== undefined ? { predictions: values.predictions } : {}),
+    ...(values.name !== undefined ? { name: values.name } : {}),
+    ...(values.protocol !== undefined ? { protocol: values.protocol } : {}),
+    ...(values.out !== undefined ? { out: values.out } : {}),
+    json: values.json === true,
+    now: deps.now?.() ?? new Date(),
+  };
+  return loadInput(() => runScore(options, io));
 }
 
 // ---- bench compare ----------------------------------------------------------------------------
@@ -153,6 +177,7 @@ async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<n
       signal: cancel.signal,
       onProgress: values.json ? undefined : progressPrinter(io, deps.isTTY ?? process.stderr.isTTY === true),
       datasetFiles: plan.files,
+      ...(recipe.protocol !== undefined ? { protocol: recipe.protocol } : {}),
       manifestExtras: { model: { path: modelPath, ...handle.modelFacts }, [RECIPE_KEY]: recipe },
     });
     return report(result, values.json === true, io);
@@ -189,6 +214,8 @@ function resolveRecipe(values: ParsedOptions): { recipe: RunRecipe; stored: Stor
   if (language !== undefined && language !== 'ja' && language !== 'en') throw new UsageError(`--language must be ja or en, not "${language}".`);
   const limit = positiveInteger(values.limit, '--limit') ?? before.limit;
   const seed = nonNegativeInteger(values.seed, '--seed') ?? before.seed;
+  const protocol = values.protocol ?? before.protocol;
+  if (protocol !== undefined && !isProtocolId(protocol)) throw new UsageError(`--protocol must be one of ${PROTOCOL_IDS.join(', ')}, not "${protocol}".`);
   const fromFlags = values.format !== undefined || values.template !== undefined;
   const format = fromFlags ? values.format : before.format;
   const template = fromFlags ? values.template : before.template;
@@ -200,6 +227,7 @@ function resolveRecipe(values: ParsedOptions): { recipe: RunRecipe; stored: Stor
     ...(seed !== undefined ? { seed } : {}),
     ...(format !== undefined ? { format } : {}),
     ...(template !== undefined ? { template } : {}),
+    protocol: protocol ?? 'medlocal',
   };
   return { recipe, stored };
 }

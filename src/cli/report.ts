@@ -64,6 +64,7 @@ export function summaryTable(summary: RunSummary, runDir: string, status: string
   const lines = [
     `MedLocal benchmark: ${status}`,
     `  run folder    ${runDir}`,
+    `  protocol      ${summary.protocol ?? 'medlocal'}`,
     `  questions     ${summary.total}${summary.errors > 0 ? ` (${summary.errors} failed in the engine, counted wrong; --resume retries them)` : ''}`,
     `  accuracy      ${percent(summary.accuracy)}  ${summary.correct}/${summary.total}  (${ci(summary)})`,
     `  points        ${summary.points.earned}/${summary.points.possible}  ${percent(summary.points.rate)}`,
@@ -76,9 +77,24 @@ export function summaryTable(summary: RunSummary, runDir: string, status: string
   if (summary.human) {
     lines.push(`  examinees     ${percent(summary.human.humanAccuracy)} vs model ${percent(summary.human.modelAccuracy)} on ${summary.human.n} questions`);
   }
+  for (const line of officialLines(summary)) lines.push(line);
   for (const line of groupTable('by block', summary.byBlock)) lines.push(line);
   for (const line of groupTable('by category', summary.byCategory)) lines.push(line);
   return lines.join('\n') + '\n';
+}
+
+/** The reference protocols' own lines: per exam required/general/禁忌肢 and pass or fail, empty predictions, quirks. */
+export function officialLines(summary: RunSummary): string[] {
+  const lines: string[] = [];
+  for (const exam of Object.values(summary.official?.byExam ?? {})) {
+    lines.push(`  exam ${exam.exam}     required ${exam.required.score}/${exam.required.total}, general ${exam.general.score}/${exam.general.total}, 禁忌肢 picks ${exam.kinkiPicked}: ${exam.verdict}` +
+      (exam.criteria ? ` (needs required ≥ ${exam.criteria.required.threshold}, general ≥ ${exam.criteria.general.threshold}, 禁忌肢 ≤ ${exam.criteria.maxKinki})` : ''));
+  }
+  if (summary.official && summary.official.emptyPredictions > 0) {
+    lines.push(`  empty         ${summary.official.emptyPredictions} questions had an empty prediction (wrong): ${summary.official.emptyPredictionIds.slice(0, 10).join(', ')}${summary.official.emptyPredictions > 10 ? ', ...' : ''}`);
+  }
+  for (const quirk of summary.quirks ?? []) lines.push(`  quirk         ${quirk}`);
+  return lines;
 }
 
 export function datasetTable(summary: DatasetSummary, label: string): string {

@@ -2,7 +2,8 @@
 // the IgakuQA points score, per block and per category, 禁忌肢 picks, model vs examinees, and the
 // comparison of two runs (flipped questions, McNemar's exact test, the paired-difference interval).
 
-import type { AnswerRecord, ScoringMode } from './records';
+import type { AnswerRecord, ProtocolId, ScoringMode } from './records';
+import { summariseOfficial, type OfficialSummary } from './protocols/official';
 
 /** z for a two-sided 95% interval. */
 const Z95 = 1.959963984540054;
@@ -54,6 +55,8 @@ export interface GroupStats {
 }
 
 export interface RunSummary {
+  /** The evaluation protocol that produced these numbers (src/eval/protocols). */
+  protocol?: ProtocolId;
   mode?: ScoringMode;
   total: number;
   errors: number;
@@ -77,6 +80,10 @@ export interface RunSummary {
   multiAnswer: GroupStats;
   byBlock: Record<string, GroupStats>;
   byCategory: Record<string, GroupStats>;
+  /** igakuqa-official: per exam required/general points, 禁忌肢 picks, pass or fail. */
+  official?: OfficialSummary;
+  /** Reference-protocol rules that changed verdicts in ways a reader would not expect, with how many records each touched. */
+  quirks?: string[];
 }
 
 function groupStats(records: readonly AnswerRecord[]): GroupStats {
@@ -111,6 +118,7 @@ export function summariseAnswers(records: readonly AnswerRecord[]): RunSummary {
   const overall = groupStats(records);
   const mode = records[0]?.mode;
   const summary: RunSummary = {
+    protocol: records[0]?.protocol ?? 'medlocal',
     ...(mode !== undefined ? { mode } : {}),
     total: records.length,
     errors: records.filter((record) => record.error !== undefined).length,
@@ -127,6 +135,8 @@ export function summariseAnswers(records: readonly AnswerRecord[]): RunSummary {
     byBlock: groupBy(records, (record) => record.block),
     byCategory: groupBy(records, (record) => record.category),
   };
+  const protocol = records[0]?.protocol;
+  if (protocol !== undefined) return protocolSummary(summary, records, protocol);
   if (mode === 'generate') {
     const exact = records.filter((record) => record.exactMatch === true).length;
     summary.exactMatch = { count: exact, rate: records.length === 0 ? 0 : exact / records.length };
@@ -138,6 +148,22 @@ export function summariseAnswers(records: readonly AnswerRecord[]): RunSummary {
     summary.human = { n: withHuman.length, humanAccuracy: stats.humanAccuracy ?? 0, modelAccuracy: stats.accuracy };
   }
   return summary;
+}
+
+/** The summary of a run scored under a reference protocol (medlocal summaries are unchanged). */
+function protocolSummary(summary: RunSummary, records: readonly AnswerRecord[], protocol: NonNullable<AnswerRecord['protocol']>): RunSummary {
+  const withProtocol: RunSummary = { ...summary, protocol };
+  if (protocol === 'harness') {
+    const exact = records.filter((record) => record.exactMatch === true).length;
+    withProtocol.exactMatch = { count: exact, rate: records.length === 0 ? 0 : exact / records.length };
+    withProtocol.gestalt = { count: summary.correct, rate: summary.accuracy };
+  } else {
+    withProtocol.official = summariseOfficial(records);
+  }
+  const quirkCounts = new Map<string, number>();
+  for (const record of records) for (const quirk of record.quirks ?? []) quirkCounts.set(quirk, (quirkCounts.get(quirk) ?? 0) + 1);
+  withProtocol.quirks = [...quirkCounts].map(([quirk, count]) => `${quirk}: ${count} record${count === 1 ? '' : 's'}`);
+  return withProtocol;
 }
 
 function kinkiStats(records: readonly AnswerRecord[]): RunSummary['kinki'] {

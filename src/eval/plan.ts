@@ -4,8 +4,9 @@
 import { loadDataset, parseDatasetArgument, type DatasetSpec } from './datasets';
 import { getPromptFormat, loadTemplateFormat, type PromptFormat } from './formats';
 import { summariseDataset, type DatasetSummary, type Language, type Question } from './question';
-import type { RunManifest, ScoringMode } from './records';
+import type { ProtocolId, RunManifest, ScoringMode } from './records';
 import { SCORING_MODES } from './records';
+import { applyHarnessFilter, isProtocolId, PROTOCOL_IDS } from './protocols';
 
 /** What the user chose: everything needed to rebuild the same questions and prompts. No model. */
 export interface RunRecipe {
@@ -19,6 +20,8 @@ export interface RunRecipe {
   /** Evaluate this many questions: the first ones, or a seeded random sample when `seed` is set. */
   limit?: number;
   seed?: number;
+  /** The evaluation protocol (src/eval/protocols); absent = medlocal, MedLocal's own scoring. */
+  protocol?: ProtocolId;
 }
 
 /** The manifest key the recipe is stored under. */
@@ -56,7 +59,11 @@ export interface RunPlan {
 export function planRun(recipe: RunRecipe): RunPlan {
   checkRecipe(recipe);
   const spec: DatasetSpec = { ...parseDatasetArgument(recipe.dataset), ...(recipe.language ? { language: recipe.language } : {}) };
-  const loaded = loadDataset(spec);
+  if (recipe.protocol === 'igakuqa-official') {
+    if (spec.kind !== 'igakuqa') throw new PlanError(`The igakuqa-official protocol scores IgakuQA block files: give --dataset igakuqa:DIR, not ${recipe.dataset}.`);
+    spec.keepAll = true;
+  }
+  const loaded = recipe.protocol === 'harness' ? applyHarnessFilter(loadDataset(spec)) : loadDataset(spec);
   const questions = pickQuestions(loaded.questions, recipe.limit, recipe.seed);
   const dataset = summariseDataset(loaded, questions);
   const format = recipe.template !== undefined ? loadTemplateFormat(recipe.template) : getPromptFormat(recipe.format ?? DEFAULT_FORMAT[recipe.scoring]);
@@ -69,6 +76,9 @@ export function checkRunnable(plan: RunPlan): void {
   if (plan.recipe.scoring === 'letter' && !plan.format.labelsChoices) {
     throw new PlanError(`The ${plan.format.id} format shows no choice letters: use letter scoring with the igakuqa format, or generate scoring.`);
   }
+  if (plan.recipe.protocol === 'harness' && plan.recipe.scoring !== 'generate') {
+    throw new PlanError('The harness protocol scores generated answers (exact and gestalt match): use --scoring generate.');
+  }
 }
 
 export function checkRecipe(recipe: RunRecipe): void {
@@ -76,6 +86,7 @@ export function checkRecipe(recipe: RunRecipe): void {
   if (!(SCORING_MODES as readonly string[]).includes(recipe.scoring)) throw new PlanError(`Scoring must be one of ${SCORING_MODES.join(', ')}, not "${String(recipe.scoring)}".`);
   if (recipe.language !== undefined && recipe.language !== 'ja' && recipe.language !== 'en') throw new PlanError(`Language must be ja or en, not "${String(recipe.language)}".`);
   if (recipe.format !== undefined && recipe.template !== undefined) throw new PlanError('Give a prompt format or a template file, not both.');
+  if (recipe.protocol !== undefined && !isProtocolId(recipe.protocol)) throw new PlanError(`Protocol must be one of ${PROTOCOL_IDS.join(', ')}, not "${String(recipe.protocol)}".`);
   for (const [name, value] of [['limit', recipe.limit], ['seed', recipe.seed]] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < (name === 'limit' ? 1 : 0))) throw new PlanError(`The ${name} must be a whole number${name === 'limit' ? ' of at least 1' : ''}, not "${String(value)}".`);
   }
@@ -126,6 +137,7 @@ export function recipeFromManifest(manifest: RunManifest | undefined): RunRecipe
     ...(typeof raw.template === 'string' ? { template: raw.template } : {}),
     ...(typeof raw.limit === 'number' ? { limit: raw.limit } : {}),
     ...(typeof raw.seed === 'number' ? { seed: raw.seed } : {}),
+    ...(isProtocolId(raw.protocol) ? { protocol: raw.protocol } : {}),
   };
   try {
     checkRecipe(recipe);

@@ -32,6 +32,10 @@ export interface Question {
   englishOf?: string;
   /** Other gold sets that also count as correct (IgakuQA "a or d" answers). */
   alternativeAnswers?: number[][];
+  /** IgakuQA: the `answer` list as the file writes it (["a","c"], a calculation's ["26"]); the official rule compares with it. */
+  officialGold?: string[];
+  /** IgakuQA `text_only` (false: the question shows an image; kept as text only under igakuqa-official). */
+  textOnly?: boolean;
 }
 
 /** A malformed record: reported as `file:line: reason`, skipped, and the load goes on. */

@@ -7,6 +7,7 @@
 import type { Question } from './question';
 import { normaliseIndexSet } from './question';
 import { isCorrect, SCORING_MODES, type AnswerRecord, type ScoringMode } from './scoring';
+import { harnessRecord, officialRecord } from './protocols';
 
 /** More choices than letters a-z cannot be a real question. */
 const MAX_CHOICES = 26;
@@ -84,7 +85,9 @@ function facts(value: Record<string, unknown>, question: Question | undefined) {
     };
   }
   const choiceCount = finiteNumber(value['choiceCount'], 'choiceCount');
-  if (!Number.isInteger(choiceCount) || choiceCount < 1 || choiceCount > MAX_CHOICES) fail(`choiceCount ${choiceCount} is not a number of choices`);
+  // A calculation question has no choices; only the official protocol keeps those.
+  const fewest = value['protocol'] === 'igakuqa-official' ? 0 : 1;
+  if (!Number.isInteger(choiceCount) || choiceCount < fewest || choiceCount > MAX_CHOICES) fail(`choiceCount ${choiceCount} is not a number of choices`);
   const source = optionalString(value['source'], 'source') ?? fail('source is missing');
   const language = value['language'];
   if (language !== 'ja' && language !== 'en') fail('language is not ja or en');
@@ -154,13 +157,37 @@ function check(value: unknown, questions: ReadonlyMap<string, Question> | undefi
   if (exactMatch !== undefined) record.exactMatch = exactMatch;
   const letters = optionalBoolean(value['answeredWithLetters'], 'answeredWithLetters');
   if (letters !== undefined) record.answeredWithLetters = letters;
+  const rescored = protocolRecord(record, value);
   const claimedKinki = value['kinkiPicked'];
   const recomputed =
-    value['correct'] !== record.correct ||
+    value['correct'] !== rescored.correct ||
     !Array.isArray(claimedKinki) ||
-    claimedKinki.length !== record.kinkiPicked.length ||
-    value['points'] !== record.points;
-  return { record, recomputed };
+    claimedKinki.length !== rescored.kinkiPicked.length ||
+    value['points'] !== rescored.points;
+  return { record: rescored, recomputed };
+}
+
+function stringList(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.length > 64 || value.some((item) => typeof item !== 'string')) fail(`${field} is not a list of texts`);
+  return value as string[];
+}
+
+/** A record scored under a reference protocol: its verdict recomputed by that protocol's rule. */
+function protocolRecord(record: AnswerRecord, value: Record<string, unknown>): AnswerRecord {
+  const protocol = value['protocol'];
+  if (protocol === undefined) return record;
+  const quirks = value['quirks'] === undefined ? undefined : stringList(value['quirks'], 'quirks');
+  const note = optionalString(value['note'], 'note');
+  const base = { ...record, ...(note !== undefined ? { note } : {}), ...(quirks ? { quirks } : {}) };
+  if (protocol === 'igakuqa-official') {
+    return officialRecord({ ...base, prediction: optionalString(value['prediction'], 'prediction') ?? '', officialGold: stringList(value['officialGold'], 'officialGold') });
+  }
+  if (protocol === 'harness') {
+    const choiceTexts = stringList(value['choiceTexts'], 'choiceTexts');
+    if (choiceTexts.length !== record.choiceCount) fail(`choiceTexts has ${choiceTexts.length} texts for ${record.choiceCount} choices`);
+    return harnessRecord({ ...base, goldText: optionalString(value['goldText'], 'goldText') ?? fail('goldText is missing'), choiceTexts });
+  }
+  fail(`protocol ${JSON.stringify(protocol)} is not igakuqa-official or harness`);
 }
 
 /** The checked record (correct and 禁忌肢 picks recomputed), or why it was dropped. */

@@ -2,8 +2,8 @@
 // progress. Plain types and constants, no Node built-ins, so the protocol and the panel's browser
 // bundle can use them.
 import type { Language } from './question';
-import type { ScoringMode } from '../shared/benchmarkKinds';
-export { DATASET_KINDS, SCORING_MODES, type DatasetKind, type ScoringMode } from '../shared/benchmarkKinds';
+import type { ProtocolId, ScoringMode } from '../shared/benchmarkKinds';
+export { DATASET_KINDS, DEFAULT_PROTOCOL, PROTOCOL_IDS, SCORING_MODES, type DatasetKind, type ProtocolId, type ScoringMode } from '../shared/benchmarkKinds';
 
 export type LengthNormalization = 'none' | 'tokens' | 'chars';
 
@@ -49,6 +49,23 @@ export interface AnswerRecord {
   elapsedMs: number;
   /** The engine failed on this question; counted wrong, retried on resume. */
   error?: string;
+  /**
+   * The reference protocol that gave the verdict (src/eval/protocols); absent = medlocal. The
+   * fields below are what that protocol's verdict is recomputed from when the file is read back.
+   */
+  protocol?: Exclude<ProtocolId, 'medlocal'>;
+  /** igakuqa-official: the prediction string the official script reads ("a,c", "26"). */
+  prediction?: string;
+  /** igakuqa-official: the question file's gold list as written (["a","c"], ["26"], ["a or d"]). */
+  officialGold?: string[];
+  /** harness: the gold text (choice texts joined by ","). */
+  goldText?: string;
+  /** harness: the choice texts gestalt compares with, in the order the result file had them. */
+  choiceTexts?: string[];
+  /** What the protocol's rules did to this record that a reader would not expect (harness quirks). */
+  quirks?: string[];
+  /** Why the verdict is what it is when no engine answer was scored (e.g. a calculation question under letter scoring). */
+  note?: string;
 }
 
 /** interrupted: a write failed (disk full, folder not writable); everything kept is resumable. */

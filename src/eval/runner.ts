@@ -28,6 +28,8 @@ import {
 import { SAMPLE_DATASET_PATH, sampleSetSha256 } from './sample';
 import { AbortedError, answerQuestion, errorRecord, type AnswerRecord, type ScoringMode, type ScoringOptions } from './scoring';
 import { MEDLOCAL_VERSION } from './version';
+import { applyProtocol, unanswerableRecord } from './protocols';
+import type { ProtocolId } from './records';
 
 export type { BenchmarkProgress } from './records';
 import type { BenchmarkProgress } from './records';
@@ -49,6 +51,8 @@ export interface RunBenchmarkOptions {
   datasetFiles?: readonly string[];
   /** Merged into manifest.json: `model` (facts about the loaded model), the command line, ... */
   manifestExtras?: Record<string, unknown>;
+  /** The evaluation protocol that scores each answer (src/eval/protocols); default medlocal. */
+  protocol?: ProtocolId;
 }
 
 export interface BenchmarkResult {
@@ -119,11 +123,13 @@ async function runQuestions(options: RunBenchmarkOptions, scoring: ScoringOption
       const started = Date.now();
       let record: AnswerRecord;
       try {
-        record = await answerQuestion(options.engine, question, options.format, scoring, options.signal);
+        const protocol = options.protocol ?? 'medlocal';
+        record = unanswerableRecord(question, scoring.mode, protocol) ??
+          applyProtocol(await answerQuestion(options.engine, question, options.format, scoring, options.signal), question, protocol);
         consecutiveErrors = 0;
       } catch (error) {
         if (options.signal?.aborted || isAbortError(error)) return;
-        record = errorRecord(question, scoring.mode, (error as Error).message ?? String(error), Date.now() - started);
+        record = applyProtocol(errorRecord(question, scoring.mode, (error as Error).message ?? String(error), Date.now() - started), question, options.protocol ?? 'medlocal');
         consecutiveErrors += 1;
         if (consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) fatal = error as Error;
       }

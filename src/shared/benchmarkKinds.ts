@@ -7,3 +7,12 @@ export const SCORING_MODES: readonly ScoringMode[] = ['letter', 'likelihood', 'g
 
 export type DatasetKind = 'igakuqa' | 'medqa' | 'medmcqa' | 'jmedbench' | 'jsonl' | 'csv' | 'sample';
 export const DATASET_KINDS: readonly DatasetKind[] = ['igakuqa', 'medqa', 'medmcqa', 'jmedbench', 'jsonl', 'csv', 'sample'];
+
+/**
+ * Evaluation protocols: which question set, answer parsing and metrics produce a run's number.
+ * medlocal is MedLocal's own (the default); the others reproduce a published reference (see
+ * src/eval/protocols/).
+ */
+export type ProtocolId = 'medlocal' | 'igakuqa-official' | 'harness';
+export const PROTOCOL_IDS: readonly ProtocolId[] = ['medlocal', 'igakuqa-official', 'harness'];
+export const DEFAULT_PROTOCOL: ProtocolId = 'medlocal';

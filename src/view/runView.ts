@@ -70,7 +70,7 @@ export function runFacts(run: StoredRunInfo): RunFacts {
 
 // ---- summary cards ------------------------------------------------------------------------
 
-export type CardId = 'accuracy' | 'exactMatch' | 'gestalt' | 'points' | 'kinki' | 'multiAnswer' | 'human' | 'errors';
+export type CardId = 'accuracy' | 'exactMatch' | 'gestalt' | 'points' | 'kinki' | 'multiAnswer' | 'human' | 'errors' | 'protocol';
 
 export interface SummaryCard {
   id: CardId;
@@ -119,7 +119,20 @@ export function summaryCards(summary: RunSummary, t: Strings = EN): SummaryCard[
   if (summary.errors > 0) {
     cards.push({ id: 'errors', label: t.cardErrors, value: String(summary.errors), detail: t.cardErrorsDetail, tone: 'warning' });
   }
+  cards.push(protocolCard(summary, t));
   return cards;
+}
+
+/** Which protocol produced the numbers; for igakuqa-official, each exam's pass or fail. */
+function protocolCard(summary: RunSummary, t: Strings): SummaryCard {
+  const protocol = summary.protocol ?? 'medlocal';
+  const exams = Object.values(summary.official?.byExam ?? {});
+  const detail = protocol === 'igakuqa-official'
+    ? format(t.cardProtocolOfficial, exams.map((exam) => `${exam.exam}: ${exam.verdict}`).join('; '))
+    : protocol === 'harness'
+      ? format(t.cardProtocolHarness, String(summary.quirks?.length ?? 0))
+      : t.cardProtocolMedlocal;
+  return { id: 'protocol', label: t.cardProtocol, value: protocol, detail, tone: exams.some((exam) => exam.pass === false) ? 'bad' : 'neutral' };
 }
 
 /** The cards as plain lines ("Accuracy: 72.2% (26/36 · 95% CI …)"): what the panel reports it shows. */

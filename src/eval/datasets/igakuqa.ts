@@ -36,6 +36,12 @@ export interface IgakuQALoadOptions {
   language?: Language;
   /** Written into Question.source; the built-in sample set uses its own. */
   source?: string;
+  /**
+   * Keep every question of each block file, as IgakuQA's official script scores them: image
+   * questions as their text, calculation questions with no choices and their string gold
+   * (Question.officialGold). The igakuqa-official protocol loads this way.
+   */
+  keepAll?: boolean;
 }
 
 /** The fields of one question line plus its metadata and translation, as in the files. */
@@ -114,7 +120,7 @@ function loadQuestionFile(file: string, options: IgakuQALoadOptions, seenIds: Se
     throw new Error(`English questions need ${basename(translatePath)} next to ${basename(file)} in ${dirname(file)}; add it or use --language ja.`);
   }
   const translations = language === 'en' ? readCompanion(translatePath, companions) : new Map();
-  const context = { language, block: blockOf(file), source: options.source ?? 'igakuqa' };
+  const context = { language, block: blockOf(file), source: options.source ?? 'igakuqa', ...(options.keepAll ? { keepAll: true } : {}) };
   const result = loadJsonlQuestions(
     file,
     (record) => {
@@ -149,6 +155,8 @@ export interface IgakuQAContext {
   language: Language;
   block?: string;
   source: string;
+  /** IgakuQALoadOptions.keepAll. */
+  keepAll?: boolean;
 }
 
 /**
@@ -162,8 +170,9 @@ export function igakuqaToQuestion(
   context: IgakuQAContext,
 ): Question {
   const id = requireString(record, 'problem_id');
-  if (record['text_only'] === false) throw new RecordError('needs an image', SKIP_REASONS.image);
+  if (record['text_only'] === false && !context.keepAll) throw new RecordError('needs an image', SKIP_REASONS.image);
   const choicesJa = requireStringArray(record, 'choices');
+  if (choicesJa.length === 0 && context.keepAll) return calculationQuestion(record, translation, context);
   if (choicesJa.length === 0) throw new RecordError('no choices', SKIP_REASONS.noChoices);
   if (choicesJa.length < 2) throw new RecordError('one choice only', SKIP_REASONS.tooFewChoices);
   const { answers, alternatives } = parseAnswerLetters(requireStringArray(record, 'answer'), choicesJa.length);
@@ -183,9 +192,31 @@ export function igakuqaToQuestion(
     ...(context.block !== undefined ? { block: context.block } : {}),
     ...(context.language === 'en' ? { englishOf: id } : {}),
     ...(alternatives.length > 1 ? { alternativeAnswers: alternatives } : {}),
+    officialGold: requireStringArray(record, 'answer'),
+    ...(typeof record['text_only'] === 'boolean' ? { textOnly: record['text_only'] } : {}),
   };
   if (metadata) applyMetadata(question, metadata, choicesJa.length);
   return question;
+}
+
+/** A calculation question (keepAll only): no choices, gold a string such as "26", matched exactly. */
+function calculationQuestion(record: Record<string, unknown>, translation: Record<string, unknown> | undefined, context: IgakuQAContext): Question {
+  const id = requireString(record, 'problem_id');
+  const stem = context.language === 'en' ? englishText(translation, 0).stem : requireString(record, 'problem_text');
+  return {
+    id,
+    source: context.source,
+    language: context.language,
+    stem,
+    choices: [],
+    answers: [],
+    points: parsePoints(record['points']),
+    kinki: [],
+    officialGold: requireStringArray(record, 'answer'),
+    ...(typeof record['text_only'] === 'boolean' ? { textOnly: record['text_only'] } : {}),
+    ...(context.block !== undefined ? { block: context.block } : {}),
+    ...(context.language === 'en' ? { englishOf: id } : {}),
+  };
 }
 
 function englishText(translation: Record<string, unknown> | undefined, choiceCount: number): { stem: string; choices: string[] } {
@@ -228,6 +259,8 @@ function lettersToIndices(text: string, choiceCount: number): number[] {
 }
 
 function parsePoints(value: unknown): number {
+  // A file cut down to IgakuQA's question fields may leave points out: one point, as most questions.
+  if (value === undefined) return 1;
   const points = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
   if (!Number.isInteger(points) || points < 0) throw new RecordError(`field "points" must be a whole number, got ${JSON.stringify(value)}`);
   return points;
