@@ -4,7 +4,7 @@
 //   medlocal bench --dataset igakuqa:DIR|medqa:FILE|medmcqa:FILE|jmedbench:FILE|jsonl:FILE|csv:FILE|sample
 //                  [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
 //                  [--backend local|openai --base-url URL]
-//                  [--language ja|en] [--limit N [--seed S]] [--parallel N] [--out DIR] [--resume DIR]
+//                  [--language ja|en] [--limit N] [--seed S] [--shuffle K] [--parallel N] [--out DIR] [--resume DIR]
 //                  [--dry-run] [--json]
 //   medlocal bench compare RUN_A RUN_B [--json]
 //
@@ -49,7 +49,8 @@ const USAGE = `usage:
                  [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
                  [--backend local|openai --base-url URL]   (openai: --model names the server's model;
                                                             API key from MEDLOCAL_OPENAI_API_KEY)
-                 [--language ja|en] [--limit N [--seed S]] [--parallel N] [--out DIR] [--resume DIR] [--dry-run] [--json]
+                 [--language ja|en] [--limit N] [--seed S] [--shuffle K] [--parallel N] [--out DIR] [--resume DIR] [--dry-run] [--json]
+                 (--shuffle K: ask every question under K orders of its choices drawn from --seed)
   medlocal bench compare RUN_A RUN_B [--json]
 formats: ${PROMPT_FORMAT_IDS.join(', ')}
 `;
@@ -65,6 +66,7 @@ const OPTIONS = {
   language: { type: 'string' },
   limit: { type: 'string' },
   seed: { type: 'string' },
+  shuffle: { type: 'string' },
   parallel: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
@@ -153,6 +155,7 @@ async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<n
       signal: cancel.signal,
       onProgress: values.json ? undefined : progressPrinter(io, deps.isTTY ?? process.stderr.isTTY === true),
       datasetFiles: plan.files,
+      ...(recipe.shuffle ? { shuffle: recipe.shuffle } : {}),
       manifestExtras: { model: { path: modelPath, ...handle.modelFacts }, [RECIPE_KEY]: recipe },
     });
     return report(result, values.json === true, io);
@@ -189,6 +192,9 @@ function resolveRecipe(values: ParsedOptions): { recipe: RunRecipe; stored: Stor
   if (language !== undefined && language !== 'ja' && language !== 'en') throw new UsageError(`--language must be ja or en, not "${language}".`);
   const limit = positiveInteger(values.limit, '--limit') ?? before.limit;
   const seed = nonNegativeInteger(values.seed, '--seed') ?? before.seed;
+  // --shuffle K draws its K orders from --seed (0 when none is given; stored, so resume keeps it).
+  const shuffleK = positiveInteger(values.shuffle, '--shuffle');
+  const shuffle = shuffleK !== undefined ? { k: shuffleK, seed: seed ?? 0 } : before.shuffle;
   const fromFlags = values.format !== undefined || values.template !== undefined;
   const format = fromFlags ? values.format : before.format;
   const template = fromFlags ? values.template : before.template;
@@ -198,6 +204,7 @@ function resolveRecipe(values: ParsedOptions): { recipe: RunRecipe; stored: Stor
     ...(language !== undefined ? { language } : {}),
     ...(limit !== undefined ? { limit } : {}),
     ...(seed !== undefined ? { seed } : {}),
+    ...(shuffle !== undefined ? { shuffle } : {}),
     ...(format !== undefined ? { format } : {}),
     ...(template !== undefined ? { template } : {}),
   };
@@ -306,7 +313,8 @@ function progressPrinter(io: Io, isTTY: boolean): (progress: Parameters<typeof p
 function report(result: BenchmarkResult, json: boolean, io: Io): number {
   if (result.dropped) io.err(`medlocal: ${result.dropped}\n`);
   if (json) {
-    io.out(JSON.stringify({ status: result.status, runDir: result.runDir, answered: result.answers.length, summary: result.summary ?? null }) + '\n');
+    const shuffle = result.manifest['shuffle'];
+    io.out(JSON.stringify({ status: result.status, runDir: result.runDir, answered: result.answers.length, ...(shuffle ? { shuffle } : {}), summary: result.summary ?? null }) + '\n');
   } else {
     io.err('\n');
     if (result.summary) io.out(summaryTable(result.summary, result.runDir, result.status));

@@ -4,8 +4,8 @@
 import { loadDataset, parseDatasetArgument, type DatasetSpec } from './datasets';
 import { getPromptFormat, loadTemplateFormat, type PromptFormat } from './formats';
 import { summariseDataset, type DatasetSummary, type Language, type Question } from './question';
-import type { RunManifest, ScoringMode } from './records';
-import { SCORING_MODES } from './records';
+import type { RunManifest, ScoringMode, ShuffleSpec } from './records';
+import { MAX_SHUFFLE_PERMUTATIONS, SCORING_MODES } from './records';
 
 /** What the user chose: everything needed to rebuild the same questions and prompts. No model. */
 export interface RunRecipe {
@@ -19,6 +19,8 @@ export interface RunRecipe {
   /** Evaluate this many questions: the first ones, or a seeded random sample when `seed` is set. */
   limit?: number;
   seed?: number;
+  /** Ask each question under `k` permutations of its choices drawn from `seed` (src/eval/shuffle.ts). */
+  shuffle?: ShuffleSpec;
 }
 
 /** The manifest key the recipe is stored under. */
@@ -79,6 +81,11 @@ export function checkRecipe(recipe: RunRecipe): void {
   for (const [name, value] of [['limit', recipe.limit], ['seed', recipe.seed]] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < (name === 'limit' ? 1 : 0))) throw new PlanError(`The ${name} must be a whole number${name === 'limit' ? ' of at least 1' : ''}, not "${String(value)}".`);
   }
+  if (recipe.shuffle !== undefined) {
+    const { k, seed } = recipe.shuffle;
+    if (!Number.isInteger(k) || k < 1 || k > MAX_SHUFFLE_PERMUTATIONS) throw new PlanError(`The number of shuffled orders must be a whole number from 1 to ${MAX_SHUFFLE_PERMUTATIONS}, not "${String(k)}".`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new PlanError(`The shuffle seed must be a whole number from 0 to ${0xffffffff}, not "${String(seed)}".`);
+  }
 }
 
 /** The first `limit` questions, or a seeded random sample of that size (same seed, same sample). */
@@ -126,6 +133,7 @@ export function recipeFromManifest(manifest: RunManifest | undefined): RunRecipe
     ...(typeof raw.template === 'string' ? { template: raw.template } : {}),
     ...(typeof raw.limit === 'number' ? { limit: raw.limit } : {}),
     ...(typeof raw.seed === 'number' ? { seed: raw.seed } : {}),
+    ...shuffleFrom(raw.shuffle),
   };
   try {
     checkRecipe(recipe);
@@ -133,6 +141,12 @@ export function recipeFromManifest(manifest: RunManifest | undefined): RunRecipe
     return undefined;
   }
   return recipe;
+}
+
+function shuffleFrom(value: unknown): { shuffle?: ShuffleSpec } {
+  if (typeof value !== 'object' || value === null) return {};
+  const { k, seed } = value as Record<string, unknown>;
+  return { shuffle: { k: k as number, seed: seed as number } };
 }
 
 /** A run folder's name: `20261207-013842-igakuqa-letter-model` (no path separators from inputs). */
