@@ -47,7 +47,8 @@ function mostFrequentShare(answers: readonly string[]): number {
 export function summariseShuffle(records: readonly AnswerRecord[]): ShuffleSummary {
   const byPermutation = new Map<number, { n: number; correct: number }>();
   const byQuestion = new Map<string, string[]>();
-  const positionPicks: number[] = [];
+  // Every position any question showed, picked or not: a zero is a finding too.
+  const positionPicks: number[] = new Array<number>(records.reduce((most, record) => Math.max(most, record.choiceCount), 0)).fill(0);
   for (const record of records) {
     const index = record.permutation ?? 0;
     const tally = byPermutation.get(index) ?? { n: 0, correct: 0 };
