@@ -5,7 +5,7 @@
 //                  [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
 //                  [--backend local|openai --base-url URL]
 //                  [--language ja|en] [--limit N] [--seed S] [--shuffle K] [--parallel N] [--out DIR] [--resume DIR]
-//                  [--dry-run] [--json]
+//                  [--lora ADAPTER.gguf[:SCALE]]... [--compare-base] [--dry-run] [--json]
 //   medlocal bench compare RUN_A RUN_B [--json]
 //
 // Exit codes: 0 done, 1 the run failed, 2 bad usage or input, 130 cancelled (Ctrl-C; resumable).
@@ -21,6 +21,7 @@ import { readManifest, readRun } from '../eval/runFiles';
 import { keptSentence, runBenchmark, RunInterruptedError, type BenchmarkResult } from '../eval/runner';
 import { SCORING_MODES, type ScoringMode } from '../eval/scoring';
 import { checkApiKey, redactSecrets } from '../shared/secrets';
+import { checkSameAdapters, MSG, pairStoredDir, parseLoraFlags, runLoraPair, type RunContext, type RunHalf, type StoredRunFacts } from './loraPair';
 import { comparisonTable, datasetTable, progressLine, summaryTable } from './report';
 
 import type { RunEngineFactory as CliEngineFactory } from '../engine/factory';
@@ -38,9 +39,9 @@ export interface CliDeps {
   now?: () => Date;
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
+export { EXIT } from './cliShared';
+import { EXIT, UsageError, type Io } from './cliShared';
 
-class UsageError extends Error {}
 /** Bad input that is not about the command line (a damaged run folder): exit 2, without the usage text. */
 class InputError extends Error {}
 
@@ -50,7 +51,10 @@ const USAGE = `usage:
                  [--backend local|openai --base-url URL]   (openai: --model names the server's model;
                                                             API key from MEDLOCAL_OPENAI_API_KEY)
                  [--language ja|en] [--limit N] [--seed S] [--shuffle K] [--parallel N] [--out DIR] [--resume DIR] [--dry-run] [--json]
-                 (--shuffle K: ask every question under K orders of its choices drawn from --seed)
+                 [--lora ADAPTER.gguf[:SCALE]]... [--compare-base]
+                 (--shuffle K: ask every question under K orders of its choices drawn from --seed;
+                  --compare-base: the same questions on the model alone and with the adapters, into
+                  OUT/base and OUT/lora, compared in OUT/comparison.json)
   medlocal bench compare RUN_A RUN_B [--json]
 formats: ${PROMPT_FORMAT_IDS.join(', ')}
 `;
@@ -70,6 +74,8 @@ const OPTIONS = {
   parallel: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
+  lora: { type: 'string', multiple: true },
+  'compare-base': { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -77,10 +83,6 @@ const OPTIONS = {
 
 type ParsedOptions = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
 
 export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promise<number> {
   const io: Io = { out: deps.stdout ?? ((text) => process.stdout.write(text)), err: deps.stderr ?? ((text) => process.stderr.write(text)) };
@@ -129,7 +131,12 @@ function readRunInput(dir: string): ReturnType<typeof readRun> {
 // ---- bench ------------------------------------------------------------------------------------
 
 async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<number> {
-  const { recipe, stored } = resolveRecipe(values);
+  const lora = parseLoraFlags(values.lora);
+  const pair = values['compare-base'] === true;
+  if (pair && lora.length === 0) throw new UsageError(MSG.compareNeedsLora());
+  // A pair folder keeps its recipe in its halves (lora/, base/): either one tells how it was started.
+  const storedDir = values.resume !== undefined && pair ? pairStoredDir(values.resume) : values.resume;
+  const { recipe, stored } = resolveRecipe(values, storedDir);
   const plan = loadInput(() => planRun(recipe));
   if (values['dry-run']) {
     io.out(values.json ? JSON.stringify(plan.dataset) + '\n' : datasetTable(plan.dataset, recipe.dataset));
@@ -137,28 +144,38 @@ async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<n
   }
   loadInput(() => checkRunnable(plan));
   const remote = remoteBackend(values);
+  if (remote && lora.length > 0) throw new UsageError(MSG.loraNeedsLocal());
   const modelPath = remote ? remote.baseUrl : requireModel(values.model, values.resume, stored);
+  if (!pair) checkSameAdapters(stored.loraAdapters, lora, values.resume);
   const parallel = positiveInteger(values.parallel, '--parallel') ?? 1;
-  const runDir = values.resume ?? values.out ?? join('medlocal-runs', runFolderName(recipe, basename(modelPath), deps.now?.() ?? new Date()));
+  const runDir = values.resume ?? values.out ?? join('medlocal-runs', runFolderName(recipe, basename(modelPath), deps.now?.() ?? new Date()) + (pair ? '-lora-vs-base' : ''));
   const factory = deps.createEngine ?? (await loadDefaultEngineFactory());
+  const context: RunContext = { plan, recipe, modelPath, parallel, factory, deps, io, json: values.json === true, ...(remote ? { remote } : {}) };
+  if (pair) return runLoraPair(runDir, lora, context, (half) => executeRun(context, half));
+  const outcome = await executeRun(context, { runDir, resume: values.resume !== undefined, loraAdapters: lora });
+  return typeof outcome === 'number' ? outcome : report(outcome, values.json === true, io);
+}
+
+/** Runs one run folder: new, or resumed in place. An exit code when a write failed (said on stderr). */
+async function executeRun(context: RunContext, half: RunHalf): Promise<BenchmarkResult | number> {
+  const { plan, recipe, modelPath, parallel, remote, io, deps } = context;
   const cancel = cancellation(deps.signal);
-  const handle = await factory({ modelPath, parallel, signal: cancel.signal, ...(remote ? { remote } : {}) });
+  const handle = await context.factory({ modelPath, parallel, signal: cancel.signal, ...(remote ? { remote } : {}), ...(half.loraAdapters.length > 0 ? { loraAdapters: half.loraAdapters } : {}) });
   try {
-    const result = await runBenchmark({
+    return await runBenchmark({
       engine: handle.engine,
       questions: plan.questions,
       format: plan.format,
       scoring: recipe.scoring,
       parallel,
-      outDir: runDir,
-      ...(values.resume !== undefined ? { resumeDir: values.resume } : {}),
+      outDir: half.runDir,
+      ...(half.resume ? { resumeDir: half.runDir } : {}),
       signal: cancel.signal,
-      onProgress: values.json ? undefined : progressPrinter(io, deps.isTTY ?? process.stderr.isTTY === true),
+      onProgress: context.json ? undefined : progressPrinter(io, deps.isTTY ?? process.stderr.isTTY === true),
       datasetFiles: plan.files,
       ...(recipe.shuffle ? { shuffle: recipe.shuffle } : {}),
       manifestExtras: { model: { path: modelPath, ...handle.modelFacts }, [RECIPE_KEY]: recipe },
     });
-    return report(result, values.json === true, io);
   } catch (error) {
     if (!(error instanceof RunInterruptedError)) throw error;
     // Disk full or folder not writable: say what happened, that the answers are kept, and the way on.
@@ -173,15 +190,9 @@ async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<n
   }
 }
 
-/** What a resumed run recorded: its recipe (from any MedLocal: CLI or panel) and the model it used. */
-interface StoredRunFacts {
-  recipe?: RunRecipe;
-  modelPath?: string;
-}
-
-/** Options given now, else those stored by the run being resumed, else defaults. */
-function resolveRecipe(values: ParsedOptions): { recipe: RunRecipe; stored: StoredRunFacts } {
-  const stored = values.resume !== undefined ? storedRun(values.resume) : {};
+/** Options given now, else those stored by the run being resumed (read from `storedDir`), else defaults. */
+function resolveRecipe(values: ParsedOptions, storedDir: string | undefined): { recipe: RunRecipe; stored: StoredRunFacts } {
+  const stored = storedDir !== undefined ? storedRun(storedDir) : {};
   const before: Partial<RunRecipe> = stored.recipe ?? {};
   const dataset = values.dataset ?? before.dataset;
   if (dataset === undefined) throw new UsageError('missing --dataset (e.g. --dataset sample, --dataset igakuqa:data/2018).');
@@ -216,8 +227,9 @@ function storedRun(runDir: string): StoredRunFacts {
   const manifest = readManifest(runDir);
   if (!manifest) throw new UsageError(`--resume ${runDir}: no manifest.json there, so it is not a MedLocal run folder.`);
   const recipe = recipeFromManifest(manifest);
-  const model = manifest.model as { path?: unknown } | undefined;
-  return { ...(recipe ? { recipe } : {}), ...(typeof model?.path === 'string' ? { modelPath: model.path } : {}) };
+  const model = manifest.model as { path?: unknown; loraAdapters?: unknown } | undefined;
+  const adapters = Array.isArray(model?.loraAdapters) ? model.loraAdapters.map((adapter) => String((adapter as { path?: unknown }).path)) : undefined;
+  return { ...(recipe ? { recipe } : {}), ...(typeof model?.path === 'string' ? { modelPath: model.path } : {}), ...(adapters ? { loraAdapters: adapters } : {}) };
 }
 
 /** Dataset and template problems are the user's input: exit 2 with the loader's message. */
