@@ -4,8 +4,8 @@
 //   medlocal bench --dataset igakuqa:DIR|medqa:FILE|medmcqa:FILE|jmedbench:FILE|jsonl:FILE|csv:FILE|sample
 //                  [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
 //                  [--backend local|openai --base-url URL]
-//                  [--language ja|en] [--limit N [--seed S]] [--parallel N] [--out DIR] [--resume DIR]
-//                  [--dry-run] [--json]
+//                  [--language ja|en] [--limit N] [--seed S] [--shuffle K] [--parallel N] [--out DIR] [--resume DIR]
+//                  [--lora ADAPTER.gguf[:SCALE]]... [--compare-base] [--dry-run] [--json]
 //   medlocal bench compare RUN_A RUN_B [--json]
 //   medlocal bench score [--dataset DATASET] --predictions FILE|DIR [--name MODEL] [--protocol P] [--out DIR] [--json]
 //
@@ -22,6 +22,7 @@ import { readManifest, readRun } from '../eval/runFiles';
 import { keptSentence, runBenchmark, RunInterruptedError, type BenchmarkResult } from '../eval/runner';
 import { SCORING_MODES, type ScoringMode } from '../eval/scoring';
 import { checkApiKey, redactSecrets } from '../shared/secrets';
+import { checkSameAdapters, MSG, pairStoredDir, parseLoraFlags, runLoraPair, type RunContext, type RunHalf, type StoredRunFacts } from './loraPair';
 import { comparisonTable, datasetTable, progressLine, summaryTable } from './report';
 import { runScore } from './score';
 import { isProtocolId, PROTOCOL_IDS } from '../eval/protocols';
@@ -41,9 +42,9 @@ export interface CliDeps {
   now?: () => Date;
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
+export { EXIT } from './cliShared';
+import { EXIT, UsageError, type Io } from './cliShared';
 
-class UsageError extends Error {}
 /** Bad input that is not about the command line (a damaged run folder): exit 2, without the usage text. */
 class InputError extends Error {}
 
@@ -52,8 +53,12 @@ const USAGE = `usage:
                  [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
                  [--backend local|openai --base-url URL]   (openai: --model names the server's model;
                                                             API key from MEDLOCAL_OPENAI_API_KEY)
-                 [--language ja|en] [--limit N [--seed S]] [--parallel N] [--out DIR] [--resume DIR] [--dry-run] [--json]
+                 [--language ja|en] [--limit N] [--seed S] [--shuffle K] [--parallel N] [--out DIR] [--resume DIR] [--dry-run] [--json]
                  [--protocol medlocal|igakuqa-official|harness]   (default medlocal: MedLocal's own scoring)
+                 [--lora ADAPTER.gguf[:SCALE]]... [--compare-base]
+                 (--shuffle K: ask every question under K orders of its choices drawn from --seed;
+                  --compare-base: the same questions on the model alone and with the adapters, into
+                  OUT/base and OUT/lora, compared in OUT/comparison.json)
   medlocal bench compare RUN_A RUN_B [--json]
   medlocal bench score [--dataset DATASET] --predictions FILE|DIR [--name MODEL] [--protocol P] [--out DIR] [--json]
 formats: ${PROMPT_FORMAT_IDS.join(', ')}
@@ -70,12 +75,15 @@ const OPTIONS = {
   language: { type: 'string' },
   limit: { type: 'string' },
   seed: { type: 'string' },
+  shuffle: { type: 'string' },
   parallel: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
   protocol: { type: 'string' },
   predictions: { type: 'string' },
   name: { type: 'string' },
+  lora: { type: 'string', multiple: true },
+  'compare-base': { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -83,10 +91,6 @@ const OPTIONS = {
 
 type ParsedOptions = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
 
 export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promise<number> {
   const io: Io = { out: deps.stdout ?? ((text) => process.stdout.write(text)), err: deps.stderr ?? ((text) => process.stderr.write(text)) };
@@ -151,7 +155,12 @@ function readRunInput(dir: string): ReturnType<typeof readRun> {
 // ---- bench ------------------------------------------------------------------------------------
 
 async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<number> {
-  const { recipe, stored } = resolveRecipe(values);
+  const lora = parseLoraFlags(values.lora);
+  const pair = values['compare-base'] === true;
+  if (pair && lora.length === 0) throw new UsageError(MSG.compareNeedsLora());
+  // A pair folder keeps its recipe in its halves (lora/, base/): either one tells how it was started.
+  const storedDir = values.resume !== undefined && pair ? pairStoredDir(values.resume) : values.resume;
+  const { recipe, stored } = resolveRecipe(values, storedDir);
   const plan = loadInput(() => planRun(recipe));
   if (values['dry-run']) {
     io.out(values.json ? JSON.stringify(plan.dataset) + '\n' : datasetTable(plan.dataset, recipe.dataset));
@@ -159,28 +168,39 @@ async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<n
   }
   loadInput(() => checkRunnable(plan));
   const remote = remoteBackend(values);
+  if (remote && lora.length > 0) throw new UsageError(MSG.loraNeedsLocal());
   const modelPath = remote ? remote.baseUrl : requireModel(values.model, values.resume, stored);
+  if (!pair) checkSameAdapters(stored.loraAdapters, lora, values.resume);
   const parallel = positiveInteger(values.parallel, '--parallel') ?? 1;
-  const runDir = values.resume ?? values.out ?? join('medlocal-runs', runFolderName(recipe, basename(modelPath), deps.now?.() ?? new Date()));
+  const runDir = values.resume ?? values.out ?? join('medlocal-runs', runFolderName(recipe, basename(modelPath), deps.now?.() ?? new Date()) + (pair ? '-lora-vs-base' : ''));
   const factory = deps.createEngine ?? (await loadDefaultEngineFactory());
+  const context: RunContext = { plan, recipe, modelPath, parallel, factory, deps, io, json: values.json === true, ...(remote ? { remote } : {}) };
+  if (pair) return runLoraPair(runDir, lora, context, (half) => executeRun(context, half));
+  const outcome = await executeRun(context, { runDir, resume: values.resume !== undefined, loraAdapters: lora });
+  return typeof outcome === 'number' ? outcome : report(outcome, values.json === true, io);
+}
+
+/** Runs one run folder: new, or resumed in place. An exit code when a write failed (said on stderr). */
+async function executeRun(context: RunContext, half: RunHalf): Promise<BenchmarkResult | number> {
+  const { plan, recipe, modelPath, parallel, remote, io, deps } = context;
   const cancel = cancellation(deps.signal);
-  const handle = await factory({ modelPath, parallel, signal: cancel.signal, ...(remote ? { remote } : {}) });
+  const handle = await context.factory({ modelPath, parallel, signal: cancel.signal, ...(remote ? { remote } : {}), ...(half.loraAdapters.length > 0 ? { loraAdapters: half.loraAdapters } : {}) });
   try {
-    const result = await runBenchmark({
+    return await runBenchmark({
       engine: handle.engine,
       questions: plan.questions,
       format: plan.format,
       scoring: recipe.scoring,
       parallel,
-      outDir: runDir,
-      ...(values.resume !== undefined ? { resumeDir: values.resume } : {}),
+      outDir: half.runDir,
+      ...(half.resume ? { resumeDir: half.runDir } : {}),
       signal: cancel.signal,
-      onProgress: values.json ? undefined : progressPrinter(io, deps.isTTY ?? process.stderr.isTTY === true),
+      onProgress: context.json ? undefined : progressPrinter(io, deps.isTTY ?? process.stderr.isTTY === true),
       datasetFiles: plan.files,
       ...(recipe.protocol !== undefined ? { protocol: recipe.protocol } : {}),
+      ...(recipe.shuffle ? { shuffle: recipe.shuffle } : {}),
       manifestExtras: { model: { path: modelPath, ...handle.modelFacts }, [RECIPE_KEY]: recipe },
     });
-    return report(result, values.json === true, io);
   } catch (error) {
     if (!(error instanceof RunInterruptedError)) throw error;
     // Disk full or folder not writable: say what happened, that the answers are kept, and the way on.
@@ -195,15 +215,9 @@ async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<n
   }
 }
 
-/** What a resumed run recorded: its recipe (from any MedLocal: CLI or panel) and the model it used. */
-interface StoredRunFacts {
-  recipe?: RunRecipe;
-  modelPath?: string;
-}
-
-/** Options given now, else those stored by the run being resumed, else defaults. */
-function resolveRecipe(values: ParsedOptions): { recipe: RunRecipe; stored: StoredRunFacts } {
-  const stored = values.resume !== undefined ? storedRun(values.resume) : {};
+/** Options given now, else those stored by the run being resumed (read from `storedDir`), else defaults. */
+function resolveRecipe(values: ParsedOptions, storedDir: string | undefined): { recipe: RunRecipe; stored: StoredRunFacts } {
+  const stored = storedDir !== undefined ? storedRun(storedDir) : {};
   const before: Partial<RunRecipe> = stored.recipe ?? {};
   const dataset = values.dataset ?? before.dataset;
   if (dataset === undefined) throw new UsageError('missing --dataset (e.g. --dataset sample, --dataset igakuqa:data/2018).');
@@ -216,6 +230,9 @@ function resolveRecipe(values: ParsedOptions): { recipe: RunRecipe; stored: Stor
   const seed = nonNegativeInteger(values.seed, '--seed') ?? before.seed;
   const protocol = values.protocol ?? before.protocol;
   if (protocol !== undefined && !isProtocolId(protocol)) throw new UsageError(`--protocol must be one of ${PROTOCOL_IDS.join(', ')}, not "${protocol}".`);
+  // --shuffle K draws its K orders from --seed (0 when none is given; stored, so resume keeps it).
+  const shuffleK = positiveInteger(values.shuffle, '--shuffle');
+  const shuffle = shuffleK !== undefined ? { k: shuffleK, seed: seed ?? 0 } : before.shuffle;
   const fromFlags = values.format !== undefined || values.template !== undefined;
   const format = fromFlags ? values.format : before.format;
   const template = fromFlags ? values.template : before.template;
@@ -225,9 +242,10 @@ function resolveRecipe(values: ParsedOptions): { recipe: RunRecipe; stored: Stor
     ...(language !== undefined ? { language } : {}),
     ...(limit !== undefined ? { limit } : {}),
     ...(seed !== undefined ? { seed } : {}),
+    ...(shuffle !== undefined ? { shuffle } : {}),
     ...(format !== undefined ? { format } : {}),
     ...(template !== undefined ? { template } : {}),
-    protocol: protocol ?? 'medlocal',
+    ...(protocol !== undefined && protocol !== 'medlocal' ? { protocol } : {}),
   };
   return { recipe, stored };
 }
@@ -237,8 +255,9 @@ function storedRun(runDir: string): StoredRunFacts {
   const manifest = readManifest(runDir);
   if (!manifest) throw new UsageError(`--resume ${runDir}: no manifest.json there, so it is not a MedLocal run folder.`);
   const recipe = recipeFromManifest(manifest);
-  const model = manifest.model as { path?: unknown } | undefined;
-  return { ...(recipe ? { recipe } : {}), ...(typeof model?.path === 'string' ? { modelPath: model.path } : {}) };
+  const model = manifest.model as { path?: unknown; loraAdapters?: unknown } | undefined;
+  const adapters = Array.isArray(model?.loraAdapters) ? model.loraAdapters.map((adapter) => String((adapter as { path?: unknown }).path)) : undefined;
+  return { ...(recipe ? { recipe } : {}), ...(typeof model?.path === 'string' ? { modelPath: model.path } : {}), ...(adapters ? { loraAdapters: adapters } : {}) };
 }
 
 /** Dataset and template problems are the user's input: exit 2 with the loader's message. */
@@ -334,7 +353,8 @@ function progressPrinter(io: Io, isTTY: boolean): (progress: Parameters<typeof p
 function report(result: BenchmarkResult, json: boolean, io: Io): number {
   if (result.dropped) io.err(`medlocal: ${result.dropped}\n`);
   if (json) {
-    io.out(JSON.stringify({ status: result.status, runDir: result.runDir, answered: result.answers.length, summary: result.summary ?? null }) + '\n');
+    const shuffle = result.manifest['shuffle'];
+    io.out(JSON.stringify({ status: result.status, runDir: result.runDir, answered: result.answers.length, ...(shuffle ? { shuffle } : {}), summary: result.summary ?? null }) + '\n');
   } else {
     io.err('\n');
     if (result.summary) io.out(summaryTable(result.summary, result.runDir, result.status));

@@ -5,6 +5,8 @@
 import type { BenchmarkProgress } from '../eval/runner';
 import type { GroupStats, RunComparison, RunSummary } from '../eval/metrics';
 import type { DatasetSummary } from '../eval/question';
+import { letterOf } from '../eval/question';
+import type { ShuffleSummary } from '../eval/shuffleStats';
 import { durationText, intervalText, percent, pValueText } from '../eval/report/numbers';
 
 /** Columns a string takes in a terminal: East Asian wide characters take two. */
@@ -66,7 +68,7 @@ export function summaryTable(summary: RunSummary, runDir: string, status: string
     `  run folder    ${runDir}`,
     `  protocol      ${summary.protocol ?? 'medlocal'}`,
     `  questions     ${summary.total}${summary.errors > 0 ? ` (${summary.errors} failed in the engine, counted wrong; --resume retries them)` : ''}`,
-    `  accuracy      ${percent(summary.accuracy)}  ${summary.correct}/${summary.total}  (${ci(summary)})`,
+    `  accuracy      ${percent(summary.accuracy)}  ${summary.correct}/${summary.total}  (${ci(summary)})${summary.shuffle ? '  [permutation 0; all orders below]' : ''}`,
     `  points        ${summary.points.earned}/${summary.points.possible}  ${percent(summary.points.rate)}`,
   ];
   if (summary.exactMatch) lines.push(`  exact match   ${percent(summary.exactMatch.rate)}  ${summary.exactMatch.count}/${summary.total}`);
@@ -78,6 +80,7 @@ export function summaryTable(summary: RunSummary, runDir: string, status: string
     lines.push(`  examinees     ${percent(summary.human.humanAccuracy)} vs model ${percent(summary.human.modelAccuracy)} on ${summary.human.n} questions`);
   }
   for (const line of officialLines(summary)) lines.push(line);
+  if (summary.shuffle) for (const line of shuffleLines(summary.shuffle)) lines.push(line);
   for (const line of groupTable('by block', summary.byBlock)) lines.push(line);
   for (const line of groupTable('by category', summary.byCategory)) lines.push(line);
   return lines.join('\n') + '\n';
@@ -95,6 +98,26 @@ export function officialLines(summary: RunSummary): string[] {
   }
   for (const quirk of summary.quirks ?? []) lines.push(`  quirk         ${quirk}`);
   return lines;
+}
+
+/** Questions named as the least consistent across orders. */
+const NAMED_INCONSISTENT = 10;
+
+/** The figures across K shuffled orders: accuracy spread, answer-text consistency, picks per shown position. */
+export function shuffleLines(shuffle: ShuffleSummary): string[] {
+  const total = shuffle.positionPicks.reduce((sum, count) => sum + count, 0);
+  const positions = shuffle.positionPicks.map((count, position) => `${letterOf(position)} ${percent(total === 0 ? 0 : count / total, 0)}`).join('  ');
+  const moved = Object.entries(shuffle.perQuestion)
+    .filter(([, share]) => share < 1)
+    .sort((left, right) => left[1] - right[1] || left[0].localeCompare(right[0]))
+    .slice(0, NAMED_INCONSISTENT)
+    .map(([id, share]) => `${id} ${percent(share, 0)}`);
+  return [
+    `  shuffled      ${shuffle.permutations} order${shuffle.permutations === 1 ? '' : 's'} per question: accuracy mean ${percent(shuffle.accuracy.mean)}  min ${percent(shuffle.accuracy.min)}  max ${percent(shuffle.accuracy.max)}`,
+    `  consistency   ${percent(shuffle.consistency)}  (${shuffle.consistentQuestions} of ${shuffle.questions} questions gave the same choice text under every order)`,
+    `  picked shown  ${positions}  (position bias: share of picks per shown position)`,
+    ...(moved.length > 0 ? [`  least consistent  ${moved.join(', ')}`] : []),
+  ];
 }
 
 export function datasetTable(summary: DatasetSummary, label: string): string {

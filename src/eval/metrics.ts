@@ -2,8 +2,9 @@
 // the IgakuQA points score, per block and per category, 禁忌肢 picks, model vs examinees, and the
 // comparison of two runs (flipped questions, McNemar's exact test, the paired-difference interval).
 
-import type { AnswerRecord, ProtocolId, ScoringMode } from './records';
+import { answerKey, type AnswerRecord, type ProtocolId, type ScoringMode } from './records';
 import { summariseOfficial, type OfficialSummary } from './protocols/official';
+import { firstPermutation, isShuffled, summariseShuffle, type ShuffleSummary } from './shuffleStats';
 
 /** z for a two-sided 95% interval. */
 const Z95 = 1.959963984540054;
@@ -84,6 +85,8 @@ export interface RunSummary {
   official?: OfficialSummary;
   /** Reference-protocol rules that changed verdicts in ways a reader would not expect, with how many records each touched. */
   quirks?: string[];
+  /** A shuffled run (--shuffle K): the figures above are permutation 0's; these span all K. */
+  shuffle?: ShuffleSummary;
 }
 
 function groupStats(records: readonly AnswerRecord[]): GroupStats {
@@ -114,7 +117,9 @@ function groupBy(records: readonly AnswerRecord[], key: (record: AnswerRecord) =
   return Object.fromEntries([...groups.keys()].sort().map((name) => [name, groupStats(groups.get(name) ?? [])]));
 }
 
-export function summariseAnswers(records: readonly AnswerRecord[]): RunSummary {
+export function summariseAnswers(allRecords: readonly AnswerRecord[]): RunSummary {
+  const shuffled = isShuffled(allRecords);
+  const records = shuffled ? firstPermutation(allRecords) : allRecords;
   const overall = groupStats(records);
   const mode = records[0]?.mode;
   const summary: RunSummary = {
@@ -147,6 +152,7 @@ export function summariseAnswers(records: readonly AnswerRecord[]): RunSummary {
     const stats = groupStats(withHuman);
     summary.human = { n: withHuman.length, humanAccuracy: stats.humanAccuracy ?? 0, modelAccuracy: stats.accuracy };
   }
+  if (shuffled) summary.shuffle = summariseShuffle(allRecords);
   return summary;
 }
 
@@ -179,7 +185,10 @@ function kinkiStats(records: readonly AnswerRecord[]): RunSummary['kinki'] {
 // ---- comparing two runs -------------------------------------------------------------------
 
 export interface RunComparison {
-  /** Questions answered in both runs (compared by id). */
+  /**
+   * Answers answered in both runs: compared by question id, or by (id, permutation) when both runs
+   * were shuffled (keys `id#k`); a shuffled run compared with an unshuffled one uses its permutation 0.
+   */
   common: number;
   onlyInA: string[];
   onlyInB: string[];
@@ -195,13 +204,23 @@ export interface RunComparison {
   mcnemarP: number;
 }
 
-export function compareRuns(answersA: readonly AnswerRecord[], answersB: readonly AnswerRecord[]): RunComparison {
-  const byIdB = new Map(answersB.map((record) => [record.id, record]));
-  const idsA = new Set(answersA.map((record) => record.id));
+/**
+ * The answers of two runs that correspond, each under its key: per (id, permutation) when both runs
+ * were shuffled, else per question id (a shuffled run giving its permutation 0).
+ */
+export function pairableAnswers(answersA: readonly AnswerRecord[], answersB: readonly AnswerRecord[]): { a: AnswerRecord[]; b: AnswerRecord[]; key: (record: AnswerRecord) => string } {
+  if (isShuffled(answersA) && isShuffled(answersB)) return { a: [...answersA], b: [...answersB], key: answerKey };
+  return { a: firstPermutation(answersA), b: firstPermutation(answersB), key: (record) => record.id };
+}
+
+export function compareRuns(allA: readonly AnswerRecord[], allB: readonly AnswerRecord[]): RunComparison {
+  const { a: answersA, b: answersB, key } = pairableAnswers(allA, allB);
+  const byIdB = new Map(answersB.map((record) => [key(record), record]));
+  const idsA = new Set(answersA.map(key));
   const comparison: RunComparison = {
     common: 0,
-    onlyInA: answersA.filter((record) => !byIdB.has(record.id)).map((record) => record.id),
-    onlyInB: answersB.filter((record) => !idsA.has(record.id)).map((record) => record.id),
+    onlyInA: answersA.filter((record) => !byIdB.has(key(record))).map(key),
+    onlyInB: answersB.filter((record) => !idsA.has(key(record))).map(key),
     accuracyA: 0,
     accuracyB: 0,
     bothCorrect: 0,
@@ -213,15 +232,15 @@ export function compareRuns(answersA: readonly AnswerRecord[], answersB: readonl
   let correctA = 0;
   let correctB = 0;
   for (const recordA of answersA) {
-    const recordB = byIdB.get(recordA.id);
+    const recordB = byIdB.get(key(recordA));
     if (!recordB) continue;
     comparison.common += 1;
     correctA += recordA.correct ? 1 : 0;
     correctB += recordB.correct ? 1 : 0;
     if (recordA.correct && recordB.correct) comparison.bothCorrect += 1;
     else if (!recordA.correct && !recordB.correct) comparison.bothWrong += 1;
-    else if (recordA.correct) comparison.rightToWrong.push(recordA.id);
-    else comparison.wrongToRight.push(recordA.id);
+    else if (recordA.correct) comparison.rightToWrong.push(key(recordA));
+    else comparison.wrongToRight.push(key(recordA));
   }
   comparison.accuracyA = comparison.common === 0 ? 0 : correctA / comparison.common;
   comparison.accuracyB = comparison.common === 0 ? 0 : correctB / comparison.common;

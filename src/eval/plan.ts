@@ -4,8 +4,8 @@
 import { loadDataset, parseDatasetArgument, type DatasetSpec } from './datasets';
 import { getPromptFormat, loadTemplateFormat, type PromptFormat } from './formats';
 import { summariseDataset, type DatasetSummary, type Language, type Question } from './question';
-import type { ProtocolId, RunManifest, ScoringMode } from './records';
-import { SCORING_MODES } from './records';
+import type { ProtocolId, RunManifest, ScoringMode, ShuffleSpec } from './records';
+import { MAX_SHUFFLE_PERMUTATIONS, SCORING_MODES } from './records';
 import { applyHarnessFilter, isProtocolId, PROTOCOL_IDS } from './protocols';
 
 /** What the user chose: everything needed to rebuild the same questions and prompts. No model. */
@@ -22,6 +22,8 @@ export interface RunRecipe {
   seed?: number;
   /** The evaluation protocol (src/eval/protocols); absent = medlocal, MedLocal's own scoring. */
   protocol?: ProtocolId;
+  /** Ask each question under `k` permutations of its choices drawn from `seed` (src/eval/shuffle.ts). */
+  shuffle?: ShuffleSpec;
 }
 
 /** The manifest key the recipe is stored under. */
@@ -90,6 +92,11 @@ export function checkRecipe(recipe: RunRecipe): void {
   for (const [name, value] of [['limit', recipe.limit], ['seed', recipe.seed]] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < (name === 'limit' ? 1 : 0))) throw new PlanError(`The ${name} must be a whole number${name === 'limit' ? ' of at least 1' : ''}, not "${String(value)}".`);
   }
+  if (recipe.shuffle !== undefined) {
+    const { k, seed } = recipe.shuffle;
+    if (!Number.isInteger(k) || k < 1 || k > MAX_SHUFFLE_PERMUTATIONS) throw new PlanError(`The number of shuffled orders must be a whole number from 1 to ${MAX_SHUFFLE_PERMUTATIONS}, not "${String(k)}".`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new PlanError(`The shuffle seed must be a whole number from 0 to ${0xffffffff}, not "${String(seed)}".`);
+  }
 }
 
 /** The first `limit` questions, or a seeded random sample of that size (same seed, same sample). */
@@ -138,6 +145,7 @@ export function recipeFromManifest(manifest: RunManifest | undefined): RunRecipe
     ...(typeof raw.limit === 'number' ? { limit: raw.limit } : {}),
     ...(typeof raw.seed === 'number' ? { seed: raw.seed } : {}),
     ...(isProtocolId(raw.protocol) ? { protocol: raw.protocol } : {}),
+    ...shuffleFrom(raw.shuffle),
   };
   try {
     checkRecipe(recipe);
@@ -145,6 +153,12 @@ export function recipeFromManifest(manifest: RunManifest | undefined): RunRecipe
     return undefined;
   }
   return recipe;
+}
+
+function shuffleFrom(value: unknown): { shuffle?: ShuffleSpec } {
+  if (typeof value !== 'object' || value === null) return {};
+  const { k, seed } = value as Record<string, unknown>;
+  return { shuffle: { k: k as number, seed: seed as number } };
 }
 
 /** A run folder's name: `20261207-013842-igakuqa-letter-model` (no path separators from inputs). */

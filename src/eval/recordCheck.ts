@@ -157,6 +157,11 @@ function check(value: unknown, questions: ReadonlyMap<string, Question> | undefi
   if (exactMatch !== undefined) record.exactMatch = exactMatch;
   const letters = optionalBoolean(value['answeredWithLetters'], 'answeredWithLetters');
   if (letters !== undefined) record.answeredWithLetters = letters;
+  const shuffled = permutationFields(value, known.choiceCount);
+  if (shuffled) {
+    record.permutation = shuffled.permutation;
+    record.order = shuffled.order;
+  }
   const rescored = protocolRecord(record, value);
   const claimedKinki = value['kinkiPicked'];
   const recomputed =
@@ -188,6 +193,21 @@ function protocolRecord(record: AnswerRecord, value: Record<string, unknown>): A
     return harnessRecord({ ...base, goldText: optionalString(value['goldText'], 'goldText') ?? fail('goldText is missing'), choiceTexts });
   }
   fail(`protocol ${JSON.stringify(protocol)} is not igakuqa-official or harness`);
+}
+
+/** A shuffled answer's permutation index and shown order (a permutation of the choice indices), or none. */
+function permutationFields(value: Record<string, unknown>, choiceCount: number): { permutation: number; order: number[] } | undefined {
+  const permutation = value['permutation'];
+  const order = value['order'];
+  if (permutation === undefined && order === undefined) return undefined;
+  if (typeof permutation !== 'number' || !Number.isInteger(permutation) || permutation < 0 || permutation > 10_000) fail('permutation is not a permutation index');
+  if (!Array.isArray(order) || order.length !== choiceCount) fail(`order is not a list of ${choiceCount} choice indices`);
+  const seen = new Set<number>();
+  for (const index of order) {
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= choiceCount || seen.has(index)) fail('order is not a permutation of the choices');
+    seen.add(index);
+  }
+  return { permutation, order: [...(order as number[])] };
 }
 
 /** The checked record (correct and 禁忌肢 picks recomputed), or why it was dropped. */

@@ -15,6 +15,18 @@ export interface ScoringOptions {
   lengthNormalization?: LengthNormalization;
 }
 
+/**
+ * Choice shuffling: every question is asked under `k` permutations of its choices, drawn from
+ * (seed, question id, permutation index) alone, so the same seed gives the same orders anywhere.
+ */
+export interface ShuffleSpec {
+  k: number;
+  seed: number;
+}
+
+/** Permutations per question at most: each is one more pass over the whole question set. */
+export const MAX_SHUFFLE_PERMUTATIONS = 50;
+
 /** One line of answers.jsonl: the question facts metrics need, so a run folder stands on its own. */
 export interface AnswerRecord {
   id: string;
@@ -66,6 +78,19 @@ export interface AnswerRecord {
   quirks?: string[];
   /** Why the verdict is what it is when no engine answer was scored (e.g. a calculation question under letter scoring). */
   note?: string;
+  /**
+   * Choice shuffling (--shuffle K): which of the run's K permutations this answer is, 0-based.
+   * Absent when the choices were shown in dataset order. Every choice index and per-choice list
+   * above (gold, kinki, predicted, scores...) is in the dataset's ORIGINAL order even then.
+   */
+  permutation?: number;
+  /** The order the choices were shown in: shown position p held original choice order[p]. */
+  order?: number[];
+}
+
+/** An answer's key in a run: its question id, plus its permutation index in a shuffled run. */
+export function answerKey(record: Pick<AnswerRecord, 'id' | 'permutation'>): string {
+  return record.permutation === undefined ? record.id : `${record.id}#${record.permutation}`;
 }
 
 /** interrupted: a write failed (disk full, folder not writable); everything kept is resumable. */

@@ -17,7 +17,7 @@ import { summariseAnswers, type RunSummary } from './metrics';
 import type { Question } from './question';
 import { checkAnswerRecord } from './recordCheck';
 import { openRunFileForRead, openRunFileForReadAsync, openRunFileForRepair, RunFileError } from './runFileAccess';
-import type { AnswerRecord } from './records';
+import { answerKey, type AnswerRecord } from './records';
 
 export { writeJsonAtomic, writeTextAtomic, RunFileError } from './runFileAccess';
 
@@ -201,10 +201,13 @@ export function droppedRecordsNote(contents: Pick<AnswersFileContents, 'invalidL
   return notes.length > 0 ? notes.join(' ') : undefined;
 }
 
-/** The last record per id wins (a retried error is superseded by its retry). */
+/**
+ * The last record per answer key wins (a retried error is superseded by its retry). The key is the
+ * question id, or id#k in a shuffled run (one answer per question and permutation).
+ */
 export function latestById(records: readonly AnswerRecord[]): Map<string, AnswerRecord> {
   const latest = new Map<string, AnswerRecord>();
-  for (const record of records) latest.set(record.id, record);
+  for (const record of records) latest.set(answerKey(record), record);
   return latest;
 }
 
@@ -261,7 +264,7 @@ async function readManifestAsync(runDir: string): Promise<RunManifest | undefine
 export interface StoredRun {
   dir: string;
   manifest?: RunManifest;
-  /** Latest record per question id, in file order; each checked, its verdict recomputed. */
+  /** Latest record per answer key (question id; id and permutation when shuffled), in file order; each checked, its verdict recomputed. */
   answers: AnswerRecord[];
   /** Recomputed from the answers when the run wrote its summary (summary.json is not trusted). */
   summary?: RunSummary;

@@ -26,7 +26,9 @@ import {
   type RunStatus,
 } from './runFiles';
 import { SAMPLE_DATASET_PATH, sampleSetSha256 } from './sample';
-import { AbortedError, answerQuestion, errorRecord, type AnswerRecord, type ScoringMode, type ScoringOptions } from './scoring';
+import { AbortedError, type AnswerRecord, type ScoringMode, type ScoringOptions } from './scoring';
+import { answerItem, itemErrorRecord, workItems, workKey } from './shuffle';
+import { answerKey, type ShuffleSpec } from './records';
 import { MEDLOCAL_VERSION } from './version';
 import { applyProtocol, unanswerableRecord } from './protocols';
 import type { ProtocolId } from './records';
@@ -53,12 +55,14 @@ export interface RunBenchmarkOptions {
   manifestExtras?: Record<string, unknown>;
   /** The evaluation protocol that scores each answer (src/eval/protocols); default medlocal. */
   protocol?: ProtocolId;
+  /** Ask every question under K seeded permutations of its choices (recorded in manifest.shuffle). */
+  shuffle?: ShuffleSpec;
 }
 
 export interface BenchmarkResult {
   status: Extract<RunStatus, 'completed' | 'cancelled'>;
   runDir: string;
-  /** Latest answer per question of this run's question set. */
+  /** Latest answer per question of this run's question set (per question and permutation when shuffled). */
   answers: AnswerRecord[];
   /** Present when completed. */
   summary?: RunSummary;
@@ -108,28 +112,29 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
 }
 
 async function runQuestions(options: RunBenchmarkOptions, scoring: ScoringOptions, parallel: number, runDir: string, setup: RunFolderSetup): Promise<BenchmarkResult> {
-  const questionIds = new Set(options.questions.map((question) => question.id));
+  const items = workItems(options.questions, options.shuffle);
+  const itemKeys = new Set(items.map(workKey));
   const finished = new Map<string, AnswerRecord>();
-  for (const [id, record] of latestById(setup.previous)) if (questionIds.has(id) && record.error === undefined) finished.set(id, record);
-  const todo = options.questions.filter((question) => !finished.has(question.id));
-  const state = new RunState(options, finished, todo.length);
+  for (const [key, record] of latestById(setup.previous)) if (itemKeys.has(key) && record.error === undefined) finished.set(key, record);
+  const todo = items.filter((item) => !finished.has(workKey(item)));
+  const state = new RunState(options, finished, todo.length, items.length);
 
   let fatal: Error | undefined;
   let writeFailure: string | undefined;
   let consecutiveErrors = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
-    for (let question = todo[next++]; question !== undefined && !options.signal?.aborted && !fatal && !writeFailure; question = todo[next++]) {
+    for (let item = todo[next++]; item !== undefined && !options.signal?.aborted && !fatal && !writeFailure; item = todo[next++]) {
       const started = Date.now();
       let record: AnswerRecord;
       try {
         const protocol = options.protocol ?? 'medlocal';
-        record = unanswerableRecord(question, scoring.mode, protocol) ??
-          applyProtocol(await answerQuestion(options.engine, question, options.format, scoring, options.signal), question, protocol);
+        record = unanswerableRecord(item.question, scoring.mode, protocol) ??
+          applyProtocol(await answerItem(options.engine, item, options.format, scoring, options.signal), item.question, protocol);
         consecutiveErrors = 0;
       } catch (error) {
         if (options.signal?.aborted || isAbortError(error)) return;
-        record = applyProtocol(errorRecord(question, scoring.mode, (error as Error).message ?? String(error), Date.now() - started), question, options.protocol ?? 'medlocal');
+        record = applyProtocol(itemErrorRecord(item, scoring, (error as Error).message ?? String(error), Date.now() - started), item.question, options.protocol ?? 'medlocal');
         consecutiveErrors += 1;
         if (consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) fatal = error as Error;
       }
@@ -157,9 +162,9 @@ async function runQuestions(options: RunBenchmarkOptions, scoring: ScoringOption
     writeRunFile(join(runDir, MANIFEST_FILE), manifest, manifest, runDir, state);
     throw new Error(`${MAX_CONSECUTIVE_ERRORS} questions in a row failed (last: ${fatal.message}). Fix the engine, then continue with --resume ${runDir}.`);
   }
-  const answers = options.questions.map((question) => state.answers.get(question.id)).filter((record): record is AnswerRecord => record !== undefined);
+  const answers = items.map((item) => state.answers.get(workKey(item))).filter((record): record is AnswerRecord => record !== undefined);
   // Every question has an answer (an abort that arrived after the last one changes nothing).
-  const completed = answers.length === options.questions.length;
+  const completed = answers.length === items.length;
   manifest.status = completed ? 'completed' : 'cancelled';
   const result: BenchmarkResult = {
     status: completed ? 'completed' : 'cancelled',
@@ -280,6 +285,11 @@ function checkResumeCompatible(earlier: RunManifest, options: RunBenchmarkOption
         'resume with the same --format, or start a new run with --out.',
     );
   }
+  const earlierShuffle = shuffleText(earlier['shuffle']);
+  const currentShuffle = shuffleText(options.shuffle);
+  if (earlierShuffle !== currentShuffle) {
+    throw new Error(`${runDir} was run with ${earlierShuffle}, not ${currentShuffle}; resume it as it was started (its recipe keeps --shuffle and --seed).`);
+  }
   if (JSON.stringify(earlier.scoring) !== JSON.stringify(scoring)) {
     throw new Error(`${runDir} was scored with ${JSON.stringify(earlier.scoring)}, not ${JSON.stringify(scoring)}; resume with the same --scoring.`);
   }
@@ -288,6 +298,11 @@ function checkResumeCompatible(earlier: RunManifest, options: RunBenchmarkOption
   if (earlierModel !== undefined && currentModel !== undefined && earlierModel !== currentModel) {
     throw new Error(`${runDir} was run with model ${earlierModel}, not ${currentModel}; resume with the same --model.`);
   }
+}
+
+function shuffleText(shuffle: unknown): string {
+  const spec = typeof shuffle === 'object' && shuffle !== null ? (shuffle as Partial<ShuffleSpec>) : undefined;
+  return spec?.k === undefined ? 'the choices in dataset order' : `--shuffle ${String(spec.k)} --seed ${String(spec.seed)}`;
 }
 
 function modelPath(model: unknown): string | undefined {
@@ -305,6 +320,7 @@ function newManifest(options: RunBenchmarkOptions, scoring: ScoringOptions, para
     format: { id: options.format.id, hash: options.format.hash, description: options.format.description },
     scoring,
     parallel,
+    ...(options.shuffle ? { shuffle: { k: options.shuffle.k, seed: options.shuffle.seed } } : {}),
   };
 }
 
@@ -331,6 +347,8 @@ class RunState {
     private readonly options: RunBenchmarkOptions,
     finished: Map<string, AnswerRecord>,
     private readonly remainingAtStart: number,
+    /** Questions × permutations. */
+    private readonly total: number,
   ) {
     this.answers = new Map(finished);
     this.correct = 0;
@@ -338,7 +356,7 @@ class RunState {
   }
 
   record(answer: AnswerRecord): void {
-    this.answers.set(answer.id, answer);
+    this.answers.set(answerKey(answer), answer);
     this.answeredThisSession += 1;
     this.correct += answer.correct ? 1 : 0;
     if (answer.tokens !== undefined) {
@@ -354,7 +372,7 @@ class RunState {
     const left = this.remainingAtStart - this.answeredThisSession;
     return {
       done,
-      total: this.options.questions.length,
+      total: this.total,
       accuracy: done === 0 ? 0 : this.correct / done,
       tokensPerSecond: this.sawTokens ? this.tokens / elapsedSeconds : null,
       etaSeconds: this.answeredThisSession === 0 ? null : (left * elapsedSeconds) / this.answeredThisSession,

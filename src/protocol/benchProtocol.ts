@@ -16,6 +16,8 @@ export interface BenchStartParams {
   /** The first N questions, or a random sample of N when `seed` is given. */
   limit?: number;
   seed?: number;
+  /** Ask each question under `k` permutations of its choices drawn from `seed` (as the CLI's --shuffle K --seed S). */
+  shuffle?: { k: number; seed: number };
   parallel?: number;
   /** Folder that holds run folders; the run gets a new folder inside it. */
   resultsDir: string;

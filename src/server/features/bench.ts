@@ -15,6 +15,7 @@ import {
   BenchQuestionRequest,
   BenchRunRequest,
   BenchStartRequest,
+  type BenchStartParams,
   type DatasetFacts,
 } from '../../protocol/benchProtocol';
 import {
@@ -78,6 +79,19 @@ export function interruptedMessage(error: RunInterruptedError): string {
   return `${error.reason}. ${keptSentence(error.kept)} Free some disk space (or make the folder writable), then press Resume on this run in the benchmark panel's history.`;
 }
 
+/** The recipe of a new run started from the panel or the command (the CLI builds the same shape from its flags). */
+export function recipeFromStartParams(params: BenchStartParams): RunRecipe {
+  return {
+    dataset: params.dataset,
+    ...(params.language ? { language: params.language } : {}),
+    ...(params.format ? { format: params.format } : {}),
+    scoring: params.scoring,
+    ...(params.limit !== undefined ? { limit: params.limit } : {}),
+    ...(params.seed !== undefined ? { seed: params.seed } : {}),
+    ...(params.shuffle !== undefined ? { shuffle: { k: params.shuffle.k, seed: params.shuffle.seed } } : {}),
+  };
+}
+
 export function registerBench(connection: Connection, host: ModelHost, log: (message: string) => void): Disposable {
   const active = new Map<string, ActiveRun>();
   let counter = 0;
@@ -87,14 +101,7 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
       // A run started anywhere (the panel, the command, the CLI) resumes with the recipe it stored.
       const stored = params.resumeDir ? recipeFromManifest((await readRunAsync(params.resumeDir)).manifest) : undefined;
       if (params.resumeDir && !stored) throw new Error(`${params.resumeDir} does not record how it was started (no recipe in its manifest), so it cannot be resumed; start a new run instead.`);
-      const recipe: RunRecipe = stored ?? {
-        dataset: params.dataset,
-        ...(params.language ? { language: params.language } : {}),
-        ...(params.format ? { format: params.format } : {}),
-        scoring: params.scoring,
-        ...(params.limit !== undefined ? { limit: params.limit } : {}),
-        ...(params.seed !== undefined ? { seed: params.seed } : {}),
-      };
+      const recipe: RunRecipe = stored ?? recipeFromStartParams(params);
       const plan = planRun(recipe);
       const { questions, format, files } = plan;
       const facts = plan.available;
@@ -119,6 +126,7 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
         ...(params.resumeDir ? { resumeDir: params.resumeDir } : {}),
         signal: controller.signal,
         datasetFiles: files,
+        ...(recipe.shuffle ? { shuffle: recipe.shuffle } : {}),
         manifestExtras: { model: info ? { ...info.model, backend: info.backend, gpuLayers: info.gpuLayers, threads: info.threads, loraAdapters: info.loraAdapters } : undefined, [RECIPE_KEY]: recipe },
         onProgress: (progress) => {
           kept = progress.done;
@@ -168,7 +176,8 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
       const questions = plan.questions;
       const found = questions.find((q) => q.id === id);
       if (!found) throw new Error(`Question ${id} is no longer in ${recipe.dataset}.`);
-      const record = run.answers.find((a) => a.id === id);
+      // A shuffled run holds one answer per permutation: the drill-down shows permutation 0's.
+      const record = run.answers.find((a) => a.id === id && (a.permutation ?? 0) === 0);
       return {
         id,
         stem: found.stem,
