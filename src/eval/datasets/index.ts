@@ -99,9 +99,10 @@ function loadJsonlDataset(file: string, spec: DatasetSpec): LoadResult {
     }
   });
   if (igakuqaMetadata) {
-    result.files.push(...igakuqaMetadata.files);
+    for (const metadataFile of igakuqaMetadata.files) result.files.push(metadataFile);
     if (igakuqaMetadata.note && result.questions.some((question) => question.source === spec.kind && /^\d{3}[A-F]\d+$/.test(question.id))) {
-      result.issues.push({ file, line: 0, reason: igakuqaMetadata.note });
+      // About the whole file: reported at its first line (every issue names a real line).
+      result.issues.push({ file, line: 1, reason: igakuqaMetadata.note });
     }
   }
   return result;
