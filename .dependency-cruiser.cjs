@@ -4,7 +4,7 @@
 //   shared    plain helpers and settings types, browser-safe (no Node built-ins)
 //   terms     hover dictionaries: normaliser, matcher, loaders (no LSP)
 //   engine    inference engines, scheduler, GGUF reading, model download, GPU doctor (no LSP, no evaluation)
-//   eval      the evaluation core: datasets, formats, scoring, metrics, runner, run files, reports
+//   eval      the evaluation core: datasets, formats, scoring, metrics, runner, run files, report renderers
 //   protocol  the messages between extension, server and panel (types of the layers below only)
 //   view      the benchmark panel's view model and strings, shared by the panel and the extension host
 //   server    the language server (LSP glue)        cli        `medlocal bench`

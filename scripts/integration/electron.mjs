@@ -68,7 +68,7 @@ try {
     extensionDevelopmentPath: repoRoot,
     extensionTestsPath: suiteEntry,
     launchArgs: [fixtureWorkspace, '--disable-extensions', `--user-data-dir=${userDir}`, `--extensions-dir=${path.join(tmp, 'ext')}`, '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
-    extensionTestsEnv: { MEDLOCAL_IT_MODEL_PATH: model.path, MEDLOCAL_IT_WORKSPACE: fixtureWorkspace },
+    extensionTestsEnv: { MEDLOCAL_IT_MODEL_PATH: model.path, MEDLOCAL_IT_WORKSPACE: fixtureWorkspace, MEDLOCAL_TEST_COMMANDS: '1' },
   });
 } catch (e) {
   console.error(`[test:electron] the suite failed: ${e.message || e}`);

@@ -236,7 +236,7 @@ async function main() {
       cs: inst,
       settings: userSettings({ modelPath, trust: Boolean(opts.untrusted) }),
       trust: Boolean(opts.untrusted),
-      env: { MEDLOCAL_IT_MODEL_PATH: modelPath ?? '', MEDLOCAL_IT_WORKSPACE: workspace },
+      env: { MEDLOCAL_IT_MODEL_PATH: modelPath ?? '', MEDLOCAL_IT_WORKSPACE: workspace, MEDLOCAL_TEST_COMMANDS: '1' },
       echo: Boolean(opts.verbose),
     }),
   );

@@ -4,9 +4,10 @@
 //   medlocal bench --dataset igakuqa:DIR|medqa:FILE|medmcqa:FILE|jmedbench:FILE|jsonl:FILE|csv:FILE|sample
 //                  [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
 //                  [--backend local|openai --base-url URL]
-//                  [--language ja|en] [--limit N] [--parallel N] [--out DIR] [--resume DIR]
-//                  [--dry-run] [--json] [--lang ja|en]
+//                  [--language ja|en] [--limit N] [--seed S] [--shuffle K] [--parallel N] [--out DIR] [--resume DIR]
+//                  [--lora ADAPTER.gguf[:SCALE]]... [--compare-base] [--dry-run] [--json] [--lang ja|en]
 //   medlocal bench compare RUN_A RUN_B [--json]
+//   medlocal bench score [--dataset DATASET] --predictions FILE|DIR [--name MODEL] [--protocol P] [--out DIR] [--json]
 //
 // Exit codes: 0 done, 1 the run failed, 2 bad usage or input, 130 cancelled (Ctrl-C; resumable).
 // The engine comes from a factory (dependency injection), so tests run the CLI with a fake one.
@@ -16,16 +17,20 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadDataset, parseDatasetArgument, type DatasetSpec } from '../eval/datasets';
-import { getPromptFormat, loadTemplateFormat, PROMPT_FORMAT_IDS, type PromptFormat } from '../eval/formats';
+import { PROMPT_FORMAT_IDS } from '../eval/formats';
 import { compareRuns } from '../eval/metrics';
-import { datasetFactsIn, summariseDataset, type Language } from '../eval/question';
+import { checkRunnable, planRun, recipeFromManifest, RECIPE_KEY, runFolderName, type RunRecipe } from '../eval/plan';
+import { datasetFactsIn } from '../eval/question';
 import { readManifest, readRun } from '../eval/runFiles';
-import { runBenchmark, type BenchmarkResult } from '../eval/runner';
+import { keptSentence, runBenchmark, RunInterruptedError, type BenchmarkResult } from '../eval/runner';
 import { SCORING_MODES, type ScoringMode } from '../eval/scoring';
+import { checkApiKey, redactSecrets } from '../shared/secrets';
+import { checkSameAdapters, pairStoredDir, parseLoraFlags, runLoraPair, type RunContext, type RunHalf, type StoredRunFacts } from './loraPair';
 import { comparisonTable, datasetTable, progressLine, summaryTable } from './report';
 import { format, msg, toLocale, type Locale, type Message } from '../shared/messages/index';
 import { describeError, describeNext, errorMessage, UserError } from '../shared/userError';
+import { runScore } from './score';
+import { isProtocolId, PROTOCOL_IDS } from '../eval/protocols';
 
 import type { RunEngineFactory as CliEngineFactory } from '../engine/factory';
 export type { RunEngineFactory as CliEngineFactory, RunEngineHandle as CliEngineHandle } from '../engine/factory';
@@ -44,18 +49,22 @@ export interface CliDeps {
   env?: NodeJS.ProcessEnv;
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
+export { EXIT } from './cliShared';
+import { EXIT, UsageError, type Io } from './cliShared';
 
-/** Bad usage or input: exit 2, with the usage text. */
-class UsageError extends UserError {
+/** Bad input that is not about the command line (a damaged run folder): exit 2, without the usage text. */
+class InputError extends UserError {
   constructor(text: Message, next?: Message) {
     super(text, next);
-    this.name = 'UsageError';
+    this.name = 'InputError';
   }
 }
 
-/** The user's input was refused (a dataset, a template, a run folder): exit 2 with its message and next step. */
+/** A dataset or template was refused: exit 2 with its message, its next step and the usage text. */
 const asUsage = (error: unknown): UsageError => new UsageError(errorMessage(error), error instanceof UserError ? error.next : undefined);
+
+/** The user's input was refused (a run folder): exit 2 with its message and next step. */
+const asInput = (error: unknown): InputError => new InputError(errorMessage(error), error instanceof UserError ? error.next : undefined);
 
 /** --lang wins; else the first of LC_ALL, LC_MESSAGES, LANG that is set (POSIX order); ja* → ja, else en. */
 export function cliLocale(argv: readonly string[], env: NodeJS.ProcessEnv): Locale {
@@ -72,9 +81,15 @@ const USAGE = `usage:
                  [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
                  [--backend local|openai --base-url URL]   (openai: --model names the server's model;
                                                             API key from MEDLOCAL_OPENAI_API_KEY)
-                 [--language ja|en] [--limit N] [--parallel N] [--out DIR] [--resume DIR] [--dry-run] [--json]
+                 [--language ja|en] [--limit N] [--seed S] [--shuffle K] [--parallel N] [--out DIR] [--resume DIR] [--dry-run] [--json]
+                 [--protocol medlocal|igakuqa-official|harness]   (default medlocal: MedLocal's own scoring)
+                 [--lora ADAPTER.gguf[:SCALE]]... [--compare-base]
+                 (--shuffle K: ask every question under K orders of its choices drawn from --seed;
+                  --compare-base: the same questions on the model alone and with the adapters, into
+                  OUT/base and OUT/lora, compared in OUT/comparison.json)
                  [--lang ja|en]   (language of messages; default from LC_ALL / LC_MESSAGES / LANG)
   medlocal bench compare RUN_A RUN_B [--json]
+  medlocal bench score [--dataset DATASET] --predictions FILE|DIR [--name MODEL] [--protocol P] [--out DIR] [--json]
 formats: ${PROMPT_FORMAT_IDS.join(', ')}
 `;
 
@@ -88,9 +103,16 @@ const OPTIONS = {
   scoring: { type: 'string' },
   language: { type: 'string' },
   limit: { type: 'string' },
+  seed: { type: 'string' },
+  shuffle: { type: 'string' },
   parallel: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
+  protocol: { type: 'string' },
+  predictions: { type: 'string' },
+  name: { type: 'string' },
+  lora: { type: 'string', multiple: true },
+  'compare-base': { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
   lang: { type: 'string' },
@@ -99,12 +121,6 @@ const OPTIONS = {
 
 type ParsedOptions = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  /** The language messages are written in. */
-  locale: Locale;
-}
 
 export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promise<number> {
   const locale = cliLocale(argv, deps.env ?? process.env);
@@ -118,14 +134,31 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
     if (values.lang !== undefined && values.lang !== 'ja' && values.lang !== 'en') throw new UsageError(msg('cliBadLang', values.lang));
     if (positionals[0] !== 'bench') throw new UsageError(positionals[0] === undefined ? msg('cliMissingCommand') : msg('cliUnknownCommand', positionals[0]));
     if (positionals[1] === 'compare') return runCompare(positionals.slice(2), values.json === true, io);
+    if (positionals[1] === 'score') return scoreCommand(values, deps, io);
     if (positionals.length > 1) throw new UsageError(msg('cliUnexpectedArgument', positionals[1] ?? ''));
     return await runBench(values, deps, io);
   } catch (error) {
     const usage = error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
     const next = describeNext(error, locale);
-    io.err(`medlocal: ${describeError(error, locale)}\n${next ? `${format(locale, msg('cliNextStep', next))}\n` : ''}${usage ? USAGE : ''}`);
-    return usage ? EXIT.usage : EXIT.failed;
+    // The program name, then the message and its next step from the catalogue; no key ever shown.
+    io.err(redactSecrets(`medlocal: ${describeError(error, locale)}\n${next ? `${format(locale, msg('cliNextStep', next))}\n` : ''}`, [process.env.MEDLOCAL_OPENAI_API_KEY]) + (usage ? USAGE : ''));
+    return usage || error instanceof InputError ? EXIT.usage : EXIT.failed;
   }
+}
+
+// ---- bench score ------------------------------------------------------------------------------
+
+function scoreCommand(values: ParsedOptions, deps: CliDeps, io: Io): number {
+  const options = {
+    ...(values.dataset !== undefined ? { dataset: values.dataset } : {}),
+    ...(values.predictions !== undefined ? { predictions: values.predictions } : {}),
+    ...(values.name !== undefined ? { name: values.name } : {}),
+    ...(values.protocol !== undefined ? { protocol: values.protocol } : {}),
+    ...(values.out !== undefined ? { out: values.out } : {}),
+    json: values.json === true,
+    now: deps.now?.() ?? new Date(),
+  };
+  return loadInput(() => runScore(options, io));
 }
 
 // ---- bench compare ----------------------------------------------------------------------------
@@ -133,114 +166,129 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
 function runCompare(dirs: string[], json: boolean, io: Io): number {
   const [dirA, dirB] = dirs;
   if (dirA === undefined || dirB === undefined || dirs.length > 2) throw new UsageError(msg('cliCompareNeedsTwo'));
-  const runA = readRunOrUsage(dirA);
-  const runB = readRunOrUsage(dirB);
+  const runA = readRunInput(dirA);
+  const runB = readRunInput(dirB);
+  // Records were checked and their verdicts recomputed from what each record carries; what was
+  // dropped is said, never silently left out.
+  for (const run of [runA, runB]) if (run.dropped) io.err(`medlocal: ${run.dropped}\n`);
   const comparison = compareRuns(runA.answers, runB.answers);
-  io.out(json ? JSON.stringify({ runA: dirA, runB: dirB, ...comparison }) + '\n' : comparisonTable(comparison, dirA, dirB));
+  const dropped = { droppedA: runA.dropped ?? null, droppedB: runB.dropped ?? null };
+  io.out(json ? JSON.stringify({ runA: dirA, runB: dirB, ...comparison, ...dropped }) + '\n' : comparisonTable(comparison, dirA, dirB));
   return EXIT.ok;
 }
 
-function readRunOrUsage(dir: string): ReturnType<typeof readRun> {
+function readRunInput(dir: string): ReturnType<typeof readRun> {
   try {
     return readRun(dir);
   } catch (error) {
-    throw asUsage(error);
+    throw asInput(error);
   }
 }
 
 // ---- bench ------------------------------------------------------------------------------------
 
-/** The choices that define a run, stored in its manifest so `--resume DIR` alone can continue it. */
-interface RunChoices {
-  dataset: string;
-  language?: Language;
-  limit?: number;
-  format?: string;
-  template?: string;
-  scoring: ScoringMode;
-  model?: string;
-}
-
 async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<number> {
-  const choices = resolveChoices(values);
-  const spec: DatasetSpec = { ...parseDatasetArgument(choices.dataset), ...(choices.language ? { language: choices.language } : {}) };
-  const loaded = loadInput(() => loadDataset(spec));
-  const questions = choices.limit !== undefined ? loaded.questions.slice(0, choices.limit) : loaded.questions;
+  const lora = parseLoraFlags(values.lora);
+  const pair = values['compare-base'] === true;
+  if (pair && lora.length === 0) throw new UsageError(msg('cliCompareBaseNeedsLora'));
+  // A pair folder keeps its recipe in its halves (lora/, base/): either one tells how it was started.
+  const storedDir = values.resume !== undefined && pair ? pairStoredDir(values.resume) : values.resume;
+  const { recipe, stored } = resolveRecipe(values, storedDir);
+  const plan = loadInput(() => planRun(recipe));
   if (values['dry-run']) {
-    const summary = summariseDataset(loaded, questions);
-    io.out(values.json ? JSON.stringify(datasetFactsIn(summary, 'en')) + '\n' : datasetTable(datasetFactsIn(summary, io.locale), choices.dataset));
+    io.out(values.json ? JSON.stringify(datasetFactsIn(plan.dataset, 'en')) + '\n' : datasetTable(datasetFactsIn(plan.dataset, io.locale), recipe.dataset));
     return EXIT.ok;
   }
-  if (questions.length === 0) throw new UsageError(msg('cliNoUsableQuestions', choices.dataset));
-  const format = loadInput(() => pickFormat(choices));
-  if (choices.scoring === 'letter' && !format.labelsChoices) {
-    throw new UsageError(msg('cliLetterNeedsLetters', format.id));
-  }
+  loadInput(() => checkRunnable(plan));
   const remote = remoteBackend(values);
-  const modelPath = remote ? remote.baseUrl : requireModel(choices.model);
+  if (remote && lora.length > 0) throw new UsageError(msg('cliLoraNeedsLocal'));
+  const modelPath = remote ? remote.baseUrl : requireModel(values.model, values.resume, stored);
+  if (!pair) checkSameAdapters(stored.loraAdapters, lora, values.resume);
   const parallel = positiveInteger(values.parallel, '--parallel') ?? 1;
-  const runDir = values.resume ?? values.out ?? defaultRunDir(choices, modelPath, deps.now?.() ?? new Date());
+  const runDir = values.resume ?? values.out ?? join('medlocal-runs', runFolderName(recipe, basename(modelPath), deps.now?.() ?? new Date()) + (pair ? '-lora-vs-base' : ''));
   const factory = deps.createEngine ?? (await loadDefaultEngineFactory());
+  const context: RunContext = { plan, recipe, modelPath, parallel, factory, deps, io, json: values.json === true, ...(remote ? { remote } : {}) };
+  if (pair) return runLoraPair(runDir, lora, context, (half) => executeRun(context, half));
+  const outcome = await executeRun(context, { runDir, resume: values.resume !== undefined, loraAdapters: lora });
+  return typeof outcome === 'number' ? outcome : report(outcome, values.json === true, io);
+}
+
+/** Runs one run folder: new, or resumed in place. An exit code when a write failed (said on stderr). */
+async function executeRun(context: RunContext, half: RunHalf): Promise<BenchmarkResult | number> {
+  const { plan, recipe, modelPath, parallel, remote, io, deps } = context;
   const cancel = cancellation(deps.signal);
-  const handle = await factory({ modelPath, parallel, signal: cancel.signal, ...(remote ? { remote } : {}) });
+  const handle = await context.factory({ modelPath, parallel, signal: cancel.signal, ...(remote ? { remote } : {}), ...(half.loraAdapters.length > 0 ? { loraAdapters: half.loraAdapters } : {}) });
   try {
-    const result = await runBenchmark({
+    return await runBenchmark({
       engine: handle.engine,
-      questions,
-      format,
-      scoring: choices.scoring,
+      questions: plan.questions,
+      format: plan.format,
+      scoring: recipe.scoring,
       parallel,
-      outDir: runDir,
-      ...(values.resume !== undefined ? { resumeDir: values.resume } : {}),
+      outDir: half.runDir,
+      ...(half.resume ? { resumeDir: half.runDir } : {}),
       signal: cancel.signal,
-      onProgress: values.json ? undefined : progressPrinter(io, deps.isTTY ?? process.stderr.isTTY === true),
-      datasetFiles: loaded.files,
-      manifestExtras: { model: { path: modelPath, ...handle.modelFacts }, cli: { ...choices, model: modelPath } },
+      onProgress: context.json ? undefined : progressPrinter(io, deps.isTTY ?? process.stderr.isTTY === true),
+      datasetFiles: plan.files,
+      ...(recipe.protocol !== undefined ? { protocol: recipe.protocol } : {}),
+      ...(recipe.shuffle ? { shuffle: recipe.shuffle } : {}),
+      manifestExtras: { model: { path: modelPath, ...handle.modelFacts }, [RECIPE_KEY]: recipe },
     });
-    return report(result, values.json === true, io);
+  } catch (error) {
+    if (!(error instanceof RunInterruptedError)) throw error;
+    // Disk full or folder not writable: say what happened, that the answers are kept, and the way on.
+    const resume = `medlocal bench --resume ${error.runDir}${remote ? '' : ` --model ${modelPath}`}`;
+    io.err(`\nmedlocal: ${format(io.locale, msg('cliInterrupted', error.reason, keptSentence(error.kept), resume))}\n`);
+    return EXIT.failed;
   } finally {
     cancel.dispose();
     await handle.dispose();
   }
 }
 
-/** Options given now, else those stored by the run being resumed, else defaults. */
-function resolveChoices(values: ParsedOptions): RunChoices {
-  const stored = values.resume !== undefined ? storedChoices(values.resume) : {};
-  const dataset = values.dataset ?? stored.dataset;
+/** Options given now, else those stored by the run being resumed (read from `storedDir`), else defaults. */
+function resolveRecipe(values: ParsedOptions, storedDir: string | undefined): { recipe: RunRecipe; stored: StoredRunFacts } {
+  const stored = storedDir !== undefined ? storedRun(storedDir) : {};
+  const before: Partial<RunRecipe> = stored.recipe ?? {};
+  const dataset = values.dataset ?? before.dataset;
   if (dataset === undefined) throw new UsageError(msg('cliMissingDataset'));
   if (values.format !== undefined && values.template !== undefined) throw new UsageError(msg('cliFormatAndTemplate'));
-  const scoring = values.scoring ?? stored.scoring ?? 'letter';
+  const scoring = values.scoring ?? before.scoring ?? 'letter';
   if (!(SCORING_MODES as readonly string[]).includes(scoring)) throw new UsageError(msg('cliBadScoring', SCORING_MODES.join(', '), scoring));
-  const language = values.language ?? stored.language;
+  const language = values.language ?? before.language;
   if (language !== undefined && language !== 'ja' && language !== 'en') throw new UsageError(msg('cliBadLanguage', language));
-  const limit = positiveInteger(values.limit, '--limit') ?? stored.limit;
+  const limit = positiveInteger(values.limit, '--limit') ?? before.limit;
+  const seed = nonNegativeInteger(values.seed, '--seed') ?? before.seed;
+  const protocol = values.protocol ?? before.protocol;
+  if (protocol !== undefined && !isProtocolId(protocol)) throw new UsageError(msg('cliBadProtocol', PROTOCOL_IDS.join(', '), protocol));
+  // --shuffle K draws its K orders from --seed (0 when none is given; stored, so resume keeps it).
+  const shuffleK = positiveInteger(values.shuffle, '--shuffle');
+  const shuffle = shuffleK !== undefined ? { k: shuffleK, seed: seed ?? 0 } : before.shuffle;
   const fromFlags = values.format !== undefined || values.template !== undefined;
-  const format = fromFlags ? values.format : stored.format;
-  const template = fromFlags ? values.template : stored.template;
-  // A model path read from a run folder is never loaded (the folder may come from anyone): the
-  // user names the model again when resuming, and is told which one the run used.
-  const model = values.model;
-  if (values.resume !== undefined && model === undefined && values.backend === undefined && !values['dry-run']) {
-    throw new UsageError(stored.model ? msg('cliResumeNeedsModelUsed', values.resume, stored.model) : msg('cliResumeNeedsModel', values.resume));
-  }
-  return {
+  const format = fromFlags ? values.format : before.format;
+  const template = fromFlags ? values.template : before.template;
+  const recipe: RunRecipe = {
     dataset,
     scoring: scoring as ScoringMode,
     ...(language !== undefined ? { language } : {}),
     ...(limit !== undefined ? { limit } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(shuffle !== undefined ? { shuffle } : {}),
     ...(format !== undefined ? { format } : {}),
     ...(template !== undefined ? { template } : {}),
-    ...(model !== undefined ? { model } : {}),
+    ...(protocol !== undefined && protocol !== 'medlocal' ? { protocol } : {}),
   };
+  return { recipe, stored };
 }
 
-function storedChoices(runDir: string): Partial<RunChoices> {
+function storedRun(runDir: string): StoredRunFacts {
   if (!existsSync(runDir)) throw new UsageError(msg('cliResumeNoFolder', runDir));
   const manifest = readManifest(runDir);
   if (!manifest) throw new UsageError(msg('cliResumeNoManifest', runDir));
-  const cli = manifest['cli'];
-  return typeof cli === 'object' && cli !== null ? (cli as Partial<RunChoices>) : {};
+  const recipe = recipeFromManifest(manifest);
+  const model = manifest.model as { path?: unknown; loraAdapters?: unknown } | undefined;
+  const adapters = Array.isArray(model?.loraAdapters) ? model.loraAdapters.map((adapter) => String((adapter as { path?: unknown }).path)) : undefined;
+  return { ...(recipe ? { recipe } : {}), ...(typeof model?.path === 'string' ? { modelPath: model.path } : {}), ...(adapters ? { loraAdapters: adapters } : {}) };
 }
 
 /** Dataset and template problems are the user's input: exit 2 with the loader's message. */
@@ -252,18 +300,6 @@ function loadInput<T>(load: () => T): T {
   }
 }
 
-/** Default format per scoring mode: each is the prompt shape that mode was designed around. */
-const DEFAULT_FORMAT: Record<ScoringMode, string> = {
-  letter: 'igakuqa',
-  likelihood: 'jmedbench_mcqa',
-  generate: 'medpalm_five_choice_cot',
-};
-
-function pickFormat(choices: RunChoices): PromptFormat {
-  if (choices.template !== undefined) return loadTemplateFormat(choices.template);
-  return getPromptFormat(choices.format ?? DEFAULT_FORMAT[choices.scoring]);
-}
-
 /** --backend openai --base-url URL [--model NAME]; the key comes from the environment, never a flag. */
 function remoteBackend(values: ParsedOptions): { baseUrl: string; model?: string; apiKey?: string } | undefined {
   const backend = values.backend ?? 'local';
@@ -271,16 +307,33 @@ function remoteBackend(values: ParsedOptions): { baseUrl: string; model?: string
   if (backend !== 'openai') throw new UsageError(msg('cliBadBackend', backend));
   const baseUrl = values['base-url'];
   if (!baseUrl) throw new UsageError(msg('cliNeedsBaseUrl', 'http://127.0.0.1:8080/v1'));
-  const apiKey = process.env.MEDLOCAL_OPENAI_API_KEY;
+  const checked = checkApiKey(process.env.MEDLOCAL_OPENAI_API_KEY ?? '');
+  if (!checked.ok) throw new UsageError(msg('cliApiKeyInvalid', checked.reason));
+  const apiKey = checked.key;
   return { baseUrl, ...(values.model ? { model: values.model } : {}), ...(apiKey ? { apiKey } : {}) };
 }
 
-function requireModel(model: string | undefined): string {
+/**
+ * The model to load: always the one named on the command line. A model path read from a run folder
+ * is never loaded (the folder may come from anyone): when resuming, the user names the model again
+ * and is told which one the run used.
+ */
+function requireModel(model: string | undefined, resumeDir: string | undefined, stored: StoredRunFacts): string {
+  if (model === undefined && resumeDir !== undefined) {
+    throw new UsageError(stored.modelPath ? msg('cliResumeNeedsModelUsed', resumeDir, stored.modelPath) : msg('cliResumeNeedsModel', resumeDir));
+  }
   if (model === undefined) {
     throw new UsageError(msg('cliNoModel', '~/models/Qwen2.5-7B-Instruct-Q4_K_M.gguf'));
   }
   if (!existsSync(model) || !statSync(model).isFile()) throw new UsageError(msg('cliModelMissing', model));
   return model;
+}
+
+function nonNegativeInteger(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new UsageError(msg('cliBadNonNegative', flag, value));
+  return number;
 }
 
 function positiveInteger(value: string | undefined, flag: string): number | undefined {
@@ -290,11 +343,6 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
   return number;
 }
 
-function defaultRunDir(choices: RunChoices, modelPath: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const dataset = choices.dataset.split(':')[0] ?? 'dataset';
-  return join('medlocal-runs', `${stamp}-${dataset}-${basename(modelPath).replace(/\.gguf$/i, '')}`);
-}
 
 async function loadDefaultEngineFactory(): Promise<CliEngineFactory> {
   try {
@@ -331,8 +379,10 @@ function progressPrinter(io: Io, isTTY: boolean): (progress: Parameters<typeof p
 }
 
 function report(result: BenchmarkResult, json: boolean, io: Io): number {
+  if (result.dropped) io.err(`medlocal: ${result.dropped}\n`);
   if (json) {
-    io.out(JSON.stringify({ status: result.status, runDir: result.runDir, answered: result.answers.length, summary: result.summary ?? null }) + '\n');
+    const shuffle = result.manifest['shuffle'];
+    io.out(JSON.stringify({ status: result.status, runDir: result.runDir, answered: result.answers.length, ...(shuffle ? { shuffle } : {}), summary: result.summary ?? null }) + '\n');
   } else {
     io.err('\n');
     if (result.summary) io.out(summaryTable(result.summary, result.runDir, result.status));

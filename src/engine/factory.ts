@@ -2,7 +2,7 @@
 // through node-llama-cpp, or an OpenAI-compatible server. Callers say what to run and how many
 // requests may be in flight; the factory picks the engine class and its options.
 import { availableParallelism } from 'node:os';
-import type { ModelSettings } from '../shared/settings';
+import type { LoraAdapterSetting, ModelSettings } from '../shared/settings';
 import type { HostedEngine } from './hosted';
 import { LlamaEngine } from './llamaEngine';
 import { RemoteEngine, type RemoteSettings } from './remoteEngine';
@@ -53,16 +53,18 @@ export type RunEngineFactory = (options: {
   parallel: number;
   threads?: number;
   signal?: AbortSignal;
+  /** LoRA adapters applied to the local model (the manifest names each by its fingerprint). */
+  loraAdapters?: LoraAdapterSetting[];
 }) => Promise<RunEngineHandle>;
 
 /**
  * The CLI's engine: one context sequence per parallel question and none held back for interactive
  * work (the CLI has none), or the remote server with at least two request slots.
  */
-export const createRunEngine: RunEngineFactory = async ({ modelPath, parallel, threads, signal, remote }) => {
+export const createRunEngine: RunEngineFactory = async ({ modelPath, parallel, threads, signal, remote, loraAdapters }) => {
   const target: EngineTarget = remote
     ? { kind: 'remote', remote: { ...remote, slots: Math.max(2, parallel) } }
-    : { kind: 'local', model: { path: modelPath, gpu: 'auto', gpuLayers: 'auto', contextSize: 4096, threads: threads ?? 'auto', loraAdapters: [] } };
+    : { kind: 'local', model: { path: modelPath, gpu: 'auto', gpuLayers: 'auto', contextSize: 4096, threads: threads ?? 'auto', loraAdapters: loraAdapters ?? [] } };
   const engine = await createEngine(target, { sequences: Math.max(1, parallel), reserveForInteractive: 0, ...(signal ? { signal } : {}) });
   const { info } = engine;
   return {

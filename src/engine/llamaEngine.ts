@@ -10,6 +10,7 @@ import { errorText, UserError } from '../shared/userError';
 import type { LoraAdapterInfo } from './modelInfo';
 import { promises as fs } from 'node:fs';
 import { loadNodeLlamaCpp, type NodeLlamaCpp } from './nodeLlamaCpp';
+import { sharedLlama } from './llamaRuntime';
 import { abortError, SequenceScheduler, type Lease } from './scheduler';
 import { checkGgufComplete } from './models/inspect';
 import { planThreads } from './threads';
@@ -91,14 +92,14 @@ export class LlamaEngine implements InferenceEngine {
       const info = { ...describe(inspected, context, model, resolved, threads.contextThreads, options.sequences), loraAdapters: adapters };
       return new LlamaEngine(nlc, resolved.llama, model, context, new SequenceScheduler(sequences, options.reserveForInteractive), info);
     } catch (error) {
+      // The Llama stays: it is the process's, shared with later loads (llamaRuntime.ts says why).
       await model?.dispose().catch(() => undefined);
-      await resolved.llama.dispose().catch(() => undefined);
       if (signal?.aborted) throw abortError(signal);
       throw toLoadError(error, settings.path);
     }
   }
 
-  /** The running Llama, for diagnostics that must not start a second one (the GPU doctor). */
+  /** The process's Llama this model runs on, for diagnostics (the GPU doctor). */
   get llamaInstance(): Llama {
     return this.llama;
   }
@@ -174,7 +175,7 @@ export class LlamaEngine implements InferenceEngine {
     this.scheduler.dispose(msg('modelUnloaded'));
     await this.context.dispose().catch(() => undefined);
     await this.model.dispose().catch(() => undefined);
-    await this.llama.dispose().catch(() => undefined);
+    // The Llama is not disposed: the next load reuses it (llamaRuntime.ts says why).
   }
 
   // -------------------------------------------------------------------------------------------
@@ -302,9 +303,8 @@ export function logProbsFromLogits(logits: ReadonlyMap<Token, number>, totalLogi
 
 async function resolveLlama(nlc: NodeLlamaCpp, settings: ModelSettings, maxThreads: number, log?: (m: string) => void): Promise<ResolvedLlama> {
   const requested = settings.gpu === 'cpu' ? false : settings.gpu;
-  const common = { build: 'never' as const, maxThreads, logLevel: nlc.LlamaLogLevel.warn, logger: (_level: unknown, message: string) => log?.(`[llama.cpp] ${message.trimEnd()}`) };
   try {
-    const llama = await nlc.getLlama({ ...common, gpu: requested });
+    const llama = await sharedLlama(nlc, requested, { maxThreads, log });
     const backend: Backend = llama.gpu === false ? 'cpu' : llama.gpu;
     const fallbackReason = requested === 'auto' && backend === 'cpu' ? await noGpuReason(nlc) : undefined;
     return { llama, backend, fallbackReason };
@@ -312,7 +312,7 @@ async function resolveLlama(nlc: NodeLlamaCpp, settings: ModelSettings, maxThrea
     if (requested === false) throw loadError(msg('cpuEngineCannotStart', errorText(error)), msg('nextReinstall'));
     const fallbackReason = msg('backendFallback', requested, errorText(error));
     log?.(format('en', fallbackReason));
-    const llama = await nlc.getLlama({ ...common, gpu: false });
+    const llama = await sharedLlama(nlc, false, { maxThreads, log });
     return { llama, backend: 'cpu', fallbackReason };
   }
 }

@@ -1,10 +1,12 @@
-// Reads a GGUF file's header in JavaScript before llama.cpp sees it. A file that is missing,
-// truncated or lacks the hyper-parameters llama.cpp asserts on would otherwise abort the whole
-// server process instead of giving the user a message.
+// Reads a GGUF file's header in JavaScript (our bounded reader, ggufReader.ts) before llama.cpp
+// sees it. A file that is missing, truncated, crafted with lengths beyond its size, or lacking the
+// hyper-parameters llama.cpp asserts on would otherwise abort or exhaust the whole server process
+// instead of giving the user a message.
 import { createHash } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import type { ModelFacts } from './modelInfo';
+import { GgufFormatError, metadataNumber, metadataString, readGgufHeader, type GgufHeader, type GgufTensorInfo } from './ggufReader';
 import { loadNodeLlamaCpp } from './nodeLlamaCpp';
 import { msg, type Message } from '../shared/messages/index';
 import { errorText, UserError } from '../shared/userError';
@@ -17,60 +19,76 @@ export interface InspectedModel {
   trainedContextSize: number | undefined;
   layers: number | undefined;
   hasChatTemplate: boolean;
+  /** The header as our reader found it (bounded against the file; see ggufReader.ts). */
+  header: GgufHeader;
 }
 
 const PICK_ANOTHER = msg('nextPickReadableModel');
 
 export async function inspectModelFile(path: string): Promise<InspectedModel> {
   if (!path) throw modelFileError(msg('modelNotConfigured'), PICK_ANOTHER);
-  let size: number;
-  try {
-    const stat = await fs.stat(path);
-    if (!stat.isFile()) throw modelFileError(msg('modelPathNotFile', path), PICK_ANOTHER);
-    await fs.access(path, fsConstants.R_OK);
-    size = stat.size;
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    const text = code === 'ENOENT' ? msg('modelFileMissing', path) : code === 'EACCES' ? msg('modelFileNotReadable', path) : msg('modelFileCannotRead', path, code ?? errorText(error));
-    throw modelFileError(text, PICK_ANOTHER);
-  }
-  await checkMagic(path, size);
-
+  const header = await readModelHeader(path);
+  const size = header.fileSize;
   const nlc = await loadNodeLlamaCpp();
-  let info: Awaited<ReturnType<typeof nlc.readGgufFileInfo>>;
-  try {
-    info = await nlc.readGgufFileInfo(path, { readTensorInfo: true, sourceType: 'filesystem', logWarnings: false });
-  } catch (error) {
-    throw modelFileError(msg('modelFileInvalidGguf', path, errorText(error)), msg('nextDownloadAgainOrPick'));
-  }
-  const metadata = info.metadata as unknown as Record<string, Record<string, unknown> | undefined>;
-  const general = metadata.general ?? {};
-  const architecture = typeof general.architecture === 'string' ? general.architecture : '';
+  const architecture = metadataString(header, 'general.architecture') ?? '';
   if (!architecture) throw modelFileError(msg('modelNoArchitecture', path), msg('nextPickCurrentConverter'));
   if (!Object.values((nlc as unknown as { GgufArchitectureType: Record<string, string> }).GgufArchitectureType).includes(architecture)) {
     throw modelFileError(msg('modelArchitectureUnsupported', architecture, path), msg('nextPickSupportedArchitecture'));
   }
-  if (general.type === 'adapter') {
+  if (metadataString(header, 'general.type') === 'adapter') {
     throw modelFileError(msg('modelIsAdapter', path), msg('nextSetBaseModel'));
   }
-  const arch = metadata[architecture] ?? {};
-  checkHyperParameters(path, architecture, arch);
-  checkTensorExtents(path, size, info.tensorInfo ?? []);
+  checkHyperParameters(path, architecture, header);
+  checkTensorExtents(path, size, header.tensors);
 
+  const name = metadataString(header, 'general.name');
   return {
     facts: {
-      name: typeof general.name === 'string' && general.name ? general.name : basename(path),
+      name: name || basename(path),
       path,
       sizeBytes: size,
       architecture,
-      quantization: quantizationName(general.file_type, nlc.GgufFileType),
+      quantization: quantizationName(header.metadata.get('general.file_type'), nlc.GgufFileType),
       fingerprint: await fingerprintFile(path, size),
     },
-    trainedContextSize: typeof arch.context_length === 'number' ? arch.context_length : undefined,
-    layers: typeof arch.block_count === 'number' ? arch.block_count : undefined,
-    hasChatTemplate: typeof (metadata.tokenizer as Record<string, unknown> | undefined)?.chat_template === 'string',
+    trainedContextSize: metadataNumber(header, `${architecture}.context_length`),
+    layers: metadataNumber(header, `${architecture}.block_count`),
+    hasChatTemplate: metadataString(header, 'tokenizer.chat_template') !== undefined,
+    header,
   };
+}
+
+/**
+ * Our own bounded read of the header (ggufReader.ts): a missing or unreadable file, a wrong
+ * signature, an unsupported version or a header whose lengths and counts do not fit the file
+ * become a UserError that says what is wrong and what to do.
+ */
+export async function readModelHeader(path: string): Promise<GgufHeader> {
+  try {
+    const stat = await fs.stat(path);
+    if (!stat.isFile()) throw modelFileError(msg('modelPathNotFile', path), PICK_ANOTHER);
+    await fs.access(path, fsConstants.R_OK);
+    return await readGgufHeader(path);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    if (error instanceof GgufFormatError) throw modelFileErrorOf(path, error);
+    const code = (error as NodeJS.ErrnoException).code;
+    const text = code === 'ENOENT' ? msg('modelFileMissing', path) : code === 'EACCES' ? msg('modelFileNotReadable', path) : msg('modelFileCannotRead', path, code ?? errorText(error));
+    throw modelFileError(text, PICK_ANOTHER);
+  }
+}
+
+function modelFileErrorOf(path: string, error: GgufFormatError): UserError {
+  if (error.kind === 'signature') {
+    return modelFileError(error.reason.key === 'fileIsEmpty' ? msg('notGgufEmpty', path) : msg('notGgufSignature', path), msg('nextConvertToGguf'));
+  }
+  if (error.kind === 'version') {
+    return modelFileError(
+      msg('modelGgufVersionUnsupported', path, error.version ?? '?'),
+      error.version === 1 ? msg('nextGgufVersion1') : msg('nextDownloadAgainOrPick'),
+    );
+  }
+  return modelFileError(msg('modelFileInvalidGguf', path, error.reason), msg('nextDownloadAgainOrPick'));
 }
 
 const FINGERPRINT_SPAN = 1024 * 1024;
@@ -94,35 +112,18 @@ export async function fingerprintFile(path: string, size: number): Promise<strin
   return hash.digest('hex').slice(0, 16);
 }
 
-async function checkMagic(path: string, size: number): Promise<void> {
-  const handle = await fs.open(path, 'r');
-  try {
-    const header = Buffer.alloc(8);
-    const { bytesRead } = await handle.read(header, 0, 8, 0);
-    if (bytesRead < 8 || header.toString('latin1', 0, 4) !== 'GGUF') {
-      throw modelFileError(size === 0 ? msg('notGgufEmpty', path) : msg('notGgufSignature', path), msg('nextConvertToGguf'));
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
 /** llama.cpp asserts on these (aborting the process) instead of reporting an error. */
-function checkHyperParameters(path: string, architecture: string, arch: Record<string, unknown>): void {
+function checkHyperParameters(path: string, architecture: string, header: GgufHeader): void {
   const required = ['embedding_length', 'block_count', 'feed_forward_length', 'attention.head_count'];
-  const missing = required.filter((key) => {
-    const [first, second] = key.split('.') as [string, string | undefined];
-    const value = second ? (arch[first] as Record<string, unknown> | undefined)?.[second] : arch[first];
-    return value === undefined;
-  });
+  const missing = required.filter((key) => header.metadata.get(`${architecture}.${key}`) === undefined);
   if (missing.length > 0) {
     throw modelFileError(msg('modelLacksMetadata', path, missing.map((m) => `${architecture}.${m}`).join(', ')), msg('nextBrokenConverter'));
   }
 }
 
-function checkTensorExtents(path: string, size: number, tensors: readonly { name: string; fileOffset: number | bigint }[]): void {
+function checkTensorExtents(path: string, size: number, tensors: readonly GgufTensorInfo[]): void {
   if (tensors.length === 0) throw modelFileError(msg('modelNoTensors', path), msg('nextPickCompleteModel'));
-  const lastStart = tensors.reduce((max, t) => Math.max(max, Number(t.fileOffset)), 0);
+  const lastStart = tensors.reduce((max, t) => Math.max(max, t.fileOffset), 0);
   if (lastStart >= size) {
     throw modelFileError(msg('modelTruncatedAtStart', path, size, lastStart), msg('nextDownloadCutShort'));
   }

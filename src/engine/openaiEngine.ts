@@ -12,6 +12,7 @@
 // The API key travels only in the Authorization header and is scrubbed from every message this
 // file produces; nothing here logs. Priority is not forwarded: the server schedules on its own.
 import { codePoints, isRecord, parseLogprobs, sseData, sumAfterBoundary, topByText, type WireToken } from './models/openaiWire';
+import { checkApiKey, redactSecrets } from '../shared/secrets';
 import { abortError } from './scheduler';
 import { msg, type Message } from '../shared/messages/index';
 import { errorText, UserError } from '../shared/userError';
@@ -62,10 +63,15 @@ export class OpenAiEngine implements InferenceEngine {
   readonly warnings: readonly Message[];
   private readonly base: URL;
   private modelId: Promise<string> | undefined;
+  private readonly options: OpenAiEngineOptions;
+  /** The key as it was handed over (before trimming): masked too, should some text quote it. */
+  private readonly rawKey: string | undefined;
 
-  constructor(private readonly options: OpenAiEngineOptions) {
+  constructor(options: OpenAiEngineOptions) {
+    this.rawKey = options.apiKey;
+    this.options = { ...options, apiKey: usableKey(options.apiKey) };
     this.base = parseBaseUrl(options.baseUrl);
-    this.warnings = transportWarnings(this.base, Boolean(options.apiKey));
+    this.warnings = transportWarnings(this.base, Boolean(this.options.apiKey));
     if (options.model) this.modelId = Promise.resolve(options.model);
   }
 
@@ -393,10 +399,9 @@ export class OpenAiEngine implements InferenceEngine {
     return openAiError(text, 'noLogprobs', msg('nextServerWithLogprobs'));
   }
 
-  /** Removes the API key from any text that may reach a message or a log. */
+  /** Removes the API key (as given and trimmed) from any text that may reach a message or a log. */
   private redact(text: string): string {
-    const key = this.options.apiKey;
-    return key ? text.split(key).join('***') : text;
+    return redactSecrets(text, [this.rawKey, this.options.apiKey]);
   }
 }
 
@@ -412,6 +417,16 @@ interface StreamState {
   stopReason?: unknown;
   usageTokens?: number;
   stopString?: boolean;
+}
+
+/** The key trimmed; one that cannot travel in an HTTP header is refused without quoting it. */
+function usableKey(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const checked = checkApiKey(raw);
+  if (!checked.ok) {
+    throw openAiError(msg('apiKeyInvalid', checked.reason), 'unauthorized', msg('nextSetApiKey'));
+  }
+  return checked.key || undefined;
 }
 
 function parseBaseUrl(baseUrl: string): URL {

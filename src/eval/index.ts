@@ -31,7 +31,8 @@ export {
   type ScoringOptions,
   type LengthNormalization,
 } from './scoring';
-export { summariseAnswers, summaryToCsv, compareRuns, wilsonInterval, mcnemarExactP, type RunSummary, type GroupStats, type RunComparison } from './metrics';
-export { runBenchmark, type RunBenchmarkOptions, type BenchmarkProgress, type BenchmarkResult } from './runner';
-export { readRun, readAnswersFile, type RunManifest, type StoredRun } from './runFiles';
+export { summariseAnswers, compareRuns, wilsonInterval, mcnemarExactP, pairedDifferenceInterval, type RunSummary, type GroupStats, type RunComparison } from './metrics';
+export { summaryToCsv } from './report/csv';
+export { runBenchmark, keptSentence, RunInterruptedError, type RunBenchmarkOptions, type BenchmarkProgress, type BenchmarkResult } from './runner';
+export { readRun, readRunAsync, readAnswersFile, readAnswersFileAsync, RunFileError, type RunManifest, type StoredRun } from './runFiles';
 export { MEDLOCAL_VERSION } from './version';

@@ -1,8 +1,10 @@
 // Run metrics from answers.jsonl records: accuracy with Wilson intervals, exact/gestalt match,
 // the IgakuQA points score, per block and per category, 禁忌肢 picks, model vs examinees, and the
-// comparison of two runs (flipped questions and McNemar's exact test).
+// comparison of two runs (flipped questions, McNemar's exact test, the paired-difference interval).
 
-import type { AnswerRecord, ScoringMode } from './records';
+import { answerKey, type AnswerRecord, type ProtocolId, type ScoringMode } from './records';
+import { summariseOfficial, type OfficialSummary } from './protocols/official';
+import { firstPermutation, isShuffled, summariseShuffle, type ShuffleSummary } from './shuffleStats';
 
 /** z for a two-sided 95% interval. */
 const Z95 = 1.959963984540054;
@@ -33,8 +35,12 @@ export function mcnemarExactP(b: number, c: number): number {
     if (i > 0) logChoose += Math.log(n - i + 1) - Math.log(i);
     logTerms.push(logChoose - n * Math.LN2);
   }
-  const max = Math.max(...logTerms);
-  const tail = Math.exp(max) * logTerms.reduce((sum, term) => sum + Math.exp(term - max), 0);
+  // A loop, not Math.max(...logTerms): k can be hundreds of thousands (too many arguments).
+  let max = -Infinity;
+  for (const term of logTerms) if (term > max) max = term;
+  let sum = 0;
+  for (const term of logTerms) sum += Math.exp(term - max);
+  const tail = Math.exp(max) * sum;
   return Math.min(1, 2 * tail);
 }
 
@@ -50,6 +56,8 @@ export interface GroupStats {
 }
 
 export interface RunSummary {
+  /** The evaluation protocol that produced these numbers (src/eval/protocols). */
+  protocol?: ProtocolId;
   mode?: ScoringMode;
   total: number;
   errors: number;
@@ -73,6 +81,12 @@ export interface RunSummary {
   multiAnswer: GroupStats;
   byBlock: Record<string, GroupStats>;
   byCategory: Record<string, GroupStats>;
+  /** igakuqa-official: per exam required/general points, 禁忌肢 picks, pass or fail. */
+  official?: OfficialSummary;
+  /** Reference-protocol rules that changed verdicts in ways a reader would not expect, with how many records each touched. */
+  quirks?: string[];
+  /** A shuffled run (--shuffle K): the figures above are permutation 0's; these span all K. */
+  shuffle?: ShuffleSummary;
 }
 
 function groupStats(records: readonly AnswerRecord[]): GroupStats {
@@ -103,10 +117,13 @@ function groupBy(records: readonly AnswerRecord[], key: (record: AnswerRecord) =
   return Object.fromEntries([...groups.keys()].sort().map((name) => [name, groupStats(groups.get(name) ?? [])]));
 }
 
-export function summariseAnswers(records: readonly AnswerRecord[]): RunSummary {
+export function summariseAnswers(allRecords: readonly AnswerRecord[]): RunSummary {
+  const shuffled = isShuffled(allRecords);
+  const records = shuffled ? firstPermutation(allRecords) : allRecords;
   const overall = groupStats(records);
   const mode = records[0]?.mode;
   const summary: RunSummary = {
+    protocol: records[0]?.protocol ?? 'medlocal',
     ...(mode !== undefined ? { mode } : {}),
     total: records.length,
     errors: records.filter((record) => record.error !== undefined).length,
@@ -123,6 +140,8 @@ export function summariseAnswers(records: readonly AnswerRecord[]): RunSummary {
     byBlock: groupBy(records, (record) => record.block),
     byCategory: groupBy(records, (record) => record.category),
   };
+  const protocol = records[0]?.protocol;
+  if (protocol !== undefined) return protocolSummary(summary, records, protocol);
   if (mode === 'generate') {
     const exact = records.filter((record) => record.exactMatch === true).length;
     summary.exactMatch = { count: exact, rate: records.length === 0 ? 0 : exact / records.length };
@@ -133,7 +152,24 @@ export function summariseAnswers(records: readonly AnswerRecord[]): RunSummary {
     const stats = groupStats(withHuman);
     summary.human = { n: withHuman.length, humanAccuracy: stats.humanAccuracy ?? 0, modelAccuracy: stats.accuracy };
   }
+  if (shuffled) summary.shuffle = summariseShuffle(allRecords);
   return summary;
+}
+
+/** The summary of a run scored under a reference protocol (medlocal summaries are unchanged). */
+function protocolSummary(summary: RunSummary, records: readonly AnswerRecord[], protocol: NonNullable<AnswerRecord['protocol']>): RunSummary {
+  const withProtocol: RunSummary = { ...summary, protocol };
+  if (protocol === 'harness') {
+    const exact = records.filter((record) => record.exactMatch === true).length;
+    withProtocol.exactMatch = { count: exact, rate: records.length === 0 ? 0 : exact / records.length };
+    withProtocol.gestalt = { count: summary.correct, rate: summary.accuracy };
+  } else {
+    withProtocol.official = summariseOfficial(records);
+  }
+  const quirkCounts = new Map<string, number>();
+  for (const record of records) for (const quirk of record.quirks ?? []) quirkCounts.set(quirk, (quirkCounts.get(quirk) ?? 0) + 1);
+  withProtocol.quirks = [...quirkCounts].map(([quirk, count]) => `${quirk}: ${count} record${count === 1 ? '' : 's'}`);
+  return withProtocol;
 }
 
 function kinkiStats(records: readonly AnswerRecord[]): RunSummary['kinki'] {
@@ -146,43 +182,13 @@ function kinkiStats(records: readonly AnswerRecord[]): RunSummary['kinki'] {
   };
 }
 
-// ---- CSV --------------------------------------------------------------------------------------
-
-function csvField(value: string | number | undefined): string {
-  const text = value === undefined ? '' : typeof value === 'number' ? String(Number(value.toFixed(6))) : value;
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/** One row per scope: overall, multi-answer, each block, each category. */
-export function summaryToCsv(summary: RunSummary): string {
-  const header = ['scope', 'key', 'n', 'correct', 'accuracy', 'ci95_low', 'ci95_high', 'points_earned', 'points_possible', 'human_accuracy'];
-  const overall: GroupStats = {
-    n: summary.total,
-    correct: summary.correct,
-    accuracy: summary.accuracy,
-    ci95: summary.ci95,
-    pointsEarned: summary.points.earned,
-    pointsPossible: summary.points.possible,
-    ...(summary.human ? { humanAccuracy: summary.human.humanAccuracy } : {}),
-  };
-  const rows: [string, string, GroupStats][] = [
-    ['overall', 'all', overall],
-    ['multi_answer', 'all', summary.multiAnswer],
-    ...Object.entries(summary.byBlock).map(([key, stats]): [string, string, GroupStats] => ['block', key, stats]),
-    ...Object.entries(summary.byCategory).map(([key, stats]): [string, string, GroupStats] => ['category', key, stats]),
-  ];
-  const lines = rows.map(([scope, key, stats]) =>
-    [scope, key, stats.n, stats.correct, stats.accuracy, stats.ci95[0], stats.ci95[1], stats.pointsEarned, stats.pointsPossible, stats.humanAccuracy]
-      .map(csvField)
-      .join(','),
-  );
-  return [header.join(','), ...lines].join('\n') + '\n';
-}
-
 // ---- comparing two runs -------------------------------------------------------------------
 
 export interface RunComparison {
-  /** Questions answered in both runs (compared by id). */
+  /**
+   * Answers answered in both runs: compared by question id, or by (id, permutation) when both runs
+   * were shuffled (keys `id#k`); a shuffled run compared with an unshuffled one uses its permutation 0.
+   */
   common: number;
   onlyInA: string[];
   onlyInB: string[];
@@ -198,13 +204,23 @@ export interface RunComparison {
   mcnemarP: number;
 }
 
-export function compareRuns(answersA: readonly AnswerRecord[], answersB: readonly AnswerRecord[]): RunComparison {
-  const byIdB = new Map(answersB.map((record) => [record.id, record]));
-  const idsA = new Set(answersA.map((record) => record.id));
+/**
+ * The answers of two runs that correspond, each under its key: per (id, permutation) when both runs
+ * were shuffled, else per question id (a shuffled run giving its permutation 0).
+ */
+export function pairableAnswers(answersA: readonly AnswerRecord[], answersB: readonly AnswerRecord[]): { a: AnswerRecord[]; b: AnswerRecord[]; key: (record: AnswerRecord) => string } {
+  if (isShuffled(answersA) && isShuffled(answersB)) return { a: [...answersA], b: [...answersB], key: answerKey };
+  return { a: firstPermutation(answersA), b: firstPermutation(answersB), key: (record) => record.id };
+}
+
+export function compareRuns(allA: readonly AnswerRecord[], allB: readonly AnswerRecord[]): RunComparison {
+  const { a: answersA, b: answersB, key } = pairableAnswers(allA, allB);
+  const byIdB = new Map(answersB.map((record) => [key(record), record]));
+  const idsA = new Set(answersA.map(key));
   const comparison: RunComparison = {
     common: 0,
-    onlyInA: answersA.filter((record) => !byIdB.has(record.id)).map((record) => record.id),
-    onlyInB: answersB.filter((record) => !idsA.has(record.id)).map((record) => record.id),
+    onlyInA: answersA.filter((record) => !byIdB.has(key(record))).map(key),
+    onlyInB: answersB.filter((record) => !idsA.has(key(record))).map(key),
     accuracyA: 0,
     accuracyB: 0,
     bothCorrect: 0,
@@ -216,18 +232,45 @@ export function compareRuns(answersA: readonly AnswerRecord[], answersB: readonl
   let correctA = 0;
   let correctB = 0;
   for (const recordA of answersA) {
-    const recordB = byIdB.get(recordA.id);
+    const recordB = byIdB.get(key(recordA));
     if (!recordB) continue;
     comparison.common += 1;
     correctA += recordA.correct ? 1 : 0;
     correctB += recordB.correct ? 1 : 0;
     if (recordA.correct && recordB.correct) comparison.bothCorrect += 1;
     else if (!recordA.correct && !recordB.correct) comparison.bothWrong += 1;
-    else if (recordA.correct) comparison.rightToWrong.push(recordA.id);
-    else comparison.wrongToRight.push(recordA.id);
+    else if (recordA.correct) comparison.rightToWrong.push(key(recordA));
+    else comparison.wrongToRight.push(key(recordA));
   }
   comparison.accuracyA = comparison.common === 0 ? 0 : correctA / comparison.common;
   comparison.accuracyB = comparison.common === 0 ? 0 : correctB / comparison.common;
   comparison.mcnemarP = mcnemarExactP(comparison.rightToWrong.length, comparison.wrongToRight.length);
   return comparison;
+}
+
+/**
+ * 95% interval for the difference of two paired proportions, p_B − p_A, from the 2×2 table of the
+ * questions both runs answered (Newcombe 1998, method 10: Wilson intervals of each proportion
+ * combined with the pairs' phi correlation). Unlike the Wald interval it stays inside [−1, 1] and
+ * does not collapse to a point when no question changed.
+ *
+ * @param both   right in A and B      @param aOnly right in A only (right → wrong)
+ * @param bOnly  right in B only       @param neither wrong in both
+ */
+export function pairedDifferenceInterval(both: number, aOnly: number, bOnly: number, neither: number): [number, number] {
+  const n = both + aOnly + bOnly + neither;
+  if (n === 0) return [-1, 1];
+  const pB = (both + bOnly) / n;
+  const pA = (both + aOnly) / n;
+  const [lowB, highB] = wilsonInterval(both + bOnly, n);
+  const [lowA, highA] = wilsonInterval(both + aOnly, n);
+  const marginals = (both + aOnly) * (bOnly + neither) * (both + bOnly) * (aOnly + neither);
+  // Newcombe's phi: the numerator ad − bc shrunk by n/2 when positive (a continuity correction), 0 in between.
+  const cross = both * neither - aOnly * bOnly;
+  const corrected = cross > n / 2 ? cross - n / 2 : cross < 0 ? cross : 0;
+  const phi = marginals === 0 ? 0 : corrected / Math.sqrt(marginals);
+  const difference = pB - pA;
+  const below = Math.sqrt(Math.max(0, (pB - lowB) ** 2 - 2 * phi * (pB - lowB) * (highA - pA) + (highA - pA) ** 2));
+  const above = Math.sqrt(Math.max(0, (highB - pB) ** 2 - 2 * phi * (highB - pB) * (pA - lowA) + (pA - lowA) ** 2));
+  return [Math.max(-1, difference - below), Math.min(1, difference + above)];
 }

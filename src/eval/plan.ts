@@ -4,8 +4,9 @@
 import { loadDataset, parseDatasetArgument, type DatasetSpec } from './datasets';
 import { getPromptFormat, loadTemplateFormat, type PromptFormat } from './formats';
 import { summariseDataset, type DatasetSummary, type Language, type Question } from './question';
-import type { RunManifest, ScoringMode } from './records';
-import { SCORING_MODES } from './records';
+import type { ProtocolId, RunManifest, ScoringMode, ShuffleSpec } from './records';
+import { MAX_SHUFFLE_PERMUTATIONS, SCORING_MODES } from './records';
+import { applyHarnessFilter, isProtocolId, PROTOCOL_IDS } from './protocols';
 import { msg, type Message } from '../shared/messages/index';
 import { UserError } from '../shared/userError';
 
@@ -21,6 +22,10 @@ export interface RunRecipe {
   /** Evaluate this many questions: the first ones, or a seeded random sample when `seed` is set. */
   limit?: number;
   seed?: number;
+  /** The evaluation protocol (src/eval/protocols); absent = medlocal, MedLocal's own scoring. */
+  protocol?: ProtocolId;
+  /** Ask each question under `k` permutations of its choices drawn from `seed` (src/eval/shuffle.ts). */
+  shuffle?: ShuffleSpec;
 }
 
 /** The manifest key the recipe is stored under. */
@@ -45,8 +50,10 @@ export interface RunPlan {
   recipe: RunRecipe;
   /** The questions to ask, in order. */
   questions: Question[];
-  /** What the dataset held: loaded, skipped (with reasons), issues as `file:line: reason`. */
+  /** The planned questions' facts: loaded, skipped (with reasons), issues as `file:line: reason`. */
   dataset: DatasetSummary;
+  /** The same facts over the whole dataset, before the limit. */
+  available: DatasetSummary;
   /** Every dataset file read (the runner records their sha256). */
   files: string[];
   format: PromptFormat;
@@ -56,11 +63,15 @@ export interface RunPlan {
 export function planRun(recipe: RunRecipe): RunPlan {
   checkRecipe(recipe);
   const spec: DatasetSpec = { ...parseDatasetArgument(recipe.dataset), ...(recipe.language ? { language: recipe.language } : {}) };
-  const loaded = loadDataset(spec);
+  if (recipe.protocol === 'igakuqa-official') {
+    if (spec.kind !== 'igakuqa') throw new PlanError(msg('planOfficialNeedsIgakuqa', recipe.dataset));
+    spec.keepAll = true;
+  }
+  const loaded = recipe.protocol === 'harness' ? applyHarnessFilter(loadDataset(spec)) : loadDataset(spec);
   const questions = pickQuestions(loaded.questions, recipe.limit, recipe.seed);
   const dataset = summariseDataset(loaded, questions);
   const format = recipe.template !== undefined ? loadTemplateFormat(recipe.template) : getPromptFormat(recipe.format ?? DEFAULT_FORMAT[recipe.scoring]);
-  return { recipe, questions, dataset, files: loaded.files, format };
+  return { recipe, questions, dataset, available: summariseDataset(loaded), files: loaded.files, format };
 }
 
 /** Throws PlanError when the plan has nothing to run or its format cannot serve its scoring mode. */
@@ -69,6 +80,9 @@ export function checkRunnable(plan: RunPlan): void {
   if (plan.recipe.scoring === 'letter' && !plan.format.labelsChoices) {
     throw new PlanError(msg('letterScoringNoLetters', plan.format.id));
   }
+  if (plan.recipe.protocol === 'harness' && plan.recipe.scoring !== 'generate') {
+    throw new PlanError(msg('planHarnessNeedsGenerate'));
+  }
 }
 
 export function checkRecipe(recipe: RunRecipe): void {
@@ -76,8 +90,14 @@ export function checkRecipe(recipe: RunRecipe): void {
   if (!(SCORING_MODES as readonly string[]).includes(recipe.scoring)) throw new PlanError(msg('planBadScoring', SCORING_MODES.join(', '), String(recipe.scoring)));
   if (recipe.language !== undefined && recipe.language !== 'ja' && recipe.language !== 'en') throw new PlanError(msg('planBadLanguage', String(recipe.language)));
   if (recipe.format !== undefined && recipe.template !== undefined) throw new PlanError(msg('planFormatAndTemplate'));
+  if (recipe.protocol !== undefined && !isProtocolId(recipe.protocol)) throw new PlanError(msg('planBadProtocol', PROTOCOL_IDS.join(', '), String(recipe.protocol)));
   for (const [name, value] of [['limit', recipe.limit], ['seed', recipe.seed]] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < (name === 'limit' ? 1 : 0))) throw new PlanError(name === 'limit' ? msg('planBadLimit', String(value)) : msg('planBadNumber', name, String(value)));
+  }
+  if (recipe.shuffle !== undefined) {
+    const { k, seed } = recipe.shuffle;
+    if (!Number.isInteger(k) || k < 1 || k > MAX_SHUFFLE_PERMUTATIONS) throw new PlanError(msg('planBadShuffleCount', MAX_SHUFFLE_PERMUTATIONS, String(k)));
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new PlanError(msg('planBadShuffleSeed', 0xffffffff, String(seed)));
   }
 }
 
@@ -126,6 +146,8 @@ export function recipeFromManifest(manifest: RunManifest | undefined): RunRecipe
     ...(typeof raw.template === 'string' ? { template: raw.template } : {}),
     ...(typeof raw.limit === 'number' ? { limit: raw.limit } : {}),
     ...(typeof raw.seed === 'number' ? { seed: raw.seed } : {}),
+    ...(isProtocolId(raw.protocol) ? { protocol: raw.protocol } : {}),
+    ...shuffleFrom(raw.shuffle),
   };
   try {
     checkRecipe(recipe);
@@ -133,6 +155,12 @@ export function recipeFromManifest(manifest: RunManifest | undefined): RunRecipe
     return undefined;
   }
   return recipe;
+}
+
+function shuffleFrom(value: unknown): { shuffle?: ShuffleSpec } {
+  if (typeof value !== 'object' || value === null) return {};
+  const { k, seed } = value as Record<string, unknown>;
+  return { shuffle: { k: k as number, seed: seed as number } };
 }
 
 /** A run folder's name: `20261207-013842-igakuqa-letter-model` (no path separators from inputs). */

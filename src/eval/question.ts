@@ -4,7 +4,9 @@
 import { format, msg, type Locale, type Message, type MessageKey } from '../shared/messages/index';
 import { UserError } from '../shared/userError';
 
-export type Language = 'ja' | 'en';
+import { appendAll } from '../shared/arrays';
+import { hasJapanese, type Language } from '../shared/language';
+export type { Language };
 
 export interface Question {
   /** Stable key across runs (IgakuQA `problem_id`, MedQA `realidx`, ...): resume and compare use it. */
@@ -32,6 +34,10 @@ export interface Question {
   englishOf?: string;
   /** Other gold sets that also count as correct (IgakuQA "a or d" answers). */
   alternativeAnswers?: number[][];
+  /** IgakuQA: the `answer` list as the file writes it (["a","c"], a calculation's ["26"]); the official rule compares with it. */
+  officialGold?: string[];
+  /** IgakuQA `text_only` (false: the question shows an image; kept as text only under igakuqa-official). */
+  textOnly?: boolean;
 }
 
 /** A malformed record: reported as `file:line: reason`, skipped, and the load goes on. */
@@ -59,6 +65,10 @@ export const SKIP_REASONS = {
   duplicate: 'skipDuplicate',
   malformed: 'skipMalformed',
   tooFewChoices: 'skipTooFewChoices',
+  harnessImage: 'skipHarnessImage',
+  harnessNotFive: 'skipHarnessNotFive',
+  harnessTooLongJa: 'skipHarnessTooLongJa',
+  harnessTooLongEn: 'skipHarnessTooLongEn',
 } as const satisfies Record<string, MessageKey>;
 
 export type SkipReason = (typeof SKIP_REASONS)[keyof typeof SKIP_REASONS];
@@ -78,9 +88,9 @@ export function countSkip(result: LoadResult, reason: SkipReason): void {
 
 /** Folds `part` into `into` (several files, one dataset). */
 export function mergeLoadResults(into: LoadResult, part: LoadResult): void {
-  into.questions.push(...part.questions);
-  into.issues.push(...part.issues);
-  into.files.push(...part.files);
+  appendAll(into.questions, part.questions);
+  appendAll(into.issues, part.issues);
+  appendAll(into.files, part.files);
   for (const [reason, count] of Object.entries(part.skipped) as Array<[SkipReason, number]>) {
     into.skipped[reason] = (into.skipped[reason] ?? 0) + count;
   }
@@ -136,9 +146,9 @@ export function sameIndexSet(a: readonly number[], b: readonly number[]): boolea
   return left.length === right.length && left.every((value, index) => value === right[index]);
 }
 
-/** Japanese if the text holds kana or CJK ideographs; used where a file does not say its language. */
-export function detectLanguage(text: string): Language {
-  return /[\u3040-\u30ff\u3400-\u9fff]/u.test(text) ? 'ja' : 'en';
+/** Japanese if the text holds any kana or CJK ideograph; used where a file does not say its language. */
+export function questionLanguage(text: string): Language {
+  return hasJapanese(text) ? 'ja' : 'en';
 }
 
 // ---- dry-run summary ------------------------------------------------------------------------

@@ -3,9 +3,8 @@
 // bundle can use them.
 import type { Language } from './question';
 import type { Message } from '../shared/messages/index';
-
-export type ScoringMode = 'letter' | 'likelihood' | 'generate';
-export const SCORING_MODES: readonly ScoringMode[] = ['letter', 'likelihood', 'generate'];
+import type { ProtocolId, ScoringMode } from '../shared/benchmarkKinds';
+export { DATASET_KINDS, DEFAULT_PROTOCOL, PROTOCOL_IDS, SCORING_MODES, type DatasetKind, type ProtocolId, type ScoringMode } from '../shared/benchmarkKinds';
 
 export type LengthNormalization = 'none' | 'tokens' | 'chars';
 
@@ -16,6 +15,18 @@ export interface ScoringOptions {
   /** likelihood: divide each choice's log-probability by its token or character count (default none). */
   lengthNormalization?: LengthNormalization;
 }
+
+/**
+ * Choice shuffling: every question is asked under `k` permutations of its choices, drawn from
+ * (seed, question id, permutation index) alone, so the same seed gives the same orders anywhere.
+ */
+export interface ShuffleSpec {
+  k: number;
+  seed: number;
+}
+
+/** Permutations per question at most: each is one more pass over the whole question set. */
+export const MAX_SHUFFLE_PERMUTATIONS = 50;
 
 /** One line of answers.jsonl: the question facts metrics need, so a run folder stands on its own. */
 export interface AnswerRecord {
@@ -53,9 +64,40 @@ export interface AnswerRecord {
   error?: string;
   /** The same failure as a catalogue message, so a reader can see it in their own language. */
   errorMessage?: Message;
+  /**
+   * The reference protocol that gave the verdict (src/eval/protocols); absent = medlocal. The
+   * fields below are what that protocol's verdict is recomputed from when the file is read back.
+   */
+  protocol?: Exclude<ProtocolId, 'medlocal'>;
+  /** igakuqa-official: the prediction string the official script reads ("a,c", "26"). */
+  prediction?: string;
+  /** igakuqa-official: the question file's gold list as written (["a","c"], ["26"], ["a or d"]). */
+  officialGold?: string[];
+  /** harness: the gold text (choice texts joined by ","). */
+  goldText?: string;
+  /** harness: the choice texts gestalt compares with, in the order the result file had them. */
+  choiceTexts?: string[];
+  /** What the protocol's rules did to this record that a reader would not expect (harness quirks). */
+  quirks?: string[];
+  /** Why the verdict is what it is when no engine answer was scored (e.g. a calculation question under letter scoring). */
+  note?: string;
+  /**
+   * Choice shuffling (--shuffle K): which of the run's K permutations this answer is, 0-based.
+   * Absent when the choices were shown in dataset order. Every choice index and per-choice list
+   * above (gold, kinki, predicted, scores...) is in the dataset's ORIGINAL order even then.
+   */
+  permutation?: number;
+  /** The order the choices were shown in: shown position p held original choice order[p]. */
+  order?: number[];
 }
 
-export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
+/** An answer's key in a run: its question id, plus its permutation index in a shuffled run. */
+export function answerKey(record: Pick<AnswerRecord, 'id' | 'permutation'>): string {
+  return record.permutation === undefined ? record.id : `${record.id}#${record.permutation}`;
+}
+
+/** interrupted: a write failed (disk full, folder not writable); everything kept is resumable. */
+export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
 
 export interface RunManifest {
   medlocalVersion: string;
@@ -89,4 +131,21 @@ export interface BenchmarkProgress {
   etaSeconds: number | null;
   /** Id of the question just answered. */
   current: string;
+}
+
+/** One run folder as the history lists it. */
+export interface RunListing {
+  runDir: string;
+  /** completed, cancelled or failed (resumable), running (in this process), damaged (unreadable). */
+  status: 'completed' | 'cancelled' | 'failed' | 'running' | 'damaged';
+  problem?: string;
+  model?: string;
+  dataset?: string;
+  mode?: string;
+  format?: string;
+  startedAt?: string;
+  answered?: number;
+  total?: number;
+  accuracy?: number;
+  ci95?: [number, number];
 }

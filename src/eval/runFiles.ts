@@ -1,14 +1,25 @@
 // The run folder: answers.jsonl (one line per answered question, appended as it is answered),
 // manifest.json (what ran: model, data, format, scoring), summary.json and summary.csv (at the end).
 //
-// answers.jsonl is written with one appendFileSync of a complete line per answer, so a crash can
-// leave at most one torn line, at the end: reading detects and discards it (and truncates the
-// file so the next append starts on a fresh line).
+// answers.jsonl is written one complete line per write call, so a crash can leave at most one torn
+// line, at the end: reading detects and discards it (and truncates the file so the next append
+// starts on a fresh line).
+//
+// A run folder is data, not a trusted file (it may come from anyone): files are opened through
+// runFileAccess (regular files only, never blocking, never through a symlink out of the folder),
+// answers.jsonl is read in chunks with a bound on each line (a 700 MB file streams, it is never
+// one string), and every record is checked and its verdict recomputed (recordCheck).
 
-import { existsSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, lstatSync, readSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunSummary } from './metrics';
-import type { AnswerRecord } from './records';
+import { summariseAnswers, type RunSummary } from './metrics';
+import type { Question } from './question';
+import { checkAnswerRecord } from './recordCheck';
+import { openRunFileForRead, openRunFileForReadAsync, openRunFileForRepair, RunFileError } from './runFileAccess';
+import { answerKey, type AnswerRecord } from './records';
+
+export { writeJsonAtomic, writeTextAtomic, RunFileError } from './runFileAccess';
 
 export const ANSWERS_FILE = 'answers.jsonl';
 export const MANIFEST_FILE = 'manifest.json';
@@ -20,101 +31,304 @@ import type { RunManifest } from './records';
 import { msg } from '../shared/messages/index';
 import { errorText, UserError } from '../shared/userError';
 
+/** No answer record comes near this; a longer line is a damaged record, skipped without holding it. */
+export const MAX_LINE_BYTES = 1 << 20;
+/** A manifest is a few kB; anything this large is not one. */
+const MAX_MANIFEST_BYTES = 16 << 20;
+const CHUNK_BYTES = 1 << 20;
+/** Dropped records named one by one; the rest are counted. */
+const NAMED_DROPS = 20;
+
+export interface DroppedRecord {
+  /** `file:line` */
+  where: string;
+  reason: string;
+}
+
 export interface AnswersFileContents {
   records: AnswerRecord[];
   /** A last line without its newline (interrupted write) was found and dropped. */
   discardedTornLine: boolean;
-  /** Complete lines that were not valid JSON records (never written by MedLocal; dropped). */
+  /** Complete lines that were dropped: not JSON, a missing or impossible field, too long. */
   invalidLines: number;
+  /** The first dropped lines, with where and why. */
+  dropped: DroppedRecord[];
+  /** Records kept whose `correct`, 禁忌肢 picks or points were recomputed (they claimed otherwise). */
+  recomputed: number;
   /** Byte length of the trustworthy prefix. */
   validBytes: number;
 }
 
-export function readAnswersFile(path: string): AnswersFileContents {
-  const contents: AnswersFileContents = { records: [], discardedTornLine: false, invalidLines: 0, validBytes: 0 };
-  if (!existsSync(path)) return contents;
-  const buffer = readFileSync(path);
-  const lastNewline = buffer.lastIndexOf(0x0a);
-  contents.validBytes = lastNewline + 1;
-  contents.discardedTornLine = contents.validBytes < buffer.length;
-  const complete = buffer.subarray(0, contents.validBytes).toString('utf8');
-  for (const line of complete.split('\n')) {
-    if (line.trim() === '') continue;
-    const record = parseAnswerLine(line);
-    if (record) contents.records.push(record);
-    else contents.invalidLines += 1;
+/** Splits chunks into lines without ever holding more than MAX_LINE_BYTES of one line. */
+class AnswersParser {
+  private readonly contents: AnswersFileContents = { records: [], discardedTornLine: false, invalidLines: 0, dropped: [], recomputed: 0, validBytes: 0 };
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private tooLong = false;
+  private consumed = 0;
+  private line = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly questions: ReadonlyMap<string, Question> | undefined,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    for (let newline = chunk.indexOf(0x0a, start); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
+      this.keep(chunk.subarray(start, newline));
+      this.endLine();
+      this.contents.validBytes = this.consumed + newline + 1;
+      start = newline + 1;
+    }
+    this.keep(chunk.subarray(start));
+    this.consumed += chunk.length;
   }
-  return contents;
+
+  finish(): AnswersFileContents {
+    this.contents.discardedTornLine = this.pendingBytes > 0 || this.tooLong;
+    return this.contents;
+  }
+
+  private keep(part: Buffer): void {
+    if (this.tooLong || part.length === 0) return;
+    if (this.pendingBytes + part.length > MAX_LINE_BYTES) {
+      this.tooLong = true;
+      this.pending = [];
+      this.pendingBytes = 0;
+      return;
+    }
+    this.pending.push(part);
+    this.pendingBytes += part.length;
+  }
+
+  private endLine(): void {
+    this.line += 1;
+    const tooLong = this.tooLong;
+    const text = tooLong ? '' : Buffer.concat(this.pending, this.pendingBytes).toString('utf8');
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.tooLong = false;
+    if (tooLong) return this.drop(`longer than ${MAX_LINE_BYTES} bytes`);
+    if (text.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return this.drop('not valid JSON');
+    }
+    const checked = checkAnswerRecord(value, this.questions);
+    if ('reason' in checked) return this.drop(checked.reason);
+    this.contents.records.push(checked.record);
+    if (checked.recomputed) this.contents.recomputed += 1;
+  }
+
+  private drop(reason: string): void {
+    this.contents.invalidLines += 1;
+    if (this.contents.dropped.length < NAMED_DROPS) this.contents.dropped.push({ where: `${this.path}:${this.line}`, reason });
+  }
 }
 
-function parseAnswerLine(line: string): AnswerRecord | undefined {
+function emptyContents(): AnswersFileContents {
+  return { records: [], discardedTornLine: false, invalidLines: 0, dropped: [], recomputed: 0, validBytes: 0 };
+}
+
+function readAnswersFd(fd: number, path: string, questions: ReadonlyMap<string, Question> | undefined): AnswersFileContents {
+  const parser = new AnswersParser(path, questions);
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    const read = readSync(fd, chunk, 0, CHUNK_BYTES, null);
+    if (read <= 0) break;
+    parser.push(chunk.subarray(0, read));
+  }
+  return parser.finish();
+}
+
+/** Reads and checks answers.jsonl (absent: no records). `questions` (by id) is the truth for gold and 禁忌肢. */
+export function readAnswersFile(path: string, questions?: ReadonlyMap<string, Question>): AnswersFileContents {
+  const fd = openRunFileForRead(path);
+  if (fd === undefined) return emptyContents();
   try {
-    const value = JSON.parse(line) as Partial<AnswerRecord>;
-    const valid = typeof value.id === 'string' && Array.isArray(value.predicted) && Array.isArray(value.gold) && typeof value.correct === 'boolean';
-    return valid ? (value as AnswerRecord) : undefined;
-  } catch {
-    return undefined;
+    return readAnswersFd(fd, path, questions);
+  } finally {
+    closeSync(fd);
   }
 }
 
-/** Reads answers.jsonl and cuts off a torn last line, so appends can go on. */
-export function repairAnswersFile(path: string): AnswersFileContents {
-  const contents = readAnswersFile(path);
-  if (contents.discardedTornLine) truncateSync(path, contents.validBytes);
-  return contents;
+/** The same, reading one chunk per turn of the event loop (the language server stays responsive). */
+export async function readAnswersFileAsync(path: string, questions?: ReadonlyMap<string, Question>): Promise<AnswersFileContents> {
+  const handle = await openRunFileForReadAsync(path);
+  if (handle === undefined) return emptyContents();
+  try {
+    const parser = new AnswersParser(path, questions);
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+      const { bytesRead } = await handle.read(chunk, 0, CHUNK_BYTES, null);
+      if (bytesRead <= 0) break;
+      parser.push(chunk.subarray(0, bytesRead));
+    }
+    return parser.finish();
+  } finally {
+    await handle.close();
+  }
 }
 
-/** The last record per id wins (a retried error is superseded by its retry). */
+/**
+ * Reads answers.jsonl for resuming and cuts off a torn last line, so appends can go on. Refuses a
+ * file that is a symlink or not a regular file before anything is read or changed.
+ */
+export function repairAnswersFile(path: string, questions?: ReadonlyMap<string, Question>): AnswersFileContents {
+  const fd = openRunFileForRepair(path);
+  if (fd === undefined) return emptyContents();
+  try {
+    const contents = readAnswersFd(fd, path, questions);
+    if (contents.discardedTornLine) ftruncateSync(fd, contents.validBytes);
+    return contents;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** "2 damaged records dropped from answers.jsonl: DIR/answers.jsonl:4: points is not a finite number; ..." */
+export function droppedRecordsNote(contents: Pick<AnswersFileContents, 'invalidLines' | 'dropped' | 'recomputed'>): string | undefined {
+  const notes: string[] = [];
+  if (contents.invalidLines > 0) {
+    const named = contents.dropped.map((drop) => `${drop.where}: ${drop.reason}`).join('; ');
+    const more = contents.invalidLines - contents.dropped.length;
+    notes.push(`${contents.invalidLines} damaged record${contents.invalidLines === 1 ? '' : 's'} dropped from ${ANSWERS_FILE} (${named}${more > 0 ? `; and ${more} more` : ''}).`);
+  }
+  if (contents.recomputed > 0) {
+    notes.push(`${contents.recomputed} record${contents.recomputed === 1 ? '' : 's'} in ${ANSWERS_FILE} claimed a verdict, 禁忌肢 picks or points that did not match the answer; recomputed.`);
+  }
+  return notes.length > 0 ? notes.join(' ') : undefined;
+}
+
+/**
+ * The last record per answer key wins (a retried error is superseded by its retry). The key is the
+ * question id, or id#k in a shuffled run (one answer per question and permutation).
+ */
 export function latestById(records: readonly AnswerRecord[]): Map<string, AnswerRecord> {
   const latest = new Map<string, AnswerRecord>();
-  for (const record of records) latest.set(record.id, record);
+  for (const record of records) latest.set(answerKey(record), record);
   return latest;
 }
 
-/** Write to a temporary file, then rename: readers never see half a manifest. */
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeTextAtomic(path, JSON.stringify(value, null, 2) + '\n');
+function readSmallFd(fd: number, path: string): string {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(64 << 10);
+    const read = readSync(fd, chunk, 0, chunk.length, null);
+    if (read <= 0) break;
+    total += read;
+    if (total > MAX_MANIFEST_BYTES) throw new RunFileError(msg('runManifestTooLarge', path, MAX_MANIFEST_BYTES >> 20), path);
+    chunks.push(chunk.subarray(0, read));
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
 }
 
-export function writeTextAtomic(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
+function parseManifest(text: string, path: string): RunManifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UserError(msg('runNotJson', path, errorText(error)));
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UserError(msg('runNotJson', path, msg('jsonNotObject')));
+  return value as RunManifest;
 }
 
 export function readManifest(runDir: string): RunManifest | undefined {
   const path = join(runDir, MANIFEST_FILE);
-  if (!existsSync(path)) return undefined;
+  const fd = openRunFileForRead(path);
+  if (fd === undefined) return undefined;
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as RunManifest;
-  } catch (error) {
-    throw new UserError(msg('runNotJson', path, errorText(error)));
+    text = readSmallFd(fd, path);
+  } finally {
+    closeSync(fd);
   }
+  return parseManifest(text, path);
+}
+
+async function readManifestAsync(runDir: string): Promise<RunManifest | undefined> {
+  const path = join(runDir, MANIFEST_FILE);
+  const handle: FileHandle | undefined = await openRunFileForReadAsync(path);
+  if (handle === undefined) return undefined;
+  let text: string;
+  try {
+    text = readSmallFd(handle.fd, path);
+  } finally {
+    await handle.close();
+  }
+  return parseManifest(text, path);
 }
 
 export interface StoredRun {
   dir: string;
   manifest?: RunManifest;
-  /** Latest record per question id, in file order. */
+  /** Latest record per answer key (question id; id and permutation when shuffled), in file order; each checked, its verdict recomputed. */
   answers: AnswerRecord[];
+  /** Recomputed from the answers when the run wrote its summary (summary.json is not trusted). */
   summary?: RunSummary;
   discardedTornLine: boolean;
+  /** Damaged records dropped and verdicts recomputed, in words; undefined when the file was clean. */
+  dropped?: string;
+}
+
+function hasSummary(runDir: string): boolean {
+  try {
+    return lstatSync(join(runDir, SUMMARY_FILE)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function storedRun(runDir: string, manifest: RunManifest | undefined, contents: AnswersFileContents): StoredRun {
+  const answers: AnswerRecord[] = [];
+  for (const record of latestById(contents.records).values()) answers.push(record);
+  const dropped = droppedRecordsNote(contents);
+  return {
+    dir: runDir,
+    ...(manifest ? { manifest } : {}),
+    answers,
+    ...(hasSummary(runDir) ? { summary: summariseAnswers(answers) } : {}),
+    discardedTornLine: contents.discardedTornLine,
+    ...(dropped ? { dropped } : {}),
+  };
+}
+
+function noAnswers(runDir: string): Error {
+  return new UserError(msg('runNoAnswers', runDir, ANSWERS_FILE));
 }
 
 /** A run folder as written by runBenchmark (complete or not). */
 export function readRun(runDir: string): StoredRun {
   const answersPath = join(runDir, ANSWERS_FILE);
-  if (!existsSync(answersPath)) {
-    throw new UserError(msg('runNoAnswers', runDir, ANSWERS_FILE));
+  const fd = openRunFileForRead(answersPath);
+  if (fd === undefined) throw noAnswers(runDir);
+  let contents: AnswersFileContents;
+  try {
+    contents = readAnswersFd(fd, answersPath, undefined);
+  } finally {
+    closeSync(fd);
   }
-  const contents = readAnswersFile(answersPath);
-  const summaryPath = join(runDir, SUMMARY_FILE);
-  const manifest = readManifest(runDir);
-  return {
-    dir: runDir,
-    ...(manifest ? { manifest } : {}),
-    answers: [...latestById(contents.records).values()],
-    ...(existsSync(summaryPath) ? { summary: JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary } : {}),
-    discardedTornLine: contents.discardedTornLine,
-  };
+  return storedRun(runDir, readManifest(runDir), contents);
+}
+
+/** readRun for the language server: opens nothing that can block, reads answers.jsonl chunk by chunk. */
+export async function readRunAsync(runDir: string): Promise<StoredRun> {
+  const answersPath = join(runDir, ANSWERS_FILE);
+  // Checked first, so a FIFO or a link out of the folder is refused before anything else is read.
+  const manifest = await readManifestAsync(runDir);
+  const exists = (() => {
+    try {
+      lstatSync(answersPath);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!exists) throw noAnswers(runDir);
+  return storedRun(runDir, manifest, await readAnswersFileAsync(answersPath));
 }

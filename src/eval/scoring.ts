@@ -15,6 +15,7 @@
 // Correctness is IgakuQA's official rule: the predicted set equals the gold set (all or nothing),
 // with the two special cases of its evaluation script.
 
+import { maxOf } from '../shared/arrays';
 import type { InferenceEngine, Prompt } from '../engine/types';
 import { gestaltScore } from './difflib';
 import type { PromptFormat } from './formats';
@@ -139,7 +140,7 @@ export function topK(scores: readonly number[], k: number): number[] {
 export function logSumExp(values: readonly number[]): number {
   const finite = values.filter((value) => value !== -Infinity);
   if (finite.length === 0) return -Infinity;
-  const max = Math.max(...finite);
+  const max = maxOf(finite);
   return max + Math.log(finite.reduce((sum, value) => sum + Math.exp(value - max), 0));
 }
 

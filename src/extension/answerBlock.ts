@@ -1,6 +1,7 @@
 // How a model answer looks in a note: a blockquote headed "MedLocal · model · date" in the note's
 // language, so model text is never mistaken for the clinician's own; a partial answer ends with a
 // marked reason. Plain string logic, no `vscode`, unit tested.
+import { markdownInline } from '../shared/foreignText';
 import type { Language } from '../shared/language';
 
 const LABELS: Record<Language, { answer: string; cancelled: string; incomplete: string; generated: string }> = {
@@ -10,10 +11,14 @@ const LABELS: Record<Language, { answer: string; cancelled: string; incomplete: 
 
 export const ANSWER_MARKER = '**MedLocal**';
 
+/** Longest model name kept in the header (a GGUF general.name or a remote id can be anything). */
+const MODEL_NAME_MAX = 120;
+
+/** The header line: built only from escaped one-line parts, so a model name cannot add lines. */
 export function answerHeader(language: Language, modelName: string, date: Date): string {
   const day = date.toISOString().slice(0, 10);
   const labels = LABELS[language];
-  return `> ${ANSWER_MARKER} · ${modelName} · ${day} · ${labels.answer} (${labels.generated})\n> `;
+  return `> ${ANSWER_MARKER} · ${markdownInline(modelName, MODEL_NAME_MAX)} · ${day} · ${labels.answer} (${labels.generated})\n> `;
 }
 
 /** Turns streamed text into blockquote lines: every newline in the answer starts a new "> " line. */
@@ -31,7 +36,7 @@ export function answerFooter(language: Language, outcome: { kind: 'complete' } |
     case 'cancelled':
       return `\n> *(${labels.cancelled})*\n`;
     case 'failed':
-      return `\n> *(${labels.incomplete}: ${outcome.reason.replace(/\s*\n\s*/g, ' ')})*\n`;
+      return `\n> *(${labels.incomplete}: ${markdownInline(outcome.reason, 300)})*\n`;
   }
 }
 

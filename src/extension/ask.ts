@@ -3,6 +3,7 @@
 // removes the answer; Escape, the notification's Cancel, or closing the note stops generation on
 // the server (the request is cancelled, not just the display).
 import * as vscode from 'vscode';
+import { plainForMessage } from '../shared/foreignText';
 import { AskRequest, type AskResult } from '../protocol/protocol';
 import { detectLanguage, type Language } from '../shared/language';
 import { answerFooter, answerHeader, BlockquoteStream, contextBefore, questionFrom } from './answerBlock';
@@ -121,7 +122,7 @@ export class AskController implements vscode.Disposable {
         // The note gets what happened; the notification also the next step.
         const outcome = failure ? { kind: 'failed' as const, reason: failure.message } : cancelled ? { kind: 'cancelled' as const } : { kind: 'complete' as const };
         await this.insert(ask, answerFooter(language, outcome), { last: true });
-        if (failure) void vscode.window.showErrorMessage(withNextStep(vscode.l10n.t('MedLocal could not finish the answer: {0}', failure.message), failure.next));
+        if (failure) void vscode.window.showErrorMessage(plainForMessage(withNextStep(vscode.l10n.t('MedLocal could not finish the answer: {0}', failure.message), failure.next)));
         return result;
       },
     );
@@ -166,7 +167,7 @@ export class AskController implements vscode.Disposable {
       status?.state === 'error'
         ? vscode.l10n.t('The model is not usable: {0}', status.message ?? '')
         : vscode.l10n.t('MedLocal has no model to answer with. Set medlocal.model.path to a GGUF model file.');
-    const choice = await vscode.window.showWarningMessage(message, pick, settings);
+    const choice = await vscode.window.showWarningMessage(plainForMessage(message), pick, settings);
     if (choice === settings) await vscode.commands.executeCommand('workbench.action.openSettings', 'medlocal.model.path');
     if (choice === pick) {
       const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'GGUF model': ['gguf'] }, title: vscode.l10n.t('Choose a GGUF model') });

@@ -2,6 +2,7 @@
 // server and goes on while the panel is closed; the status bar and a cancellable notification
 // show its progress. The panel (panel.ts) listens to the same events.
 import * as vscode from 'vscode';
+import { plainForMessage } from '../shared/foreignText';
 import {
   BenchCancelRequest,
   BenchFinishedNotification,
@@ -14,6 +15,7 @@ import {
 import type { MedLocalClient } from './client';
 import { withoutFinalStop } from '../shared/language';
 import { failureNotice } from './notices';
+import { durationText, percent } from '../view/format';
 
 const RECENT_KEY = 'medlocal.benchmark.recentDatasets';
 const LAST_KEY = 'medlocal.benchmark.lastChoices';
@@ -92,7 +94,7 @@ export class BenchController implements vscode.Disposable {
       this.renderStatus();
       return started;
     } catch (error) {
-      void vscode.window.showErrorMessage(failureNotice((message) => vscode.l10n.t('MedLocal could not start the benchmark: {0}', message), error));
+      void vscode.window.showErrorMessage(plainForMessage(failureNotice((message) => vscode.l10n.t('MedLocal could not start the benchmark: {0}', message), error)));
       return undefined;
     }
   }
@@ -153,7 +155,7 @@ export class BenchController implements vscode.Disposable {
       message = vscode.l10n.t('MedLocal benchmark failed: {0}. Finished answers are kept.', withoutFinalStop(event.error ?? ''));
     }
     const show = event.status === 'failed' ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
-    const pick = await show(message, openPanel, openFolder);
+    const pick = await show(plainForMessage(message), openPanel, openFolder);
     if (pick === openPanel) await vscode.commands.executeCommand('medlocal.openBenchmark', { runDir: event.runDir });
     if (pick === openFolder) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(event.runDir));
   }
@@ -212,11 +214,12 @@ export class BenchController implements vscode.Disposable {
   }
 }
 
+/** The percentage without its sign, for the messages that print "%" themselves. */
 function pct(value: number): string {
-  return (value * 100).toFixed(1);
+  return percent(value).slice(0, -1);
 }
 
 export function progressText(event: BenchProgressEvent): string {
-  const eta = event.etaSeconds === null ? '' : ` · ETA ${Math.ceil(event.etaSeconds)}s`;
-  return `${event.done}/${event.total} · ${pct(event.accuracy)}%${eta}`;
+  const eta = event.etaSeconds === null ? '' : ` · ETA ${durationText(event.etaSeconds)}`;
+  return `${event.done}/${event.total} · ${percent(event.accuracy)}${eta}`;
 }

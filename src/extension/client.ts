@@ -1,6 +1,7 @@
 // The client context: owns the language client, the log channel, the status item and everything
 // tied to the server's life (start, stop, restart, crash policy).
 import * as vscode from 'vscode';
+import { plainForMessage } from '../shared/foreignText';
 import {
   CloseAction,
   ErrorAction,
@@ -12,10 +13,15 @@ import {
   type ErrorHandler,
   type ErrorHandlerResult,
   type LanguageClientOptions,
+  MessageType,
+  ShowMessageNotification,
   type Message,
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { DictionariesNotification, EngineStatsRequest, ModelInfoRequest, SetSecretsRequest, StatusNotification, type ModelInfo, type ModelStatus } from '../protocol/protocol';
+import { dictionaryNotice, serverNotice, statusErrorNotice, statusWarningNotice } from './notices';
+import { checkApiKey, type ApiKeyProblem } from '../shared/secrets';
+import { RedactingLogChannel } from './redactingChannel';
 import { describeStatus, type ClientState } from './statusView';
 import { applyWorkspaceTrust } from './trust';
 import { withNextStep } from './notices';
@@ -42,12 +48,15 @@ export class MedLocalClient implements vscode.Disposable {
   private clientState: ClientState = 'stopped';
   private pid: number | undefined;
   private readonly crashes: number[] = [];
+  /** The API key last read from SecretStorage, as stored: masked in the log and the trace. */
+  private apiKey: string | undefined;
   private readonly startEmitter = new vscode.EventEmitter<void>();
   /** Fires after each (re)start of the language client, so features can subscribe to notifications. */
   readonly onDidStart = this.startEmitter.event;
 
   constructor(private readonly context: vscode.ExtensionContext) {
-    this.log = vscode.window.createOutputChannel('MedLocal', { log: true });
+    // Also the protocol trace's channel: the key and key-like fields are masked in every line.
+    this.log = new RedactingLogChannel(vscode.window.createOutputChannel('MedLocal', { log: true }), () => [this.apiKey]);
     this.statusItem = vscode.window.createStatusBarItem('medlocal.status', vscode.StatusBarAlignment.Right, 100);
     this.statusItem.name = 'MedLocal';
     this.statusItem.command = 'medlocal.showStatus';
@@ -85,6 +94,7 @@ export class MedLocalClient implements vscode.Disposable {
       ]),
       markdown: { isTrusted: { enabledCommands: ['medlocal.explainTerm'] }, supportHtml: false },
       outputChannel: this.log,
+      traceOutputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       errorHandler: this.errorHandler(),
       initializationOptions: { locale: vscode.env.language },
@@ -114,6 +124,8 @@ export class MedLocalClient implements vscode.Disposable {
       }),
       client.onNotification(StatusNotification.type, (status) => this.setStatus(status)),
       client.onNotification(DictionariesNotification.type, (report) => this.reportDictionaries(report)),
+      // Replaces the client library's own window/showMessage handler, which shows the raw text.
+      client.onNotification(ShowMessageNotification.type, (message) => this.showServerMessage(message.type, message.message)),
     );
     this.clientState = 'starting';
     this.render();
@@ -123,7 +135,7 @@ export class MedLocalClient implements vscode.Disposable {
       this.startEmitter.fire();
     } catch (error) {
       this.log.error(`The MedLocal server failed to start: ${String(error)}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('The MedLocal server failed to start: {0}', String(error)), vscode.l10n.t('Show Logs')).then((pick) => {
+      void vscode.window.showErrorMessage(plainForMessage(vscode.l10n.t('The MedLocal server failed to start: {0}', String(error))), vscode.l10n.t('Show Logs')).then((pick) => {
         if (pick) this.log.show();
       });
     }
@@ -131,7 +143,11 @@ export class MedLocalClient implements vscode.Disposable {
 
   /** The OpenAI-compatible server's API key, from SecretStorage (never settings or logs). */
   async sendSecrets(): Promise<void> {
-    const openaiApiKey = (await this.context.secrets.get(OPENAI_KEY_SECRET)) ?? '';
+    const stored = (await this.context.secrets.get(OPENAI_KEY_SECRET)) ?? '';
+    this.apiKey = stored || undefined;
+    const checked = checkApiKey(stored);
+    if (!checked.ok) void vscode.window.showWarningMessage(vscode.l10n.t('MedLocal: the stored API key was not used: {0} Run "MedLocal: Set OpenAI-Compatible Server API Key" again.', apiKeyProblemText(checked.problem)));
+    const openaiApiKey = checked.ok ? checked.key : '';
     await this.client?.sendRequest(SetSecretsRequest.type, { openaiApiKey }).catch((error: unknown) => this.log.warn(`Secrets could not be passed to the server: ${String(error)}`));
   }
 
@@ -183,7 +199,7 @@ export class MedLocalClient implements vscode.Disposable {
     if (status.state === 'ready' && status.backend === 'remote' && status.message && status.message !== previous?.message) {
       // e.g. plain http to a non-loopback server: patient text would travel unencrypted.
       this.log.warn(status.message);
-      void vscode.window.showWarningMessage(`MedLocal: ${status.message}`);
+      void vscode.window.showWarningMessage(statusWarningNotice(status.message));
     }
     this.status = status;
     this.render();
@@ -192,7 +208,7 @@ export class MedLocalClient implements vscode.Disposable {
       this.log.error(`${status.message ?? 'Model error'}${status.hint ? ` — ${status.hint}` : ''}`);
       const openSettings = vscode.l10n.t('Open Settings');
       const showLogs = vscode.l10n.t('Show Logs');
-      void vscode.window.showErrorMessage(`MedLocal: ${withNextStep(status.message ?? '', status.hint)}`, openSettings, showLogs).then((pick) => {
+      void vscode.window.showErrorMessage(statusErrorNotice(status), openSettings, showLogs).then((pick) => {
         if (pick === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', 'medlocal.model');
         if (pick === showLogs) this.log.show();
       });
@@ -220,11 +236,16 @@ export class MedLocalClient implements vscode.Disposable {
     if (broken.length === 0) return;
     for (const r of broken) for (const m of r.messages) this.log.warn(m.line > 0 ? `${m.file}:${m.line}: ${m.reason}` : `${m.file}: ${m.reason}`);
     const showLogs = vscode.l10n.t('Show Logs');
-    const first = broken[0]?.messages[0];
-    const where = first ? (first.line > 0 ? `${first.file}:${first.line}: ${first.reason}` : `${first.file}: ${first.reason}`) : '';
-    void vscode.window.showWarningMessage(vscode.l10n.t('MedLocal: {0} dictionary file(s) had problems. {1}', broken.length, where), showLogs).then((pick) => {
+    void vscode.window.showWarningMessage(dictionaryNotice(broken, vscode.l10n.t), showLogs).then((pick) => {
       if (pick) this.log.show();
     });
+  }
+
+  private showServerMessage(type: MessageType, message: string): void {
+    const text = serverNotice(message);
+    if (type === MessageType.Error) void vscode.window.showErrorMessage(text);
+    else if (type === MessageType.Warning) void vscode.window.showWarningMessage(text);
+    else void vscode.window.showInformationMessage(text);
   }
 
   private render(): void {
@@ -232,6 +253,9 @@ export class MedLocalClient implements vscode.Disposable {
     this.statusItem.text = view.text;
     const tooltip = new vscode.MarkdownString(view.tooltip, true);
     tooltip.appendMarkdown(`\n\n[${vscode.l10n.t('Show Logs')}](command:medlocal.showLogs) · [${vscode.l10n.t('Restart Server')}](command:medlocal.restartServer)`);
+    // The tooltip shows foreign text (model name, server messages), escaped by describeStatus: no
+    // HTML, and only MedLocal's own commands can run from it.
+    tooltip.supportHtml = false;
     tooltip.isTrusted = { enabledCommands: ['medlocal.showLogs', 'medlocal.restartServer', 'medlocal.showStatus'] };
     this.statusItem.tooltip = tooltip;
     this.statusItem.backgroundColor =
@@ -260,5 +284,19 @@ export class MedLocalClient implements vscode.Disposable {
         return { action: CloseAction.Restart, handled: true };
       },
     };
+  }
+}
+
+/** Why a key cannot be used, in the user's language (never quoting the key). */
+export function apiKeyProblemText(problem: ApiKeyProblem): string {
+  switch (problem) {
+    case 'tooLong':
+      return vscode.l10n.t('The key is too long (over 4096 characters).');
+    case 'whitespace':
+      return vscode.l10n.t('The key contains a space or line break inside it.');
+    case 'control':
+      return vscode.l10n.t('The key contains a control character.');
+    case 'notAscii':
+      return vscode.l10n.t('The key may contain only printable ASCII characters (letters, digits, punctuation).');
   }
 }

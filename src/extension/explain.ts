@@ -2,6 +2,7 @@
 // document beside the note (labelled as model-generated); the server caches it, so the next hover
 // over the term shows it too.
 import * as vscode from 'vscode';
+import { markdownInline, plainForMessage } from '../shared/foreignText';
 import { ExplainTermRequest, type ExplainTermResult } from '../protocol/protocol';
 import type { MedLocalClient } from './client';
 import { describeFailure } from './notices';
@@ -39,7 +40,7 @@ export class ExplainController implements vscode.TextDocumentContentProvider, vs
     }
     const uri = vscode.Uri.from({ scheme: EXPLAIN_SCHEME, path: `/${encodeURIComponent(term)}.md`, query: String(++counter) });
     const key = uri.toString();
-    const heading = `# ${term}\n\n`;
+    const heading = `# ${markdownInline(term)}\n\n`;
     this.contents.set(key, `${heading}_${vscode.l10n.t('Model-generated explanation, streaming…')}_\n\n`);
     await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, preview: true });
     const token = `medlocal-explain-${counter}`;
@@ -51,14 +52,14 @@ export class ExplainController implements vscode.TextDocumentContentProvider, vs
     });
     try {
       const result = await languageClient.sendRequest(ExplainTermRequest.type, { term, entryId: args?.entryId, uri: args?.uri, language: 'auto', partialResultToken: token });
-      this.contents.set(key, `${heading}_${vscode.l10n.t('Model-generated ({0}). Check against an authoritative source.', result.model)}_\n\n${result.text}\n`);
+      this.contents.set(key, `${heading}_${vscode.l10n.t('Model-generated ({0}). Check against an authoritative source.', markdownInline(result.model))}_\n\n${result.text}\n`);
       this.changed.fire(uri);
       return result;
     } catch (error) {
       const message = describeFailure(error);
-      this.contents.set(key, `${heading}${text}\n\n_${vscode.l10n.t('Incomplete: {0}', message)}_\n`);
+      this.contents.set(key, `${heading}${text}\n\n_${vscode.l10n.t('Incomplete: {0}', markdownInline(message))}_\n`);
       this.changed.fire(uri);
-      void vscode.window.showErrorMessage(vscode.l10n.t('MedLocal could not explain the term: {0}', message));
+      void vscode.window.showErrorMessage(plainForMessage(vscode.l10n.t('MedLocal could not explain the term: {0}', message)));
       return undefined;
     } finally {
       progress.dispose();

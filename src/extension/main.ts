@@ -2,7 +2,8 @@
 import * as vscode from 'vscode';
 import { AskController } from './ask';
 import { BenchController } from './bench';
-import { MedLocalClient, OPENAI_KEY_SECRET, type MedLocalApi } from './client';
+import { checkApiKey } from '../shared/secrets';
+import { apiKeyProblemText, MedLocalClient, OPENAI_KEY_SECRET, type MedLocalApi } from './client';
 import { QuestionCodeLensProvider } from './codeLens';
 import { registerCommands } from './commands';
 import { ExplainController } from './explain';
@@ -40,8 +41,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<MedLoc
     registerBenchmarkPanel({ extensionUri: context.extensionUri, bench, client }),
     vscode.commands.registerCommand('medlocal.runBenchmark', (choices?: Parameters<BenchController['runFromCommand']>[0]) => bench.runFromCommand(choices)),
     vscode.commands.registerCommand('medlocal.setOpenAiApiKey', async (value?: string) => {
-      const key = typeof value === 'string' ? value : await vscode.window.showInputBox({ title: vscode.l10n.t('API key of the OpenAI-compatible server (kept in the system keychain; empty removes it)'), password: true, ignoreFocusOut: true });
-      if (key === undefined) return;
+      const validateInput = (text: string) => {
+        const checked = checkApiKey(text);
+        return checked.ok ? undefined : apiKeyProblemText(checked.problem);
+      };
+      const raw = typeof value === 'string' ? value : await vscode.window.showInputBox({ title: vscode.l10n.t('API key of the OpenAI-compatible server (kept in the system keychain; empty removes it)'), password: true, ignoreFocusOut: true, validateInput });
+      if (raw === undefined) return;
+      // Surrounding spaces (a paste's trailing space or newline) are dropped; a key that cannot
+      // travel in an HTTP header is refused without quoting it.
+      const checked = checkApiKey(raw);
+      if (!checked.ok) {
+        void vscode.window.showErrorMessage(vscode.l10n.t('MedLocal: the API key was not saved: {0} Paste the key alone and try again.', apiKeyProblemText(checked.problem)));
+        return;
+      }
+      const key = checked.key;
       if (key) await context.secrets.store(OPENAI_KEY_SECRET, key);
       else await context.secrets.delete(OPENAI_KEY_SECRET);
       await client?.sendSecrets();

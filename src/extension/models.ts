@@ -3,6 +3,7 @@
 // size and speed, the result set as the model), and Show Status as a GPU doctor (backends, why no
 // GPU, VRAM, whether model + context fit, measured speed, one-click CPU fallback, copy diagnostics).
 import * as vscode from 'vscode';
+import { markdownInline, plainForMessage } from '../shared/foreignText';
 import {
   CuratedModelsRequest,
   DoctorRequest,
@@ -49,7 +50,7 @@ export class ModelCommands implements vscode.TextDocumentContentProvider, vscode
     if (!facts) return undefined;
     if (!path) {
       const use = vscode.l10n.t('Use This Model');
-      const pick = await vscode.window.showInformationMessage(vscode.l10n.t('Model {0}', facts.name), { modal: true, detail: describeInspection(facts) }, use);
+      const pick = await vscode.window.showInformationMessage(plainForMessage(vscode.l10n.t('Model {0}', facts.name)), { modal: true, detail: describeInspection(facts) }, use);
       if (pick !== use) return undefined;
     }
     await this.useModel(chosen);
@@ -84,10 +85,10 @@ export class ModelCommands implements vscode.TextDocumentContentProvider, vscode
         },
       );
       await this.useModel(result.path);
-      void vscode.window.showInformationMessage(vscode.l10n.t('Downloaded {0}; MedLocal now uses it.', result.path));
+      void vscode.window.showInformationMessage(plainForMessage(vscode.l10n.t('Downloaded {0}; MedLocal now uses it.', result.path)));
       return result.path;
     } catch (error) {
-      void vscode.window.showErrorMessage(failureNotice((message) => vscode.l10n.t('The download did not finish: {0}. What was received is kept, and the next download resumes it.', withoutFinalStop(message)), error));
+      void vscode.window.showErrorMessage(plainForMessage(failureNotice((message) => vscode.l10n.t('The download did not finish: {0}. What was received is kept, and the next download resumes it.', withoutFinalStop(message)), error)));
       return undefined;
     }
   }
@@ -100,7 +101,7 @@ export class ModelCommands implements vscode.TextDocumentContentProvider, vscode
     const status = this.client.api.getStatus();
     const lines = [`# ${vscode.l10n.t('MedLocal status')}`, ''];
     if (info) {
-      lines.push(`**${info.model.name}** — ${info.model.architecture}, ${info.model.quantization}, ${formatBytes(info.model.sizeBytes)}`, '');
+      lines.push(`**${markdownInline(info.model.name)}** — ${markdownInline(info.model.architecture)}, ${markdownInline(info.model.quantization)}, ${formatBytes(info.model.sizeBytes)}`, '');
       lines.push(`- ${vscode.l10n.t('Backend: {0}, GPU layers: {1}', info.backend, info.gpuLayers)}`);
       lines.push(`- ${vscode.l10n.t('Threads: {0}, sequences: {1}, context: {2} tokens', info.threads, info.sequences, info.model.contextSize)}`);
       for (const adapter of info.loraAdapters) lines.push(`- ${vscode.l10n.t('LoRA adapter: {0} (scale {1})', adapter.path, adapter.scale)}`);
@@ -170,7 +171,7 @@ export class ModelCommands implements vscode.TextDocumentContentProvider, vscode
     try {
       return await languageClient.sendRequest(InspectModelRequest.type, { path });
     } catch (error) {
-      void vscode.window.showErrorMessage(failureNotice((message) => vscode.l10n.t('This file cannot be used as a model: {0}', message), error));
+      void vscode.window.showErrorMessage(plainForMessage(failureNotice((message) => vscode.l10n.t('This file cannot be used as a model: {0}', message), error)));
       return undefined;
     }
   }
@@ -216,7 +217,7 @@ export class ModelCommands implements vscode.TextDocumentContentProvider, vscode
       return vscode.window.showInputBox({ title: vscode.l10n.t('Hugging Face URI (hf:user/repo:Q4_K_M) or https URL of a .gguf file'), validateInput: (v) => (/^(hf:|https?:\/\/)\S+$/.test(v.trim()) ? undefined : vscode.l10n.t('Start with hf: or https://')) });
     }
     const accept = vscode.l10n.t('Accept and Download');
-    const answer = await vscode.window.showInformationMessage(vscode.l10n.t('Licence: {0}', pick.licence?.name ?? ''), { modal: true, detail: pick.licence?.text }, accept);
+    const answer = await vscode.window.showInformationMessage(plainForMessage(vscode.l10n.t('Licence: {0}', pick.licence?.name ?? '')), { modal: true, detail: pick.licence?.text }, accept);
     return answer === accept ? pick.uri : undefined;
   }
 }

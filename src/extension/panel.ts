@@ -4,30 +4,16 @@
 // language server (list, read, question, compare, dataset, formats), starts, cancels and resumes
 // runs through BenchController, forwards their progress, exports, reveals run folders, and opens
 // dialogs. Every message from the webview is validated (parseWebviewMessage) and every run folder
-// it names must be one the results folder lists, or one this session started.
+// it names must be one the results folder lists, or one this session started (PanelServer keeps
+// that guard and makes the server requests; panelExports.ts saves exports).
 import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
-import {
-  BenchCompareRequest,
-  BenchDatasetRequest,
-  BenchFormatsRequest,
-  BenchListRequest,
-  BenchQuestionRequest,
-  BenchRunRequest,
-  type BenchFinishedEvent,
-  type BenchProgressEvent,
-  type BenchRunListing,
-  type StoredRunInfo,
-} from '../protocol/benchProtocol';
-import { answersToCsv, baseName, comparisonToCsv, comparisonToJson, comparisonToMarkdown, CSV_BOM, runToJson, runToMarkdown } from '../view/benchViewModel';
+import type { BenchFinishedEvent, BenchProgressEvent, StoredRunInfo } from '../protocol/benchProtocol';
+import { baseName } from '../view/benchViewModel';
 import {
   parseWebviewMessage,
   SCORING_MODES,
   type BenchChoices,
-  type ExportFormat,
-  type ExportTarget,
   type ExtensionToWebview,
   type FailureText,
   type FollowedRun,
@@ -40,6 +26,10 @@ import { format, stringsFor, type Strings } from '../view/strings';
 import type { BenchController } from './bench';
 import type { MedLocalClient } from './client';
 import { failureOf, withNextStep } from './notices';
+import { changeModel, chooseDataset } from './panelDialogs';
+import { saveExport } from './panelExports';
+import { PanelServer } from './panelServer';
+import { clearShownSummary, recordShownSummary, registerPanelTestCommands } from './panelTestCommands';
 
 export { buildPanelHtml } from './panelHtml';
 
@@ -51,9 +41,6 @@ export interface BenchmarkPanelDeps {
 
 /** Progress events are forwarded at most this often (the last one always arrives). */
 const PROGRESS_INTERVAL_MS = 150;
-const DATASET_KINDS = ['medqa', 'medmcqa', 'jmedbench', 'jsonl', 'csv'] as const;
-
-const summaryShown = new vscode.EventEmitter<{ runDir: string; text: string }>();
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -73,7 +60,6 @@ function lean(run: StoredRunInfo): StoredRunInfo {
 export class BenchmarkPanel implements vscode.Disposable {
   static readonly viewType = 'medlocal.benchmark';
   private static current: BenchmarkPanel | undefined;
-  private static lastSummary: { runDir: string; text: string } | undefined;
 
   private readonly disposables: vscode.Disposable[] = [];
   private readonly t: Strings = stringsFor(vscode.env.language);
@@ -85,9 +71,7 @@ export class BenchmarkPanel implements vscode.Disposable {
   private readonly recentlyFinished = new Map<string, BenchFinishedEvent>();
   private progressTimer: ReturnType<typeof setTimeout> | undefined;
   private formats: FormatInfo[] = [];
-  /** Run folders the webview may name: listed in the results folder, or started/seen this session. */
-  private readonly knownRuns = new Set<string>();
-  private listings = new Map<string, BenchRunListing>();
+  private readonly server: PanelServer;
 
   /** Shows the panel (creating it once); with a run folder, shows that run's results. */
   static createOrShow(deps: BenchmarkPanelDeps, options: { runDir?: string } = {}): BenchmarkPanel {
@@ -110,31 +94,12 @@ export class BenchmarkPanel implements vscode.Disposable {
     return new BenchmarkPanel(panel, deps, undefined);
   }
 
-  /** The summary the panel shows (as the webview reported it after drawing the cards), if any. */
-  static currentSummaryText(): string | undefined {
-    return BenchmarkPanel.current ? BenchmarkPanel.lastSummary?.text : undefined;
-  }
-
-  /** Resolves with the summary text once the panel shows the cards of `runDir` (any run if omitted). */
-  static waitForSummary(runDir?: string, timeoutMs = 30_000): Promise<string> {
-    const last = BenchmarkPanel.lastSummary;
-    if (BenchmarkPanel.current && last && (runDir === undefined || last.runDir === runDir)) return Promise.resolve(last.text);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        subscription.dispose();
-        reject(new Error(`The benchmark panel did not show the summary of ${runDir ?? 'a run'} within ${timeoutMs} ms (last shown: ${BenchmarkPanel.lastSummary?.runDir ?? 'none'}; panel ${BenchmarkPanel.current ? 'open' : 'closed'}).`));
-      }, timeoutMs);
-      const subscription = summaryShown.event((shown) => {
-        if (runDir !== undefined && shown.runDir !== runDir) return;
-        clearTimeout(timer);
-        subscription.dispose();
-        resolve(shown.text);
-      });
-    });
-  }
-
   static disposeCurrent(): void {
     BenchmarkPanel.current?.dispose();
+  }
+
+  static isOpen(): boolean {
+    return BenchmarkPanel.current !== undefined;
   }
 
   private static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
@@ -147,8 +112,9 @@ export class BenchmarkPanel implements vscode.Disposable {
     private pendingShowRun: string | undefined,
   ) {
     BenchmarkPanel.current = this;
-    if (pendingShowRun) this.knownRuns.add(pendingShowRun);
     const { bench, client } = deps;
+    this.server = new PanelServer(client, this.t, () => bench.resultsDir());
+    if (pendingShowRun) this.server.allow(pendingShowRun);
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       // Hidden webviews are torn down (no retainContextWhenHidden); the reloaded page says ready again.
@@ -186,7 +152,7 @@ export class BenchmarkPanel implements vscode.Disposable {
     this.disposed = true;
     if (BenchmarkPanel.current === this) {
       BenchmarkPanel.current = undefined;
-      BenchmarkPanel.lastSummary = undefined;
+      clearShownSummary();
     }
     if (this.progressTimer) clearTimeout(this.progressTimer);
     this.panel.dispose();
@@ -203,7 +169,7 @@ export class BenchmarkPanel implements vscode.Disposable {
   }
 
   private showRun(runDir: string): void {
-    this.knownRuns.add(runDir);
+    this.server.allow(runDir);
     if (this.ready) this.post({ type: 'showRun', runDir });
     else this.pendingShowRun = runDir;
   }
@@ -243,18 +209,20 @@ export class BenchmarkPanel implements vscode.Disposable {
       case 'resume':
         return this.resume(message.runDir);
       case 'export':
-        return this.export(message.format, message.target);
+        return saveExport({ readRun: (runDir) => this.readRun(runDir), compare: (a, b) => this.server.compare(a, b) }, message.format, message.target, this.t);
       case 'openFolder':
         if (!(await this.isKnownRun(message.runDir))) return this.log.warn(`Benchmark panel: not revealing ${message.runDir}, which is not a listed run folder`);
         await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(message.runDir));
         return;
-      case 'browse':
-        return this.browse(message.kind);
+      case 'browse': {
+        const dataset = await chooseDataset(message.kind, this.t);
+        if (dataset) this.post({ type: 'datasetChosen', dataset });
+        return;
+      }
       case 'changeModel':
-        return this.changeModel();
+        return changeModel();
       case 'rendered':
-        BenchmarkPanel.lastSummary = { runDir: message.runDir, text: message.summaryText };
-        summaryShown.fire(BenchmarkPanel.lastSummary);
+        recordShownSummary(message.runDir, message.summaryText);
         return;
       case 'webviewError':
         this.log.error(`Benchmark panel (webview): ${message.message}`);
@@ -304,18 +272,11 @@ export class BenchmarkPanel implements vscode.Disposable {
     };
   }
 
-  /** A request to the language server; a clear error when it is not running. */
-  private async request<R>(send: (languageClient: LanguageClient) => Promise<R>): Promise<R> {
-    const languageClient = this.deps.client.languageClient;
-    if (!languageClient || !this.deps.client.running) throw new Error(this.t.serverNotRunning);
-    return send(languageClient);
-  }
-
   private async refreshFormats(): Promise<void> {
-    const languageClient = this.deps.client.languageClient;
-    if (!languageClient || !this.deps.client.running) return;
     try {
-      this.formats = await languageClient.sendRequest(BenchFormatsRequest.type);
+      const formats = await this.server.formats();
+      if (!formats) return;
+      this.formats = formats;
       this.post({ type: 'formats', formats: this.formats });
     } catch (error) {
       this.log.warn(`Benchmark panel: listing prompt formats failed: ${errorText(error)}`);
@@ -325,25 +286,20 @@ export class BenchmarkPanel implements vscode.Disposable {
   private async refreshRuns(): Promise<void> {
     const resultsDir = this.deps.bench.resultsDir();
     try {
-      const { runs } = await this.request((c) => c.sendRequest(BenchListRequest.type, { resultsDir }));
-      this.listings = new Map(runs.map((run) => [run.runDir, run]));
-      for (const run of runs) this.knownRuns.add(run.runDir);
-      this.post({ type: 'runs', resultsDir, runs });
+      this.post({ type: 'runs', resultsDir, runs: await this.server.listRuns() });
     } catch (error) {
-      this.post({ type: 'runs', resultsDir, runs: [...this.listings.values()], ...failureText(error) });
+      this.post({ type: 'runs', resultsDir, runs: this.server.lastListings(), ...failureText(error) });
     }
   }
 
   /** Only run folders the results folder lists (or this session started) may be read or revealed. */
-  private async isKnownRun(runDir: string): Promise<boolean> {
-    if (this.knownRuns.has(runDir)) return true;
-    await this.refreshRuns();
-    return this.knownRuns.has(runDir);
+  private isKnownRun(runDir: string): Promise<boolean> {
+    return this.server.isKnownRun(runDir, () => this.refreshRuns());
   }
 
   private async readRun(runDir: string): Promise<StoredRunInfo> {
-    if (!(await this.isKnownRun(runDir))) throw new Error(format(this.t.notARunFolder, runDir, this.deps.bench.resultsDir()));
-    return this.request((c) => c.sendRequest(BenchRunRequest.type, { runDir }));
+    if (!(await this.isKnownRun(runDir))) throw this.server.notARunFolder(runDir);
+    return this.server.readRun(runDir);
   }
 
   private async loadRun(runDir: string): Promise<void> {
@@ -356,8 +312,8 @@ export class BenchmarkPanel implements vscode.Disposable {
 
   private async question(runDir: string, id: string): Promise<void> {
     try {
-      if (!(await this.isKnownRun(runDir))) throw new Error(format(this.t.notARunFolder, runDir, this.deps.bench.resultsDir()));
-      this.post({ type: 'question', runDir, detail: await this.request((c) => c.sendRequest(BenchQuestionRequest.type, { runDir, id })) });
+      if (!(await this.isKnownRun(runDir))) throw this.server.notARunFolder(runDir);
+      this.post({ type: 'question', runDir, detail: await this.server.question(runDir, id) });
     } catch (error) {
       this.post({ type: 'questionError', runDir, id, ...failureText(error) });
     }
@@ -366,7 +322,7 @@ export class BenchmarkPanel implements vscode.Disposable {
   private async compare(runA: string, runB: string): Promise<void> {
     try {
       const [a, b] = await Promise.all([this.readRun(runA), this.readRun(runB)]);
-      const comparison = await this.request((c) => c.sendRequest(BenchCompareRequest.type, { runA, runB }));
+      const comparison = await this.server.compare(runA, runB);
       this.post({ type: 'comparison', runA: lean(a), runB: lean(b), comparison });
     } catch (error) {
       this.post({ type: 'compareError', runA, runB, ...failureText(error) });
@@ -375,7 +331,7 @@ export class BenchmarkPanel implements vscode.Disposable {
 
   private async datasetFacts(dataset: string, language: 'ja' | 'en'): Promise<void> {
     try {
-      this.post({ type: 'datasetFacts', dataset, language, facts: await this.request((c) => c.sendRequest(BenchDatasetRequest.type, { dataset, language })) });
+      this.post({ type: 'datasetFacts', dataset, language, facts: await this.server.datasetFacts(dataset, language) });
     } catch (error) {
       this.post({ type: 'datasetFacts', dataset, language, ...failureText(error) });
     }
@@ -387,7 +343,7 @@ export class BenchmarkPanel implements vscode.Disposable {
     // Read the dataset first, so its loader's file:line messages show in the panel, not only in a notification.
     let facts;
     try {
-      facts = await this.request((c) => c.sendRequest(BenchDatasetRequest.type, { dataset: choices.dataset, language: choices.language }));
+      facts = await this.server.datasetFacts(choices.dataset, choices.language);
     } catch (error) {
       return this.post({ type: 'startFailed', ...failureText(error) });
     }
@@ -399,8 +355,8 @@ export class BenchmarkPanel implements vscode.Disposable {
   }
 
   private async resume(runDir: string): Promise<void> {
-    if (!(await this.isKnownRun(runDir))) return this.post({ type: 'startFailed', error: format(this.t.notARunFolder, runDir, this.deps.bench.resultsDir()) });
-    const listing = this.listings.get(runDir);
+    if (!(await this.isKnownRun(runDir))) return this.post({ type: 'startFailed', error: this.server.notARunFolder(runDir).message });
+    const listing = this.server.listing(runDir);
     if (!listing || (listing.status !== 'cancelled' && listing.status !== 'failed')) {
       return this.post({ type: 'startFailed', error: format(this.t.notResumable, baseName(runDir), listing?.status ?? '?') });
     }
@@ -413,7 +369,7 @@ export class BenchmarkPanel implements vscode.Disposable {
   }
 
   private follow(run: FollowedRun): void {
-    this.knownRuns.add(run.runDir);
+    this.server.allow(run.runDir);
     const same = this.followed?.runId === run.runId ? this.followed : undefined;
     // Progress, even the end, may have arrived before the start request returned: keep it.
     const finished = same?.finished ?? this.recentlyFinished.get(run.runId);
@@ -423,7 +379,7 @@ export class BenchmarkPanel implements vscode.Disposable {
 
   /** The panel follows the run it started, else any run that starts while it follows none. */
   private onProgress(event: BenchProgressEvent): void {
-    this.knownRuns.add(event.runDir);
+    this.server.allow(event.runDir);
     if (!this.followed || (this.followed.finished && this.followed.runId !== event.runId)) {
       this.followed = { runId: event.runId, runDir: event.runDir, total: event.total };
     }
@@ -437,7 +393,7 @@ export class BenchmarkPanel implements vscode.Disposable {
   }
 
   private onFinished(event: BenchFinishedEvent): void {
-    this.knownRuns.add(event.runDir);
+    this.server.allow(event.runDir);
     this.recentlyFinished.set(event.runId, event);
     if (this.recentlyFinished.size > 20) this.recentlyFinished.delete(this.recentlyFinished.keys().next().value ?? '');
     if (!this.followed || (this.followed.finished && this.followed.runId !== event.runId)) {
@@ -450,62 +406,6 @@ export class BenchmarkPanel implements vscode.Disposable {
     delete this.followed.cancelling;
     this.post({ type: 'followed', run: this.followed });
   }
-
-  // ---- exports, dialogs ---------------------------------------------------------------------
-
-  private async export(kind: ExportFormat, target: ExportTarget): Promise<void> {
-    try {
-      const { content, fileName, folder } = await this.exportContent(kind, target);
-      const home = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(folder);
-      const filters: Record<ExportFormat, Record<string, string[]>> = { csv: { CSV: ['csv'] }, json: { JSON: ['json'] }, markdown: { Markdown: ['md'] } };
-      const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(home, fileName), filters: filters[kind], title: this.t.exportTitle });
-      if (!uri) return;
-      await vscode.workspace.fs.writeFile(uri, Buffer.from(content, 'utf8'));
-      const open = this.t.open;
-      const pick = await vscode.window.showInformationMessage(format(this.t.exportSaved, uri.fsPath), open);
-      if (pick === open) await vscode.window.showTextDocument(uri, { preview: false, viewColumn: vscode.ViewColumn.Active });
-    } catch (error) {
-      void vscode.window.showErrorMessage(format(this.t.exportFailed, errorText(error)));
-    }
-  }
-
-  private async exportContent(kind: ExportFormat, target: ExportTarget): Promise<{ content: string; fileName: string; folder: string }> {
-    if (target.kind === 'run') {
-      const run = await this.readRun(target.runDir);
-      const name = baseName(run.runDir);
-      if (kind === 'csv') return { content: CSV_BOM + answersToCsv(run.answers), fileName: `${name}-answers.csv`, folder: run.runDir };
-      if (kind === 'json') return { content: runToJson(run), fileName: `${name}.json`, folder: run.runDir };
-      return { content: runToMarkdown(run, this.t), fileName: `${name}-report.md`, folder: run.runDir };
-    }
-    const [runA, runB] = await Promise.all([this.readRun(target.runA), this.readRun(target.runB)]);
-    const comparison = await this.request((c) => c.sendRequest(BenchCompareRequest.type, { runA: target.runA, runB: target.runB }));
-    const name = `compare-${baseName(runA.runDir)}-vs-${baseName(runB.runDir)}`;
-    const folder = path.dirname(runB.runDir);
-    if (kind === 'csv') return { content: CSV_BOM + comparisonToCsv(runA.answers, runB.answers), fileName: `${name}.csv`, folder };
-    if (kind === 'json') return { content: comparisonToJson(runA, runB, comparison), fileName: `${name}.json`, folder };
-    return { content: comparisonToMarkdown(runA, runB, comparison, this.t), fileName: `${name}.md`, folder };
-  }
-
-  private async browse(kind: 'folder' | 'file'): Promise<void> {
-    if (kind === 'folder') {
-      const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: this.t.browseFolderTitle });
-      if (folder?.[0]) this.post({ type: 'datasetChosen', dataset: `igakuqa:${folder[0].fsPath}` });
-      return;
-    }
-    const file = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Datasets: ['jsonl', 'json', 'csv'] }, title: this.t.browseFileTitle });
-    const chosen = file?.[0];
-    if (!chosen) return;
-    const kinds = chosen.fsPath.toLowerCase().endsWith('.csv') ? ['csv', ...DATASET_KINDS.filter((k) => k !== 'csv')] : [...DATASET_KINDS];
-    const picked = await vscode.window.showQuickPick(kinds, { title: format(this.t.browseKindTitle, chosen.fsPath) });
-    if (picked) this.post({ type: 'datasetChosen', dataset: `${picked}:${chosen.fsPath}` });
-  }
-
-  /** medlocal.selectModel when it exists; otherwise the model path setting. */
-  private async changeModel(): Promise<void> {
-    const commands = await vscode.commands.getCommands(true);
-    if (commands.includes('medlocal.selectModel')) await vscode.commands.executeCommand('medlocal.selectModel');
-    else await vscode.commands.executeCommand('workbench.action.openSettings', 'medlocal.model.path');
-  }
 }
 
 /** `medlocal.openBenchmark` arguments: nothing, or `{ runDir }` (the run-finished notification). */
@@ -516,9 +416,8 @@ function openArguments(args: unknown): { runDir?: string } {
 
 /**
  * Registers the panel: the `medlocal.openBenchmark` command, the serializer that revives the panel
- * after a reload (activation event onWebviewPanel:medlocal.benchmark), and two internal commands for
- * the integration tests: `_medlocal.benchmarkPanel.summaryText` (the summary the panel shows) and
- * `_medlocal.benchmarkPanel.waitForSummary` ({ runDir?, timeoutMs? } → that text, once shown).
+ * after a reload (activation event onWebviewPanel:medlocal.benchmark), and, for the integration
+ * tests only, the internal commands of panelTestCommands.ts.
  */
 export function registerBenchmarkPanel(deps: BenchmarkPanelDeps): vscode.Disposable {
   return vscode.Disposable.from(
@@ -530,10 +429,7 @@ export function registerBenchmarkPanel(deps: BenchmarkPanelDeps): vscode.Disposa
         BenchmarkPanel.revive(panel, deps);
       },
     }),
-    vscode.commands.registerCommand('_medlocal.benchmarkPanel.summaryText', () => BenchmarkPanel.currentSummaryText()),
-    vscode.commands.registerCommand('_medlocal.benchmarkPanel.waitForSummary', (args?: { runDir?: unknown; timeoutMs?: unknown }) =>
-      BenchmarkPanel.waitForSummary(typeof args?.runDir === 'string' ? args.runDir : undefined, typeof args?.timeoutMs === 'number' ? args.timeoutMs : undefined),
-    ),
+    ...registerPanelTestCommands(() => BenchmarkPanel.isOpen()),
     { dispose: () => BenchmarkPanel.disposeCurrent() },
   );
 }

@@ -1,12 +1,17 @@
 // What the status item says for each model state: plain data, no `vscode` import, so it is unit
 // tested. `t` localizes (vscode.l10n.t in the extension, identity in tests).
+import { markdownInline, plainForMessage } from '../shared/foreignText';
 import type { ModelStatus } from '../protocol/protocol';
 
 export type Translate = (message: string, ...args: Array<string | number>) => string;
 
 export interface StatusView {
   text: string;
-  /** Markdown; command links are added by the caller. */
+  /**
+   * Markdown; command links are added by the caller. Every value from the server (model name and
+   * facts, adapter paths, messages) is escaped with markdownInline: a GGUF general.name or a remote
+   * server's model id is foreign text.
+   */
   tooltip: string;
   severity: 'normal' | 'warning' | 'error';
 }
@@ -28,27 +33,34 @@ export function describeStatus(status: ModelStatus | undefined, client: ClientSt
   }
   switch (status.state) {
     case 'noModel':
-      return { text: `$(circle-slash) ${t('MedLocal: no model')}`, tooltip: joinLines(t('No model is configured.'), status.hint), severity: 'warning' };
+      return { text: `$(circle-slash) ${t('MedLocal: no model')}`, tooltip: joinLines(t('No model is configured.'), foreign(status.hint)), severity: 'warning' };
     case 'loading': {
       const percent = Math.round((status.progress ?? 0) * 100);
-      return { text: `$(sync~spin) ${t('MedLocal: loading {0}%', percent)}`, tooltip: status.message ?? t('Loading the model…'), severity: 'normal' };
+      return { text: `$(sync~spin) ${t('MedLocal: loading {0}%', percent)}`, tooltip: foreign(status.message) || t('Loading the model…'), severity: 'normal' };
     }
     case 'ready': {
       const model = status.model;
       const backend = status.backend ?? 'cpu';
       const lines = [
-        model ? `**${model.name}**` : '',
-        model ? t('{0}, {1}, {2}', model.architecture, model.quantization, formatBytes(model.sizeBytes)) : '',
-        t('Backend: {0}, GPU layers: {1}', backend, status.gpuLayers ?? 0),
+        model ? `**${foreign(model.name)}**` : '',
+        model ? t('{0}, {1}, {2}', foreign(model.architecture), foreign(model.quantization), formatBytes(model.sizeBytes)) : '',
+        t('Backend: {0}, GPU layers: {1}', foreign(backend), status.gpuLayers ?? 0),
         model ? t('Context: {0} tokens', model.contextSize) : '',
-        ...(status.loraAdapters ?? []).map((a) => t('LoRA adapter: {0} (scale {1})', a.path, a.scale)),
-        status.message ?? '',
+        ...(status.loraAdapters ?? []).map((a) => t('LoRA adapter: {0} (scale {1})', foreign(a.path), a.scale)),
+        foreign(status.message),
       ];
-      return { text: `$(pulse) ${t('MedLocal: {0} ({1})', model?.name ?? '?', backend)}`, tooltip: joinLines(...lines), severity: 'normal' };
+      // The status bar text is not Markdown, but it is one line: no line breaks or brackets from the name.
+      const name = model ? plainForMessage(model.name, 60) : '?';
+      return { text: `$(pulse) ${t('MedLocal: {0} ({1})', name, backend)}`, tooltip: joinLines(...lines), severity: 'normal' };
     }
     case 'error':
-      return { text: `$(error) ${t('MedLocal: model error')}`, tooltip: joinLines(status.message ?? t('The model failed to load.'), status.hint), severity: 'error' };
+      return { text: `$(error) ${t('MedLocal: model error')}`, tooltip: joinLines(foreign(status.message) || t('The model failed to load.'), foreign(status.hint)), severity: 'error' };
   }
+}
+
+/** Foreign text as one escaped line of Markdown ('' when absent). */
+function foreign(text: string | undefined): string {
+  return text ? markdownInline(text, 500) : '';
 }
 
 function joinLines(...lines: Array<string | undefined>): string {

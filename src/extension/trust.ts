@@ -1,10 +1,27 @@
 // Workspace Trust: in an untrusted workspace, settings that make MedLocal open files or send text
-// somewhere (model path, adapters, dictionaries, results folder, templates, server URL) are taken
+// somewhere (model path, adapters, dictionaries, results folder, server URL), and
+// settings whose value MedLocal shows back to the user as text (GPU, layers, threads, context size,
+// models folder, remote model id, hover mode: an invalid value is quoted in a warning), are taken
 // only from the user's own (machine/user) settings, never from the workspace, so a cloned
-// repository cannot point the editor at a file or server of its choosing.
+// repository cannot point the editor at a file or server of its choosing, nor put its words in a
+// MedLocal message. (Shown values are escaped as foreign text all the same: src/shared/foreignText.ts.)
 
-/** Keys under `medlocal.` that an untrusted workspace may not set. */
-export const RESTRICTED_SETTINGS = ['backend', 'model.path', 'model.loraAdapters', 'dictionaries', 'benchmark.resultsDir', 'benchmark.templates', 'openai.baseUrl'] as const;
+/** Keys under `medlocal.` that an untrusted workspace may not set (package.json lists them too). */
+export const RESTRICTED_SETTINGS = [
+  'backend',
+  'model.path',
+  'model.loraAdapters',
+  'model.gpu',
+  'model.gpuLayers',
+  'model.threads',
+  'model.contextSize',
+  'model.directory',
+  'dictionaries',
+  'benchmark.resultsDir',
+  'openai.baseUrl',
+  'openai.model',
+  'hover.explain',
+] as const;
 
 export interface InspectedValue {
   defaultValue?: unknown;

@@ -2,7 +2,7 @@
 // the evaluations. Typed once; the result shapes are the evaluation engine's own plain types.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { RunComparison, RunSummary } from '../eval/metrics';
-import type { AnswerRecord, BenchmarkProgress, RunManifest, ScoringMode } from '../eval/records';
+import type { AnswerRecord, BenchmarkProgress, RunListing, RunManifest, ScoringMode } from '../eval/records';
 import type { DatasetFactsText } from '../eval/question';
 
 export type { AnswerRecord, RunComparison, RunManifest, RunSummary, ScoringMode };
@@ -16,6 +16,8 @@ export interface BenchStartParams {
   /** The first N questions, or a random sample of N when `seed` is given. */
   limit?: number;
   seed?: number;
+  /** Ask each question under `k` permutations of its choices drawn from `seed` (as the CLI's --shuffle K --seed S). */
+  shuffle?: { k: number; seed: number };
   parallel?: number;
   /** Folder that holds run folders; the run gets a new folder inside it. */
   resultsDir: string;
@@ -48,21 +50,7 @@ export interface BenchFinishedEvent {
   answered: number;
 }
 
-export interface BenchRunListing {
-  runDir: string;
-  /** completed, cancelled or failed (resumable), running (in this server), damaged (unreadable). */
-  status: 'completed' | 'cancelled' | 'failed' | 'running' | 'damaged';
-  problem?: string;
-  model?: string;
-  dataset?: string;
-  mode?: string;
-  format?: string;
-  startedAt?: string;
-  answered?: number;
-  total?: number;
-  accuracy?: number;
-  ci95?: [number, number];
-}
+export type BenchRunListing = RunListing;
 
 export interface StoredRunInfo {
   runDir: string;

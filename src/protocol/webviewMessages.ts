@@ -13,11 +13,15 @@ import type {
   ScoringMode,
   StoredRunInfo,
 } from './benchProtocol';
+import type { Language } from '../shared/language';
 
-export const SCORING_MODES: readonly ScoringMode[] = ['letter', 'likelihood', 'generate'];
+// The evaluation core's lists (plain constants in a Node-free module), for the form and the checks.
+import { DATASET_KINDS, SCORING_MODES } from '../shared/benchmarkKinds';
+export { DATASET_KINDS, SCORING_MODES };
 export const EXPORT_FORMATS = ['csv', 'json', 'markdown'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-export type ExamLanguage = 'ja' | 'en';
+/** The language the exam is shown in. */
+export type ExamLanguage = Language;
 
 /** What the Configure form produces; BenchController.start adds the results folder. */
 export interface BenchChoices {
@@ -28,12 +32,17 @@ export interface BenchChoices {
   /** The first N questions, or a random N when `seed` is set. */
   limit?: number;
   seed?: number;
+  /** Ask each question under `k` seeded orders of its choices (the CLI's --shuffle K --seed S). */
+  shuffle?: { k: number; seed: number };
   parallel?: number;
 }
 
 export const LIMITS = {
   limit: { min: 1, max: 100_000 },
   seed: { min: 0, max: 0xffff_ffff },
+  /** As MAX_SHUFFLE_PERMUTATIONS in the evaluation core. */
+  shuffle: { min: 1, max: 50 },
+  shuffleSeed: { min: 0, max: 0xffff_ffff },
   parallel: { min: 1, max: 64 },
 } as const;
 
@@ -177,6 +186,7 @@ function choices(value: unknown): BenchChoices {
   const seed = wholeNumber(fields.seed, 'seed');
   const parallel = wholeNumber(fields.parallel, 'parallel');
   if (seed !== undefined && limit === undefined) throw new Invalid('seed without limit');
+  const shuffle = shuffleChoice(fields.shuffle);
   return {
     dataset: dataset(fields.dataset),
     language: oneOf(fields.language, 'language', ['ja', 'en'] as const),
@@ -184,8 +194,18 @@ function choices(value: unknown): BenchChoices {
     scoring: oneOf(fields.scoring, 'scoring', SCORING_MODES),
     ...(limit !== undefined ? { limit } : {}),
     ...(seed !== undefined ? { seed } : {}),
+    ...(shuffle !== undefined ? { shuffle } : {}),
     ...(parallel !== undefined ? { parallel } : {}),
   };
+}
+
+function shuffleChoice(value: unknown): BenchChoices['shuffle'] {
+  if (value === undefined) return undefined;
+  const fields = record(value, 'shuffle');
+  const k = wholeNumber(fields.k, 'shuffle');
+  const seed = wholeNumber(fields.seed, 'shuffleSeed');
+  if (k === undefined || seed === undefined) throw new Invalid('shuffle needs k and seed');
+  return { k, seed };
 }
 
 function exportTarget(value: unknown): ExportTarget {
@@ -312,6 +332,8 @@ export function parsePanelState(value: unknown): PanelState {
     const number = optional(() => wholeNumber(saved[key], key));
     if (number !== undefined) savedChoices[key] = number;
   }
+  const shuffle = optional(() => shuffleChoice(saved.shuffle));
+  if (shuffle) savedChoices.shuffle = shuffle;
   const filters = optional(() => record(fields.filters, 'filters')) ?? {};
   const compareA = optional(() => text((fields.compare as unknown[] | undefined)?.[0], 'runA', MAX_PATH));
   const compareB = optional(() => text((fields.compare as unknown[] | undefined)?.[1], 'runB', MAX_PATH));

@@ -3,7 +3,8 @@
 import { availableParallelism } from 'node:os';
 import { DidChangeConfigurationNotification, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DictionariesNotification, SetSecretsRequest, StatusNotification } from '../protocol/protocol';
+import { DictionariesNotification, SetSecretsRequest, StatusNotification, type ModelStatus } from '../protocol/protocol';
+import { redactSecrets } from '../shared/secrets';
 import { DEFAULT_SETTINGS, normalizeSettings, type MedLocalSettings } from '../shared/settings';
 import { registerAsk } from './features/ask';
 import { registerBench } from './features/bench';
@@ -26,7 +27,13 @@ export interface ServerDeps {
 
 
 export function startServer(connection: Connection, deps: ServerDeps = {}): void {
-  const log = (message: string) => connection.console.log(message);
+  /** Secrets the client keeps in SecretStorage; held in memory only, never logged. */
+  let openaiApiKey: string | undefined;
+  // Last line of defence: whatever quotes the key (a server echoing it back, a library error),
+  // the log and the status never carry it.
+  const redact = <T extends string | undefined>(text: T): T => (text === undefined ? text : (redactSecrets(text, [openaiApiKey]) as T));
+  const log = (message: string) => connection.console.log(redact(message));
+  const redactStatus = (status: ModelStatus): ModelStatus => ({ ...status, message: redact(status.message), hint: redact(status.hint) });
   /** The client's locale, sent at initialize: every text this connection sends is rendered in it. */
   let locale: Locale = 'en';
   const clientLocale = () => locale;
@@ -34,14 +41,12 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
     cores: deps.cores ?? availableParallelism(),
     sequences: deps.sequences ?? 2,
     log,
-    onStatus: (status) => void connection.sendNotification(StatusNotification.type, renderStatus(status, locale)),
+    onStatus: (status) => void connection.sendNotification(StatusNotification.type, redactStatus(renderStatus(status, locale))),
   });
   const documents = new TextDocuments(TextDocument);
   const dictionaries = new DictionarySet();
   let settings: MedLocalSettings = DEFAULT_SETTINGS;
   let configurationPull = false;
-  /** Secrets the client keeps in SecretStorage; held in memory only, never logged. */
-  let openaiApiKey: string | undefined;
   const engineTarget = (): EngineTarget =>
     settings.backend === 'openai'
       ? { kind: 'remote', remote: { baseUrl: settings.openai.baseUrl, ...(settings.openai.model ? { model: settings.openai.model } : {}), ...(openaiApiKey ? { apiKey: openaiApiKey } : {}) } }
@@ -97,7 +102,7 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
     // initial noModel before they are read would flash "no model" on every start.
     void applySettings().catch((error: unknown) => {
       reportSettingsError(error);
-      void connection.sendNotification(StatusNotification.type, renderStatus(host.status, locale));
+      void connection.sendNotification(StatusNotification.type, redactStatus(renderStatus(host.status, locale)));
     });
   });
   connection.onDidChangeConfiguration(() => void applySettings().catch(reportSettingsError));

@@ -49,16 +49,6 @@ export const DEFAULT_SETTINGS: MedLocalSettings = {
   hover: { explain: 'onDemand' },
 };
 
-/** Settings whose change means the model must be loaded again (listed once, used by both sides). */
-export const MODEL_RELOAD_SETTINGS = [
-  'medlocal.model.path',
-  'medlocal.model.gpu',
-  'medlocal.model.gpuLayers',
-  'medlocal.model.contextSize',
-  'medlocal.model.threads',
-  'medlocal.model.loraAdapters',
-] as const;
-
 export interface SettingsProblem {
   setting: string;
   /** What is wrong with the value: a catalogue message, rendered in the reader's locale. */
@@ -161,12 +151,4 @@ function parseCount(
 
 function asRecord(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-}
-
-/** True when the model must be reloaded to apply `next`. */
-export function modelSettingsChanged(previous: ModelSettings | undefined, next: ModelSettings): boolean {
-  if (!previous) return true;
-  return (Object.keys(next) as (keyof ModelSettings)[]).some((key) =>
-    key === 'loraAdapters' ? JSON.stringify(previous.loraAdapters) !== JSON.stringify(next.loraAdapters) : previous[key] !== next[key],
-  );
 }

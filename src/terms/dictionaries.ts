@@ -1,7 +1,10 @@
 // The dictionaries the server matches against: the built-in set plus the user's files
 // (`medlocal.dictionaries`), rebuilt into one matcher when the list changes. A file that fails to
 // load is reported and skipped; the others keep working.
-import { buildMatcher, loadBuiltinDictionary, loadDictionaryFile, type Matcher, type SkippedLine, type TermEntry } from './index.js';
+import { basename } from 'node:path';
+import { appendAll } from '../shared/arrays';
+import { msg, type Message } from '../shared/messages/index';
+import { buildMatcher, loadBuiltinDictionary, loadDictionaryFile, type LoadResult, type Matcher, type SkippedLine, type TermEntry } from './index.js';
 
 export interface DictionaryReport {
   file: string;
@@ -41,8 +44,15 @@ export class DictionarySet {
     const entries: TermEntry[] = [...loadBuiltinDictionary()];
     const reports: DictionaryReport[] = [];
     for (const file of files) {
-      const result = await loadDictionaryFile(file);
-      entries.push(...result.entries);
+      let result: LoadResult;
+      try {
+        result = await loadDictionaryFile(file);
+      } catch (error) {
+        // Not silently unused: the report reaches the client, which warns with file and reason.
+        reports.push(failedReport(file, msg('dictCannotLoad', reasonOf(error))));
+        continue;
+      }
+      appendAll(entries, result.entries);
       reports.push({
         file,
         name: result.source.name,
@@ -53,8 +63,26 @@ export class DictionarySet {
       });
     }
     if (this.files !== files) return reports; // superseded by a newer configuration
-    this.matcherValue = buildMatcher(entries);
+    try {
+      this.matcherValue = buildMatcher(entries);
+    } catch (error) {
+      // The user's entries together cannot be indexed: the built-in ones keep working, and every
+      // user file is reported as unused, with the reason.
+      const reason = msg('dictCannotLoad', reasonOf(error));
+      this.matcherValue = buildMatcher(loadBuiltinDictionary());
+      const failed = files.map((file) => failedReport(file, reason));
+      this.reports = failed;
+      return failed;
+    }
     this.reports = reports;
     return reports;
   }
+}
+
+function failedReport(file: string, reason: Message): DictionaryReport {
+  return { file, name: basename(file), entries: 0, skipped: 1, messages: [{ file, line: 0, reason }] };
+}
+
+function reasonOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
 }

@@ -8,6 +8,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { SaxesParser } from 'saxes';
 
+import { hasJapanese } from '../shared/language.js';
 import { parseDelimited } from './csv.js';
 import { decodeBytes } from './encoding.js';
 import type { LoadResult, SkippedLine, TermEntry, TermKind, TermSource } from './types.js';
@@ -53,11 +54,6 @@ export function normalizeIcd10(raw: string): string | undefined {
   if (!m) return undefined;
   const formatted = m[2] ? `${m[1]}.${m[2]}` : m[1]!;
   return ICD10_PATTERN.test(formatted) ? formatted : undefined;
-}
-
-/** True when `s` contains kana or kanji. */
-export function hasJapanese(s: string): boolean {
-  return /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]/.test(s);
 }
 
 function splitList(s: string | undefined): string[] {
@@ -226,12 +222,6 @@ export function parseManbyo(text: string, file: string, source?: Partial<TermSou
   return { entries, skipped: messages.done(), source: src };
 }
 
-export async function loadManbyoFile(file: string): Promise<LoadResult> {
-  const read = await readText(file);
-  if (!read.ok) return { entries: [], skipped: read.skipped, source: { name: 'MANBYO', file, licence: MANBYO_LICENCE } };
-  return parseManbyo(read.text, file);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Plain tables with a header
 
@@ -356,12 +346,6 @@ export function parseTermTable(text: string, file: string, delimiter?: string): 
     entries.push(entry);
   }
   return { entries, skipped: messages.done(), source: src };
-}
-
-export async function loadTermTableFile(file: string, delimiter?: string): Promise<LoadResult> {
-  const read = await readText(file);
-  if (!read.ok) return { entries: [], skipped: read.skipped, source: { name: basename(file), file } };
-  return parseTermTable(read.text, file, delimiter);
 }
 
 // ---------------------------------------------------------------------------------------------

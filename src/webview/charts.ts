@@ -3,6 +3,7 @@
 // (canvas.style.width = …), which the panel's CSP allows; it injects no <style> element and needs no
 // eval. Every chart has a text alternative: an aria-label and a data table next to it.
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip, type ChartConfiguration, type Plugin } from 'chart.js';
+import { intervalText } from '../view/format';
 import { h } from './dom';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
@@ -100,7 +101,7 @@ function configuration(labels: string[], series: BarSeries[], colours: Palette):
           callbacks: {
             label: (item) => {
               const interval = (series[item.datasetIndex]?.intervals ?? [])[item.dataIndex];
-              const ci = interval ? ` (${(interval[0] * 100).toFixed(1)}–${(interval[1] * 100).toFixed(1)}%)` : '';
+              const ci = interval ? ` (${intervalText(interval)})` : '';
               return `${item.dataset.label ?? ''}: ${Number(item.raw).toFixed(1)}%${ci}`;
             },
           },

@@ -122,10 +122,20 @@ export class ConfigureView implements View {
     const limit = numberInput('limit', this.choices.limit, (value) => this.choose(value === undefined ? { limit: undefined } : { limit: value }), mode === 'all');
     const seed = numberInput('seed', this.choices.seed ?? (mode === 'random' ? DEFAULT_SEED : undefined), (value) => this.choose({ seed: value }), mode !== 'random');
     const parallel = numberInput('parallel', this.choices.parallel ?? 1, (value) => this.choose({ parallel: value }), false);
+    // Shuffle: K orders per question from a seed (0 until the user types another), as --shuffle K --seed S.
+    const current = this.choices.shuffle;
+    const shuffle = numberInput('shuffle', current?.k, (value) => this.choose({ shuffle: value === undefined ? undefined : { k: value, seed: current?.seed ?? 0 } }, { rerender: true }), false);
+    const shuffleSeed = numberInput('shuffleSeed', current?.seed, (value) => this.choose({ shuffle: current ? { k: current.k, seed: value ?? 0 } : undefined }), current === undefined);
     return h(
       'div',
       { className: 'group' },
-      h('fieldset', {}, h('legend', { text: t.questions }), ...radios, h('div', { className: 'grid' }, field(t.limit, limit), field(t.seed, seed), field(t.parallel, parallel))),
+      h(
+        'fieldset',
+        {},
+        h('legend', { text: t.questions }),
+        ...radios,
+        h('div', { className: 'grid' }, field(t.limit, limit), field(t.seed, seed), field(t.parallel, parallel), field(t.shuffle, shuffle), field(t.shuffleSeed, shuffleSeed)),
+      ),
     );
   }
 
@@ -180,6 +190,8 @@ export class ConfigureView implements View {
       ['limit', c.limit, mode !== 'all', t.limit],
       ['seed', c.seed, mode === 'random', t.seed],
       ['parallel', c.parallel ?? 1, true, t.parallel],
+      ['shuffle', c.shuffle?.k, c.shuffle !== undefined, t.shuffle],
+      ['shuffleSeed', c.shuffle?.seed, c.shuffle !== undefined, t.shuffleSeed],
     ];
     for (const [key, value, needed, label] of checks) {
       const { min, max } = LIMITS[key];
@@ -197,6 +209,7 @@ export class ConfigureView implements View {
       scoring: c.scoring ?? 'letter',
       ...(mode !== 'all' && c.limit !== undefined ? { limit: c.limit } : {}),
       ...(mode === 'random' && c.limit !== undefined && c.seed !== undefined ? { seed: c.seed } : {}),
+      ...(c.shuffle !== undefined ? { shuffle: { k: c.shuffle.k, seed: c.shuffle.seed } } : {}),
       parallel: c.parallel ?? 1,
     };
     post({ type: 'start', choices });

@@ -69,7 +69,7 @@ export class ResultsView implements View {
     const facts = runFacts(run);
     const summary = runSummary(run);
     const notes: HTMLElement[] = [];
-    if (facts.status === 'failed') notes.push(h('p', { className: 'error', text: format(t.runFailedKept, facts.error ?? '') }));
+    if (facts.status === 'failed' || facts.status === 'interrupted') notes.push(h('p', { className: 'error', text: format(t.runFailedKept, facts.error ?? '') }));
     if (facts.partial && facts.total !== undefined) notes.push(h('p', { className: 'warning', text: format(t.partialResults, facts.answered, facts.total) }));
     const header = h(
       'header',

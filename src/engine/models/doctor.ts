@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Llama, LlamaGpuType } from 'node-llama-cpp';
 import type { ModelInfo } from '../modelInfo';
 import type { ModelSettings } from '../../shared/settings';
+import { sharedLlama } from '../llamaRuntime';
 import { loadNodeLlamaCpp, type NodeLlamaCpp } from '../nodeLlamaCpp';
 import { processWorkerPool, type WorkerPoolSetting } from '../workerPool';
 import { inspectModel, type ModelInspection } from './inspect';
@@ -43,7 +44,7 @@ export interface GpuDoctorReport {
 }
 
 export interface DoctorOptions {
-  /** Reuse a running Llama (the server's) instead of starting one; it is not disposed. */
+  /** The Llama to examine (the loaded model's); by default the process's shared one. */
   llama?: Llama;
   /**
    * Try to start each GPU type that is reported as supported but was not chosen, to get its error
@@ -75,24 +76,20 @@ export async function gpuDoctor(options: DoctorOptions = {}): Promise<GpuDoctorR
     };
   }
   const llama = started.llama;
-  try {
-    const chosen = backendOf(llama.gpu);
-    const unavailable = await unavailableReasons(nlc, allValid, supported, chosen, options.probeUnchosen ?? true);
-    const vram = await llama.getVramState().catch(() => undefined);
-    const report: GpuDoctorReport = {
-      ...base,
-      chosen,
-      unavailable,
-      gpuDevices: await llama.getGpuDeviceNames().catch(() => []),
-      cpu: { ...base.cpu, mathCores: llama.cpuMathCores },
-      versions: { ...base.versions, llamaCpp: llama.llamaCppRelease.release, binary: llama.buildType },
-      ...(vram && chosen !== 'cpu' ? { vram: { totalBytes: vram.total, freeBytes: vram.free, usedBytes: vram.used, unifiedBytes: vram.unifiedSize } } : {}),
-    };
-    if (chosen === 'cpu') report.reason = cpuReason(unavailable);
-    return report;
-  } finally {
-    if (!options.llama) await llama.dispose().catch(() => undefined);
-  }
+  const chosen = backendOf(llama.gpu);
+  const unavailable = await unavailableReasons(nlc, allValid, supported, chosen, options.probeUnchosen ?? true);
+  const vram = await llama.getVramState().catch(() => undefined);
+  const report: GpuDoctorReport = {
+    ...base,
+    chosen,
+    unavailable,
+    gpuDevices: await llama.getGpuDeviceNames().catch(() => []),
+    cpu: { ...base.cpu, mathCores: llama.cpuMathCores },
+    versions: { ...base.versions, llamaCpp: llama.llamaCppRelease.release, binary: llama.buildType },
+    ...(vram && chosen !== 'cpu' ? { vram: { totalBytes: vram.total, freeBytes: vram.free, usedBytes: vram.used, unifiedBytes: vram.unifiedSize } } : {}),
+  };
+  if (chosen === 'cpu') report.reason = cpuReason(unavailable);
+  return report;
 }
 
 function machineFacts(supported: BackendName[], allValid: BackendName[], nodeLlamaCpp: string | undefined) {
@@ -112,7 +109,8 @@ function machineFacts(supported: BackendName[], allValid: BackendName[], nodeLla
 async function startLlama(nlc: NodeLlamaCpp, gpu: 'auto' | GpuKind): Promise<{ llama?: Llama; error?: string }> {
   try {
     // build: 'never' — a missing binary is a finding, not a reason to compile llama.cpp here.
-    const llama = await nlc.getLlama({ gpu, build: 'never', maxThreads: 1, progressLogs: false, logLevel: nlc.LlamaLogLevel.error });
+    // The process's Llama for that backend (kept, like the engine's: llamaRuntime.ts says why).
+    const llama = await sharedLlama(nlc, gpu, {});
     return { llama };
   } catch (error) {
     return { error: errorText(error) };
@@ -137,7 +135,6 @@ async function unavailableReasons(nlc: NodeLlamaCpp, allValid: BackendName[], su
     } else if (chosen !== undefined) {
       // Supported but 'auto' did not take it: its own start error says why.
       const attempt: { llama?: Llama; error?: string | Message } = probe ? await startLlama(nlc, type) : { error: msg('doctorNotTried') };
-      await attempt.llama?.dispose().catch(() => undefined);
       result.push({ type, reason: attempt.llama ? msg('doctorAutoPreferred', chosen) : msg('doctorFailedToStart', attempt.error ?? msg('unknownError')) });
     }
   }
@@ -241,34 +238,30 @@ export async function fitEstimate(modelPath: string, options: FitOptions): Promi
   const started = options.llama ? { llama: options.llama } : await startLlama(nlc, 'auto');
   if (!started.llama) throw new UserError(msg('engineCannotStartNoEstimate', started.error ?? msg('unknownError')));
   const llama = started.llama;
-  try {
-    const info = await nlc.readGgufFileInfo(modelPath, { logWarnings: false, sourceType: 'filesystem' });
-    const insights = await nlc.GgufInsights.from(info, llama);
-    const gpuLayers = llama.supportsGpuOffloading ? await resolveLayers(insights, options.gpuLayers) : 0;
-    const contextSize = Math.max(1, Math.min(options.contextSize, insights.trainContextSize ?? options.contextSize));
-    const sequences = options.sequences ?? 1;
-    const [model, context, vram, ram] = await Promise.all([
-      insights.estimateModelResourceRequirementsV2({ gpuLayers }),
-      insights.estimateContextResourceRequirementsV2({ contextSize, modelGpuLayers: gpuLayers, sequences }),
-      llama.getVramState(),
-      llama.getRamState(),
-    ]);
-    const vramBytes = model.gpuVram + context.gpuVram;
-    const ramBytes = model.cpuRam + context.cpuRam;
-    const shortfalls = [
-      ...(vramBytes > vram.free ? [msg('fitVramShort', formatBytes(vramBytes), formatBytes(vram.free))] : []),
-      ...(ramBytes > ram.free ? [msg('fitRamShort', formatBytes(ramBytes), formatBytes(ram.free))] : []),
-    ];
-    return {
-      gpuLayers, totalLayers: insights.totalLayers, contextSize, vramBytes, ramBytes,
-      available: { vramFreeBytes: vram.free, ramFreeBytes: ram.free },
-      fits: shortfalls.length === 0,
-      ...(shortfalls.length > 0 ? { reason: msg('sentence', shortfalls.reduce((list, part) => msg('issueListOf', list, part))) } : {}),
-      suggested: await suggest(insights, contextSize),
-    };
-  } finally {
-    if (!options.llama) await llama.dispose().catch(() => undefined);
-  }
+  const info = await nlc.readGgufFileInfo(modelPath, { logWarnings: false, sourceType: 'filesystem' });
+  const insights = await nlc.GgufInsights.from(info, llama);
+  const gpuLayers = llama.supportsGpuOffloading ? await resolveLayers(insights, options.gpuLayers) : 0;
+  const contextSize = Math.max(1, Math.min(options.contextSize, insights.trainContextSize ?? options.contextSize));
+  const sequences = options.sequences ?? 1;
+  const [model, context, vram, ram] = await Promise.all([
+    insights.estimateModelResourceRequirementsV2({ gpuLayers }),
+    insights.estimateContextResourceRequirementsV2({ contextSize, modelGpuLayers: gpuLayers, sequences }),
+    llama.getVramState(),
+    llama.getRamState(),
+  ]);
+  const vramBytes = model.gpuVram + context.gpuVram;
+  const ramBytes = model.cpuRam + context.cpuRam;
+  const shortfalls = [
+    ...(vramBytes > vram.free ? [msg('fitVramShort', formatBytes(vramBytes), formatBytes(vram.free))] : []),
+    ...(ramBytes > ram.free ? [msg('fitRamShort', formatBytes(ramBytes), formatBytes(ram.free))] : []),
+  ];
+  return {
+    gpuLayers, totalLayers: insights.totalLayers, contextSize, vramBytes, ramBytes,
+    available: { vramFreeBytes: vram.free, ramFreeBytes: ram.free },
+    fits: shortfalls.length === 0,
+    ...(shortfalls.length > 0 ? { reason: msg('sentence', shortfalls.reduce((list, part) => msg('issueListOf', list, part))) } : {}),
+    suggested: await suggest(insights, contextSize),
+  };
 }
 
 type Insights = Awaited<ReturnType<NodeLlamaCpp['GgufInsights']['from']>>;

@@ -1,13 +1,15 @@
 // Facts about a GGUF model file, read from its header only: no weights are loaded and llama.cpp
 // never sees the file, so a broken file costs a message, not the server process.
 //
-// Validation is shared with the engine (inspectModelFile: missing file, wrong magic, unsupported
-// architecture, missing hyper-parameters). On top of it this module checks that the file is long
+// Validation is shared with the engine (inspectModelFile over our bounded header reader,
+// ggufReader.ts: missing file, wrong magic, malformed header, unsupported architecture, missing
+// hyper-parameters). On top of it this module checks that the file is long
 // enough to hold every tensor: inspectModelFile only checks where the last tensor *starts*, so a
 // download cut a few bytes short would pass it and fail later inside llama.cpp.
 import { promises as fs } from 'node:fs';
-import type { GgufFileInfo, GgufTensorInfo } from 'node-llama-cpp';
-import { inspectModelFile, modelFileError } from '../modelFile';
+import type { GgufFileInfo } from 'node-llama-cpp';
+import { metadataNumber, metadataString, nestedMetadata, type GgufHeader, type GgufTensorInfo } from '../ggufReader';
+import { inspectModelFile, modelFileError, readModelHeader } from '../modelFile';
 import { msg, type Message } from '../../shared/messages/index';
 import { errorMessage, errorText } from '../../shared/userError';
 import { loadNodeLlamaCpp } from '../nodeLlamaCpp';
@@ -33,24 +35,22 @@ export interface ModelInspection {
   chatTemplateName?: string;
 }
 
-/** Metadata keys that are large and not needed here (vocabularies run to 150k entries). */
-const SKIPPED_KEYS = ['tokenizer.ggml.tokens', 'tokenizer.ggml.scores', 'tokenizer.ggml.token_type', 'tokenizer.ggml.merges'];
-
 /**
  * Reads the facts of a local GGUF model. Throws ModelFileError (message + hint) for a missing,
- * unreadable, non-GGUF, truncated or unsupported file.
+ * unreadable, non-GGUF, truncated, malformed or unsupported file.
  */
 export async function inspectModel(path: string): Promise<ModelInspection> {
   const validated = await inspectModelFile(path);
-  // Spliced: the parameter count of a split model covers all its parts.
-  const info = await readInfo(path, true);
-  checkTensorDataComplete(path, validated.facts.sizeBytes, info.tensorInfo ?? []);
+  const header = validated.header;
+  checkTensorDataComplete(path, header.fileSize, header.tensors);
 
-  const general = (info.metadata.general ?? {}) as Record<string, unknown>;
-  const sizeLabel = typeof general.size_label === 'string' && general.size_label ? general.size_label : undefined;
-  const counted = countParameters(info.fullTensorInfo ?? info.tensorInfo ?? []);
+  const general = (key: string) => metadataString(header, `general.${key}`);
+  const sizeLabel = general('size_label') || undefined;
+  // A split model: the parameter count covers all its parts, each read by the same bounded reader.
+  let counted = countParameters(header.tensors);
+  for (const part of await otherSplitParts(path, header)) counted += countParameters((await readModelHeader(part)).tensors);
   const parameters = counted > 0 ? counted : parseSizeLabel(sizeLabel);
-  const chatTemplateName = validated.hasChatTemplate ? await chatTemplateNameOf(info, path) : undefined;
+  const chatTemplateName = validated.hasChatTemplate ? await chatTemplateNameOf(header, path) : undefined;
   return {
     name: validated.facts.name,
     path,
@@ -75,24 +75,22 @@ export async function checkGgufComplete(path: string): Promise<{ ok: true } | { 
     const stat = await fs.stat(path);
     const head = await readHead(path, 4);
     if (head !== 'GGUF') return { ok: false, reason: stat.size === 0 ? msg('fileIsEmpty') : msg('fileNoGgufSignature') };
-    const info = await readInfo(path, false);
-    checkTensorDataComplete(path, stat.size, info.tensorInfo ?? []);
+    const header = await readModelHeader(path);
+    checkTensorDataComplete(path, header.fileSize, header.tensors);
     return { ok: true };
   } catch (error) {
     return { ok: false, reason: errorMessage(error) };
   }
 }
 
-/** `splice`: read the other parts of a split model too; `tensorInfo` stays this file's own. */
-async function readInfo(path: string, splice: boolean): Promise<GgufFileInfo> {
-  const nlc = await loadNodeLlamaCpp();
-  try {
-    return await nlc.readGgufFileInfo(path, {
-      readTensorInfo: true, sourceType: 'filesystem', logWarnings: false, ignoreKeys: SKIPPED_KEYS, spliceSplitFiles: splice,
-    });
-  } catch (error) {
-    throw modelFileError(msg('modelFileInvalidGguf', path, errorText(error)), msg('nextDownloadAgainOrPick'));
-  }
+/** The paths of the other parts of a split model ("name-00001-of-00003.gguf"), first part only. */
+async function otherSplitParts(path: string, header: GgufHeader): Promise<string[]> {
+  const match = /^(.*)-(\d{5})-of-(\d{5})\.gguf$/i.exec(path);
+  const count = metadataNumber(header, 'split.count') ?? 0;
+  if (!match || count <= 1 || Number(match[2]) !== 1 || Number(match[3]) !== count) return [];
+  const parts: string[] = [];
+  for (let n = 2; n <= count; n++) parts.push(`${match[1]}-${String(n).padStart(5, '0')}-of-${match[3]}.gguf`);
+  return parts;
 }
 
 async function readHead(path: string, length: number): Promise<string> {
@@ -119,7 +117,7 @@ const GGML_BLOCKS: Readonly<Record<number, readonly [number, number]>> = {
 };
 
 /** Bytes of a tensor's data, or undefined for a type this table does not know. */
-export function tensorByteSize(tensor: Pick<GgufTensorInfo, 'dimensions' | 'ggmlType'>): number | undefined {
+export function tensorByteSize(tensor: { readonly dimensions: readonly (number | bigint)[]; readonly ggmlType: number }): number | undefined {
   const block = GGML_BLOCKS[tensor.ggmlType];
   if (!block) return undefined;
   const elements = tensor.dimensions.reduce<number>((product, d) => product * Number(d), 1);
@@ -133,7 +131,7 @@ export function tensorByteSize(tensor: Pick<GgufTensorInfo, 'dimensions' | 'ggml
 function checkTensorDataComplete(path: string, size: number, tensors: readonly GgufTensorInfo[]): void {
   let needed = 0;
   for (const tensor of tensors) {
-    const start = Number(tensor.fileOffset);
+    const start = tensor.fileOffset;
     const bytes = tensorByteSize(tensor);
     needed = Math.max(needed, bytes === undefined ? start + 1 : start + bytes);
   }
@@ -171,10 +169,12 @@ export function parseSizeLabel(label: string | undefined): number {
 }
 
 /** The chat format node-llama-cpp resolves from the template, without loading the model. */
-async function chatTemplateNameOf(info: GgufFileInfo, path: string): Promise<string | undefined> {
+async function chatTemplateNameOf(header: GgufHeader, path: string): Promise<string | undefined> {
   const nlc = await loadNodeLlamaCpp();
+  // resolveChatWrapper reads only `fileInfo.metadata` (architecture, name, chat template).
+  const fileInfo = { metadata: nestedMetadata(header) } as unknown as GgufFileInfo;
   try {
-    const wrapper = nlc.resolveChatWrapper({ fileInfo: info, filename: path, warningLogs: false });
+    const wrapper = nlc.resolveChatWrapper({ fileInfo, filename: path, warningLogs: false });
     return wrapper?.wrapperName;
   } catch {
     // A template node-llama-cpp cannot parse is still a template: hasChatTemplate says so.

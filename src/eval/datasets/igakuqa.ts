@@ -9,6 +9,7 @@
 // only one, 112A43, needs an image and is skipped for that reason anyway.
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { appendAll } from '../../shared/arrays';
 import { basename, dirname, join } from 'node:path';
 import {
   emptyLoadResult,
@@ -37,6 +38,12 @@ export interface IgakuQALoadOptions {
   language?: Language;
   /** Written into Question.source; the built-in sample set uses its own. */
   source?: string;
+  /**
+   * Keep every question of each block file, as IgakuQA's official script scores them: image
+   * questions as their text, calculation questions with no choices and their string gold
+   * (Question.officialGold). The igakuqa-official protocol loads this way.
+   */
+  keepAll?: boolean;
 }
 
 /** The fields of one question line plus its metadata and translation, as in the files. */
@@ -83,7 +90,7 @@ function findQuestionFiles(folder: string): string[] {
   const found: string[] = [];
   for (const name of readdirSync(folder).sort()) {
     const full = join(folder, name);
-    if (statSync(full).isDirectory()) found.push(...findQuestionFiles(full));
+    if (statSync(full).isDirectory()) appendAll(found, findQuestionFiles(full));
     else if (QUESTION_FILE.test(name)) found.push(full);
   }
   return found;
@@ -115,7 +122,7 @@ function loadQuestionFile(file: string, options: IgakuQALoadOptions, seenIds: Se
     throw new UserError(msg('igakuqaNeedsTranslation', basename(translatePath), basename(file), dirname(file)));
   }
   const translations = language === 'en' ? readCompanion(translatePath, companions) : new Map();
-  const context = { language, block: blockOf(file), source: options.source ?? 'igakuqa' };
+  const context = { language, block: blockOf(file), source: options.source ?? 'igakuqa', ...(options.keepAll ? { keepAll: true } : {}) };
   const result = loadJsonlQuestions(
     file,
     (record) => {
@@ -150,6 +157,8 @@ export interface IgakuQAContext {
   language: Language;
   block?: string;
   source: string;
+  /** IgakuQALoadOptions.keepAll. */
+  keepAll?: boolean;
 }
 
 /**
@@ -163,8 +172,9 @@ export function igakuqaToQuestion(
   context: IgakuQAContext,
 ): Question {
   const id = requireString(record, 'problem_id');
-  if (record['text_only'] === false) throw new RecordError(msg('skipImage'), SKIP_REASONS.image);
+  if (record['text_only'] === false && !context.keepAll) throw new RecordError(msg('skipImage'), SKIP_REASONS.image);
   const choicesJa = requireStringArray(record, 'choices');
+  if (choicesJa.length === 0 && context.keepAll) return calculationQuestion(record, translation, context);
   if (choicesJa.length === 0) throw new RecordError(msg('skipNoChoices'), SKIP_REASONS.noChoices);
   if (choicesJa.length < 2) throw new RecordError(msg('skipTooFewChoices'), SKIP_REASONS.tooFewChoices);
   const { answers, alternatives } = parseAnswerLetters(requireStringArray(record, 'answer'), choicesJa.length);
@@ -184,9 +194,31 @@ export function igakuqaToQuestion(
     ...(context.block !== undefined ? { block: context.block } : {}),
     ...(context.language === 'en' ? { englishOf: id } : {}),
     ...(alternatives.length > 1 ? { alternativeAnswers: alternatives } : {}),
+    officialGold: requireStringArray(record, 'answer'),
+    ...(typeof record['text_only'] === 'boolean' ? { textOnly: record['text_only'] } : {}),
   };
   if (metadata) applyMetadata(question, metadata, choicesJa.length);
   return question;
+}
+
+/** A calculation question (keepAll only): no choices, gold a string such as "26", matched exactly. */
+function calculationQuestion(record: Record<string, unknown>, translation: Record<string, unknown> | undefined, context: IgakuQAContext): Question {
+  const id = requireString(record, 'problem_id');
+  const stem = context.language === 'en' ? englishText(translation, 0).stem : requireString(record, 'problem_text');
+  return {
+    id,
+    source: context.source,
+    language: context.language,
+    stem,
+    choices: [],
+    answers: [],
+    points: parsePoints(record['points']),
+    kinki: [],
+    officialGold: requireStringArray(record, 'answer'),
+    ...(typeof record['text_only'] === 'boolean' ? { textOnly: record['text_only'] } : {}),
+    ...(context.block !== undefined ? { block: context.block } : {}),
+    ...(context.language === 'en' ? { englishOf: id } : {}),
+  };
 }
 
 function englishText(translation: Record<string, unknown> | undefined, choiceCount: number): { stem: string; choices: string[] } {
@@ -229,6 +261,8 @@ function lettersToIndices(text: string, choiceCount: number): number[] {
 }
 
 function parsePoints(value: unknown): number {
+  // A file cut down to IgakuQA's question fields may leave points out: one point, as most questions.
+  if (value === undefined) return 1;
   const points = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
   if (!Number.isInteger(points) || points < 0) throw new RecordError(msg('fieldPointsWhole', JSON.stringify(value) ?? String(value)));
   return points;

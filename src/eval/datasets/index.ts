@@ -3,10 +3,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { RecordError, type Language, type LoadResult, type Question } from '../question';
+import { DATASET_KINDS, type DatasetKind } from '../records';
 import { loadSampleSet } from '../sample';
 import { loadCsvQuestions } from './csv';
 import { igakuqaToQuestion, loadIgakuQA } from './igakuqa';
-import { loadJsonlQuestions } from './jsonlReader';
+import { isRecord, loadJsonlQuestions, readJsonlFile } from './jsonlReader';
 import {
   detectLayout,
   harnessToQuestion,
@@ -17,12 +18,10 @@ import {
   type ColumnMapping,
   type RecordContext,
 } from './mcqa';
-import { msg } from '../../shared/messages/index';
+import { msg, type Message } from '../../shared/messages/index';
 import { UserError } from '../../shared/userError';
 
-export type DatasetKind = 'igakuqa' | 'medqa' | 'medmcqa' | 'jmedbench' | 'jsonl' | 'csv' | 'sample';
-
-export const DATASET_KINDS: readonly DatasetKind[] = ['igakuqa', 'medqa', 'medmcqa', 'jmedbench', 'jsonl', 'csv', 'sample'];
+export { DATASET_KINDS, type DatasetKind };
 
 export interface DatasetSpec {
   kind: DatasetKind;
@@ -37,6 +36,8 @@ export interface DatasetSpec {
   mapping?: ColumnMapping;
   /** MedMCQA files that number `cop` 1-4 instead of 0-3. */
   copOneBased?: boolean;
+  /** IgakuQA: keep image and calculation questions (the igakuqa-official protocol). */
+  keepAll?: boolean;
 }
 
 /** "igakuqa:data/2018" → spec. Throws a message listing the accepted forms. */
@@ -66,7 +67,7 @@ export function loadDataset(spec: DatasetSpec): LoadResult {
   }
   switch (spec.kind) {
     case 'igakuqa':
-      return loadIgakuQA(path, spec.language !== undefined ? { language: spec.language } : {});
+      return loadIgakuQA(path, { ...(spec.language !== undefined ? { language: spec.language } : {}), ...(spec.keepAll ? { keepAll: true } : {}) });
     case 'csv':
       return loadCsvQuestions(path, { ...(spec.mapping ? { mapping: spec.mapping } : {}), ...(spec.language ? { language: spec.language } : {}) });
     default:
@@ -76,7 +77,15 @@ export function loadDataset(spec: DatasetSpec): LoadResult {
 
 function loadJsonlDataset(file: string, spec: DatasetSpec): LoadResult {
   const fileLabel = basename(file);
-  return loadJsonlQuestions(file, (record, line) => {
+  const igakuqaMetadata = spec.kind === 'jsonl' ? readIgakuQAMetadata(file) : undefined;
+  const result = loadJsonlQuestions(file, (record, line) => {
+    if (igakuqaMetadata && detectLayout(record) === 'igakuqa') {
+      return igakuqaToQuestion(record, igakuqaMetadata.byId.get(String(record['problem_id'])), undefined, {
+        language: 'ja',
+        source: spec.kind,
+        ...(igakuqaMetadata.block !== undefined ? { block: igakuqaMetadata.block } : {}),
+      });
+    }
     const context: RecordContext = { fileLabel, line, source: spec.kind, ...(spec.language ? { language: spec.language } : {}) };
     switch (spec.kind) {
       case 'medqa':
@@ -89,6 +98,33 @@ function loadJsonlDataset(file: string, spec: DatasetSpec): LoadResult {
         return spec.mapping ? mappedToQuestion(record, spec.mapping, context) : detectedToQuestion(record, context);
     }
   });
+  if (igakuqaMetadata) {
+    for (const metadataFile of igakuqaMetadata.files) result.files.push(metadataFile);
+    if (igakuqaMetadata.note && result.questions.some((question) => question.source === spec.kind && /^\d{3}[A-F]\d+$/.test(question.id))) {
+      // About the whole file: reported at its first line (every issue names a real line).
+      result.issues.push({ file, line: 1, reason: igakuqaMetadata.note });
+    }
+  }
+  return result;
+}
+
+/**
+ * An IgakuQA question file read through `jsonl:` keeps its metadata (category, 禁忌肢, examinee
+ * accuracy) from the `_metadata.jsonl` sibling, as igakuqa: does; when there is none, a note says
+ * why the metadata is missing.
+ */
+function readIgakuQAMetadata(file: string): { byId: Map<string, Record<string, unknown>>; block?: string; files: string[]; note?: Message } {
+  const match = /^(\d{3}-[A-F])\.jsonl$/.exec(basename(file));
+  const sibling = file.replace(/\.jsonl$/, '_metadata.jsonl');
+  const byId = new Map<string, Record<string, unknown>>();
+  if (!existsSync(sibling)) {
+    return { byId, files: [], ...(match ? { block: match[1] } : {}), note: msg('igakuqaNoMetadata', basename(sibling), basename(file)) };
+  }
+  const parsed = readJsonlFile(sibling);
+  for (const { value } of parsed.records) {
+    if (isRecord(value) && typeof value['problem_id'] === 'string') byId.set(value['problem_id'], value);
+  }
+  return { byId, files: [sibling], ...(match ? { block: match[1] } : {}) };
 }
 
 /** Generic JSONL without a mapping: each record is read by the known layout its fields match. */

@@ -3,7 +3,7 @@
 // column mapping. Each converter takes one parsed record (a JSON object or a CSV row).
 
 import {
-  detectLanguage,
+  questionLanguage,
   indexOfLetter,
   normaliseIndexSet,
   RecordError,
@@ -31,7 +31,7 @@ function baseQuestion(context: RecordContext, id: string | undefined, stem: stri
   return {
     id: id ?? `${context.fileLabel}:${context.line}`,
     source: context.source,
-    language: context.language ?? detectLanguage(stem),
+    language: context.language ?? questionLanguage(stem),
     stem,
     choices,
     answers: normaliseIndexSet(answers),
@@ -233,8 +233,11 @@ export function detectLayout(record: Record<string, unknown>): KnownLayout | und
   const has = (field: string): boolean => record[field] !== undefined;
   if (has('problem_text') && has('choices') && has('answer')) {
     const answer = record['answer'];
-    const isLetters = Array.isArray(answer) && answer.every((item) => typeof item === 'string' && /^[a-zａ-ｚ](\s+or\s+[a-z])?$/i.test(item));
-    return isLetters && has('text_only') ? 'igakuqa' : 'harness';
+    // IgakuQA's own layout writes `answer` as a list of letters (["a"], ["b","d"], ["a or d"]);
+    // the harness writes one string of choice texts. text_only is not required: files cut down
+    // to problem_id, problem_text, choices, answer are still IgakuQA's.
+    const isLetters = Array.isArray(answer) && answer.length > 0 && answer.every((item) => typeof item === 'string' && /^[a-zａ-ｚ](\s+or\s+[a-zａ-ｚ])?$/i.test(item.trim()));
+    return isLetters ? 'igakuqa' : 'harness';
   }
   if (has('question') && has('opa')) return 'medmcqa';
   if (has('question') && has('options') && has('answer_idx')) {

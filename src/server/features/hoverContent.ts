@@ -1,7 +1,12 @@
 // The Markdown of a term hover: plain data in, Markdown out (unit tested without a server).
+// Dictionary text and model output are foreign text (src/shared/foreignText.ts): escaped on one
+// line, or, for a model explanation, quoted line by line under its label, so nothing in them can
+// start a heading, end the label's section or carry a link. The client shows hovers with only
+// medlocal.explainTerm enabled as a command and HTML off (src/extension/client.ts).
 import type { TermEntryInfo, TermMatchInfo } from '../../protocol/protocol';
 import type { HoverExplainSetting } from '../../shared/settings';
 import type { Language } from '../../shared/language';
+import { commandUri, markdownCode, markdownInline, markdownQuote } from '../../shared/foreignText';
 
 export interface CachedExplanation {
   text: string;
@@ -22,12 +27,12 @@ const LABELS = {
 } as const;
 
 /**
- * Escapes what Markdown would interpret in dictionary text (data, not markup): emphasis, code,
- * links, HTML and tables anywhere, and a heading or list marker at the start. Ordinary punctuation
- * (C-reactive, 2.5) stays readable in the raw text.
+ * Dictionary text as one line of literal Markdown (data, not markup): emphasis, code, links, HTML
+ * and tables anywhere, line breaks folded, a heading or list marker at the start escaped. Ordinary
+ * punctuation (C-reactive, 2.5) stays readable in the raw text.
  */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/([\\`*_[\]<>|])/g, '\\$1').replace(/^(\s*)([#+-]|\d+\.)(?=\s)/, '$1\\$2');
+  return markdownInline(text);
 }
 
 export function renderTermHover(match: TermMatchInfo, options: HoverRenderOptions): string {
@@ -36,10 +41,11 @@ export function renderTermHover(match: TermMatchInfo, options: HoverRenderOption
   if (match.entries.length > 1) parts.push(`**${escapeMarkdown(match.surface)}** — ${match.entries.length} ${labels.candidates}`);
   for (const entry of match.entries) parts.push(renderEntry(entry, options.language));
   if (options.explanation) {
-    parts.push(`*${labels.modelGenerated} (${escapeMarkdown(options.explanation.model)}):* ${escapeMarkdown(options.explanation.text.trim())}`);
+    // The label comes first, on its own line; the model's text follows as a blockquote it cannot leave.
+    parts.push(`*${labels.modelGenerated} (${escapeMarkdown(options.explanation.model)}):*\n\n${markdownQuote(options.explanation.text)}`);
   } else if (options.explain !== 'off') {
-    const args = encodeURIComponent(JSON.stringify([{ term: match.surface, entryId: match.entries[0]?.id, uri: options.uri }]));
-    parts.push(`[${labels.explain}](command:medlocal.explainTerm?${args})`);
+    const uri = commandUri('medlocal.explainTerm', [{ term: match.surface, entryId: match.entries[0]?.id, uri: options.uri }]);
+    parts.push(`[${labels.explain}](${uri})`);
   }
   return parts.join('\n\n---\n\n');
 }
@@ -49,7 +55,7 @@ function renderEntry(entry: TermEntryInfo, language: Language): string {
   const title = [entry.ja, entry.en].filter(Boolean).map((name) => `**${escapeMarkdown(name)}**`).join(' · ');
   const lines = [title];
   if (entry.reading) lines.push(`${labels.reading}: ${escapeMarkdown(entry.reading)}`);
-  const codes = [entry.icd10 ? `ICD-10: \`${entry.icd10}\`` : '', entry.mesh ? `MeSH: \`${entry.mesh}\`` : ''].filter(Boolean).join(' · ');
+  const codes = [entry.icd10 ? `ICD-10: ${markdownCode(entry.icd10)}` : '', entry.mesh ? `MeSH: ${markdownCode(entry.mesh)}` : ''].filter(Boolean).join(' · ');
   if (codes) lines.push(codes);
   if (entry.abbreviations.length > 0) lines.push(`${labels.abbreviations}: ${entry.abbreviations.map(escapeMarkdown).join(', ')}`);
   if (entry.synonyms.length > 0) lines.push(`${labels.synonyms}: ${entry.synonyms.slice(0, 8).map(escapeMarkdown).join(', ')}`);

@@ -67,8 +67,6 @@ const EXPLAIN_SYSTEM: Record<Language, string> = {
   en: 'Explain the medical term for a clinician in two or three concise English sentences. Say so where you are unsure.',
 };
 
-export const EXPLAIN_PROMPT_ID = 'explain-v1';
-
 export function buildExplainPrompt(term: string, language: Language): ChatPrompt {
   return { system: EXPLAIN_SYSTEM[language], user: language === 'ja' ? `用語: ${term}` : `Term: ${term}` };
 }

@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { startRangeServer } from '../../unit/models/helpers/rangeServer';
+import { startRangeServer } from '../../unit/engine/helpers/rangeServer';
 import { activateMedLocal, type MedLocalApi, openNote, StatusRecorder, waitForPid } from './helpers';
 
 interface FeatureApi extends MedLocalApi {

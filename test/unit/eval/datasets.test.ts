@@ -11,6 +11,7 @@ import { format, msg } from '../../../src/shared/messages/index';
 /** An issue as the English run output shows it: `file:line: reason`. */
 const formatIssue = (issue: LoadIssue): string => format('en', issueMessage(issue));
 import { loadSampleSet, SAMPLE_QUESTIONS, writeSampleSetAsIgakuQA } from '../../../src/eval/sample';
+import { detectLanguage } from '../../../src/shared/language';
 
 import { IGAKUQA_2018, MEDMCQA_SAMPLE as MEDMCQA, MEDQA_SAMPLE as MEDQA, skipUnlessPresent as missing } from './dataPaths';
 
@@ -173,6 +174,15 @@ describe('generic JSONL and CSV', () => {
       ['ig1', [1], 'ja'],
     ]);
     assert.match(result.issues[0] ? format('en', result.issues[0].reason) : '', /unknown record layout/);
+  });
+
+  test('a question in half-width katakana or supplementary-plane kanji is Japanese, as the hover sees it', () => {
+    const file = join(scratch, 'scripts.jsonl');
+    const stems = ['ｶﾞｽﾄﾛの適応は？', '𠮷 or 𠀋?', 'Which drug is first-line?'];
+    writeFileSync(file, stems.map((stem, index) => JSON.stringify({ sample_id: `s${index}`, question: stem, options: ['a', 'b'], answer_idx: 0 })).join('\n'));
+    const result = loadDataset({ kind: 'jsonl', path: file });
+    assert.deepEqual(result.questions.map((question) => question.language), ['ja', 'ja', 'en']);
+    assert.deepEqual(stems.map(detectLanguage), ['ja', 'ja', 'en'], 'the hover and ask command detect the same language');
   });
 
   test('JSONL with an explicit column mapping', () => {

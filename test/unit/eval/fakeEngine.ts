@@ -21,6 +21,12 @@ export interface FakeEngineOptions {
   failIds?: ReadonlySet<string>;
   /** Makes generate() answer with letters ("d,e") instead of choice text. */
   answerWithLetters?: boolean;
+  /**
+   * Letter scoring: `pick` names choice TEXTS (the dataset's indices) and the engine finds the
+   * letters the prompt shows them under, so shuffled choices do not move its answer. Without it,
+   * `pick` names shown positions (letters) — a position-biased model when it picks fixed ones.
+   */
+  faithfulToText?: boolean;
 }
 
 function promptText(prompt: Prompt): string {
@@ -55,16 +61,34 @@ export class FakeEngine implements InferenceEngine {
     this.pick = options.pick ?? alternatingPick(questions);
   }
 
-  /** The question whose stem appears last in the prompt (few-shot examples come first). */
+  /** The question whose stem ends last in the prompt (few-shot examples come first). */
   private questionOf(prompt: Prompt): Question {
     const text = promptText(prompt);
     let best: { question: Question; at: number } | undefined;
     for (const question of this.questions) {
       const at = text.lastIndexOf(question.stem);
-      if (at !== -1 && (best === undefined || at > best.at)) best = { question, at };
+      // The stem that ends last, the longest one on a tie: a short stem can sit inside another question's text.
+      const end = at + question.stem.length;
+      if (at !== -1 && (best === undefined || end > best.at || (end === best.at && question.stem.length > best.question.stem.length))) best = { question, at: end };
     }
     if (!best) throw new Error('fake engine: prompt matches no known question');
     return best.question;
+  }
+
+  /** Where the prompt shows each choice of `question`: the dataset indices in shown order. */
+  private shownOrder(prompt: Prompt, question: Question): number[] {
+    const text = promptText(prompt);
+    const from = text.lastIndexOf(question.stem) + question.stem.length;
+    // A whole labelled line first: one choice can be part of another (ビタミンB1, ビタミンB12; 措置入院, 緊急措置入院).
+    const at = question.choices.map((choice) => {
+      for (const form of [`: ${choice}\n`, `\n${choice}\n`, `${choice}\n`]) {
+        const found = text.indexOf(form, from);
+        if (found !== -1) return found;
+      }
+      return text.indexOf(choice, from);
+    });
+    if (at.includes(-1)) throw new Error(`fake engine: a choice of ${question.id} is not in the prompt`);
+    return question.choices.map((_, index) => index).sort((left, right) => (at[left] ?? 0) - (at[right] ?? 0));
   }
 
   private async begin(prompt: Prompt, options?: RequestOptions): Promise<{ question: Question; picked: number[] }> {
@@ -79,7 +103,9 @@ export class FakeEngine implements InferenceEngine {
   }
 
   async scoreNextTokens(prompt: Prompt, candidates: string[], options?: RequestOptions): Promise<CandidateScore[]> {
-    const { picked } = await this.begin(prompt, options);
+    const begun = await this.begin(prompt, options);
+    const order = this.options.faithfulToText ? this.shownOrder(prompt, begun.question) : undefined;
+    const picked = order ? begun.picked.map((index) => order.indexOf(index)) : begun.picked;
     return candidates.map((candidate) => {
       const index = indexOfLetter(candidate.trim());
       const spaced = candidate.startsWith(' ');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compareRuns, mcnemarExactP, summariseAnswers, summaryToCsv, wilsonInterval } from '../../../src/eval/metrics';
+import { compareRuns, mcnemarExactP, summariseAnswers, wilsonInterval } from '../../../src/eval/metrics';
+import { summaryToCsv } from '../../../src/eval/report/csv';
 import type { AnswerRecord } from '../../../src/eval/scoring';
 
 const close = (actual: number, expected: number, tolerance = 1e-12): void => {

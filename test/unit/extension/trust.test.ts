@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyWorkspaceTrust, type InspectedValue } from '../../../src/extension/trust';
+import { applyWorkspaceTrust, RESTRICTED_SETTINGS, type InspectedValue } from '../../../src/extension/trust';
 import manifest from '../../../package.json';
 
 const settings = { model: { path: '/evil/model.gguf', gpu: 'auto', loraAdapters: [{ path: '/evil/lora.gguf' }] }, dictionaries: ['/evil/dict.csv'], benchmark: { resultsDir: '/evil/runs' } };
@@ -34,4 +34,11 @@ test('the manifest declares limited support and the restricted settings', () => 
   for (const key of ['medlocal.model.path', 'medlocal.model.loraAdapters', 'medlocal.dictionaries', 'medlocal.benchmark.resultsDir']) {
     assert.ok(capability.restrictedConfigurations.includes(key), key);
   }
+});
+
+test('the settings the extension restricts are the ones the manifest declares restricted, and each exists', () => {
+  const restricted = RESTRICTED_SETTINGS.map((key) => `medlocal.${key}`);
+  assert.deepEqual([...restricted].sort(), [...manifest.capabilities.untrustedWorkspaces.restrictedConfigurations].sort());
+  const properties = manifest.contributes.configuration.properties as Record<string, unknown>;
+  for (const name of restricted) assert.ok(name in properties, `${name} is not a declared setting`);
 });

@@ -34,7 +34,7 @@ import { format } from '../../../src/shared/messages/index';
 import { describeError, describeNext } from '../../../src/shared/userError';
 import { downloadModel, parseModelSource } from '../../../src/engine/models/download';
 import { ensureTinyModel } from '../../fixtures/gguf/tinyModel';
-import { startRangeServer, type RangeServer } from '../models/helpers/rangeServer';
+import { startRangeServer, type RangeServer } from '../engine/helpers/rangeServer';
 
 const JAPANESE = /[\u3040-\u30ff\u3400-\u9fff]/;
 /** Four English words in a row: a sentence (or most of one) left untranslated. */

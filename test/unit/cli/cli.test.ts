@@ -6,8 +6,8 @@ import { after, describe, test } from 'node:test';
 import { EXIT, runCli, type CliDeps, type CliEngineFactory } from '../../../src/cli/main';
 import type { Question } from '../../../src/eval/question';
 import { loadSampleSet } from '../../../src/eval/sample';
-import { IGAKUQA_2018, skipUnlessPresent } from './dataPaths';
-import { FakeEngine, type FakeEngineOptions } from './fakeEngine';
+import { IGAKUQA_2018, skipUnlessPresent } from '../eval/dataPaths';
+import { FakeEngine, type FakeEngineOptions } from '../eval/fakeEngine';
 
 const sample = loadSampleSet('ja').questions;
 const scratch = mkdtempSync(join(tmpdir(), 'medlocal-cli-'));

@@ -45,6 +45,7 @@ describe('summary cards', () => {
         ['kinki', '2', 'in 2 questions (of 2 with 禁忌肢)', 'bad'],
         ['multiAnswer', '50.0%', '1/2', 'neutral'],
         ['human', '68.8%', 'model 62.5% on the same 8 questions', 'neutral'],
+        ['protocol', 'medlocal', "MedLocal's own scoring; not comparable with published figures", 'neutral'],
       ],
     );
     assert.equal(cardsText(cards).split('\n')[0], 'Accuracy: 62.5% (5/8 · 95% CI 30.6–86.3%)');

@@ -13,7 +13,7 @@ import * as esbuild from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import type { ExtensionToWebview, InitMessage } from '../../../src/protocol/webviewMessages';
 import { buildPanelHtml } from '../../../src/extension/panelHtml';
-import { ANSWERS_A, ANSWERS_B, LISTINGS, storedRun } from './fixtures';
+import { ANSWERS_A, ANSWERS_B, LISTINGS, storedRun } from '../view/fixtures';
 
 const CHROMIUM = process.env.MEDLOCAL_CHROMIUM ?? '/usr/bin/chromium';
 const ORIGIN = 'https://webview.test';

@@ -11,9 +11,9 @@ import path from 'node:path';
 import {
   ensureTinyModel, TINY_MODEL_FACTS, writeCorruptGguf, writeLoraAdapter, writeSyntheticModel,
   type CorruptKind,
-} from '../fixtures/gguf/tinyModel.js';
-import { buildHeader, f32ToF16Bits, writeGguf, type GgufFile } from '../fixtures/gguf/writer.js';
-import { probeResults, runProbe, type ProbeOutcome } from '../fixtures/gguf/runProbe.js';
+} from '../../fixtures/gguf/tinyModel.js';
+import { buildHeader, f32ToF16Bits, writeGguf, type GgufFile } from '../../fixtures/gguf/writer.js';
+import { probeResults, runProbe, type ProbeOutcome } from '../../fixtures/gguf/runProbe.js';
 
 let dir = '';
 let tinyPath = '';

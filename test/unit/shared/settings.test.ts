@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_SETTINGS, modelSettingsChanged, MODEL_RELOAD_SETTINGS, normalizeSettings } from '../../../src/shared/settings';
+import { DEFAULT_SETTINGS, normalizeSettings } from '../../../src/shared/settings';
 import { format } from '../../../src/shared/messages/index';
 import { planThreads } from '../../../src/engine/threads';
 import manifest from '../../../package.json';
@@ -31,17 +31,9 @@ test('unknown or out-of-range values are replaced by defaults and reported by se
   assert.match(gpuProblem ? format('en', gpuProblem.message) : '', /quantum.*auto, cuda, vulkan, metal, cpu/);
 });
 
-test('a reload is needed exactly when a model setting changed', () => {
-  const base = DEFAULT_SETTINGS.model;
-  assert.equal(modelSettingsChanged(undefined, base), true);
-  assert.equal(modelSettingsChanged(base, { ...base }), false);
-  for (const key of Object.keys(base) as (keyof typeof base)[]) {
-    const changed = { ...base, [key]: key === 'path' ? '/x.gguf' : key === 'contextSize' ? 512 : key === 'gpu' ? 'cpu' : 7 };
-    assert.equal(modelSettingsChanged(base, changed), true, key);
-  }
-  // Every reload setting is declared in the manifest with a description and a scope.
+test('every model setting is declared in the manifest with a description and a scope', () => {
   const properties = manifest.contributes.configuration.properties as Record<string, { markdownDescription?: string; scope?: string }>;
-  for (const name of MODEL_RELOAD_SETTINGS) {
+  for (const name of Object.keys(DEFAULT_SETTINGS.model).map((key) => `medlocal.model.${key}`)) {
     assert.ok(properties[name]?.markdownDescription, name);
     assert.ok(properties[name]?.scope, name);
   }
@@ -67,5 +59,4 @@ test('LoRA adapters, dictionaries and hover settings are validated', () => {
   assert.deepEqual(settings.dictionaries, ['/d/manbyo.csv']);
   assert.equal(settings.hover.explain, 'onDemand');
   assert.deepEqual(problems.map((p) => p.setting).sort(), ['medlocal.hover.explain', 'medlocal.model.loraAdapters']);
-  assert.equal(modelSettingsChanged(settings.model, { ...settings.model, loraAdapters: [{ path: '/a.gguf', scale: 1 }] }), true);
 });

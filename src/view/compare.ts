@@ -1,0 +1,106 @@
+// Two runs side by side: accuracy of each with its interval, the paired difference with its
+// interval (the core's statistic), flipped questions, McNemar's p, and the same per category.
+import { pairedDifferenceInterval, wilsonInterval } from '../eval/metrics';
+import { percent, pointsIntervalText, pointsText } from './format';
+import type { AnswerRecord, RunComparison } from '../protocol/benchProtocol';
+
+export { pairedDifferenceInterval };
+
+export interface CompareGroupRow {
+  key: string;
+  n: number;
+  accuracyA: number;
+  accuracyB: number;
+  difference: number;
+  differenceCi: [number, number];
+  accuracyAText: string;
+  accuracyBText: string;
+  differenceText: string;
+  differenceCiText: string;
+}
+
+export interface CompareView {
+  common: number;
+  onlyInA: string[];
+  onlyInB: string[];
+  accuracyA: number;
+  accuracyB: number;
+  ciA: [number, number];
+  ciB: [number, number];
+  difference: number;
+  differenceCi: [number, number];
+  bothCorrect: number;
+  bothWrong: number;
+  rightToWrong: string[];
+  wrongToRight: string[];
+  mcnemarP: number;
+  significant: boolean;
+  /** Per category, on the questions both runs answered. */
+  categories: CompareGroupRow[];
+}
+
+function compareGroup(key: string, pairs: ReadonlyArray<[AnswerRecord, AnswerRecord]>): CompareGroupRow {
+  let both = 0;
+  let aOnly = 0;
+  let bOnly = 0;
+  let neither = 0;
+  for (const [a, b] of pairs) {
+    if (a.correct && b.correct) both += 1;
+    else if (a.correct) aOnly += 1;
+    else if (b.correct) bOnly += 1;
+    else neither += 1;
+  }
+  const n = pairs.length;
+  const accuracyA = n === 0 ? 0 : (both + aOnly) / n;
+  const accuracyB = n === 0 ? 0 : (both + bOnly) / n;
+  const differenceCi = pairedDifferenceInterval(both, aOnly, bOnly, neither);
+  return {
+    key,
+    n,
+    accuracyA,
+    accuracyB,
+    difference: accuracyB - accuracyA,
+    differenceCi,
+    accuracyAText: percent(accuracyA),
+    accuracyBText: percent(accuracyB),
+    differenceText: pointsText(accuracyB - accuracyA),
+    differenceCiText: pointsIntervalText(differenceCi),
+  };
+}
+
+export function compareView(comparison: RunComparison, answersA: readonly AnswerRecord[], answersB: readonly AnswerRecord[]): CompareView {
+  const byIdB = new Map(answersB.map((record) => [record.id, record]));
+  const pairs: Array<[AnswerRecord, AnswerRecord]> = [];
+  for (const a of answersA) {
+    const b = byIdB.get(a.id);
+    if (b) pairs.push([a, b]);
+  }
+  const byCategory = new Map<string, Array<[AnswerRecord, AnswerRecord]>>();
+  for (const pair of pairs) {
+    const key = pair[0].category ?? '(none)';
+    const group = byCategory.get(key);
+    if (group) group.push(pair);
+    else byCategory.set(key, [pair]);
+  }
+  const n = comparison.common;
+  const correctA = comparison.bothCorrect + comparison.rightToWrong.length;
+  const correctB = comparison.bothCorrect + comparison.wrongToRight.length;
+  return {
+    common: n,
+    onlyInA: comparison.onlyInA,
+    onlyInB: comparison.onlyInB,
+    accuracyA: comparison.accuracyA,
+    accuracyB: comparison.accuracyB,
+    ciA: wilsonInterval(correctA, n),
+    ciB: wilsonInterval(correctB, n),
+    difference: comparison.accuracyB - comparison.accuracyA,
+    differenceCi: pairedDifferenceInterval(comparison.bothCorrect, comparison.rightToWrong.length, comparison.wrongToRight.length, comparison.bothWrong),
+    bothCorrect: comparison.bothCorrect,
+    bothWrong: comparison.bothWrong,
+    rightToWrong: comparison.rightToWrong,
+    wrongToRight: comparison.wrongToRight,
+    mcnemarP: comparison.mcnemarP,
+    significant: comparison.mcnemarP < 0.05,
+    categories: [...byCategory.keys()].sort().map((key) => compareGroup(key, byCategory.get(key) ?? [])),
+  };
+}
