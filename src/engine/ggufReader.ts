@@ -8,7 +8,8 @@
 // length taken from the file). A bad header costs a GgufFormatError naming what is wrong and at
 // which byte, in milliseconds; nothing here allocates or loops beyond the file's own size.
 import { promises as fs } from 'node:fs';
-import { format, msg, type Message } from '../shared/messages/index';
+import { msg, type Message } from '../shared/messages/index';
+import { UserError } from '../shared/userError';
 
 /** GGUF metadata value types (gguf_type in ggml). */
 export const GGUF_TYPE = {
@@ -70,13 +71,13 @@ export interface GgufHeader {
 }
 
 /** `reason` says what is wrong and at which byte; `kind` tells a bad signature or version apart. */
-export class GgufFormatError extends Error {
+export class GgufFormatError extends UserError {
   constructor(
     readonly reason: Message,
     readonly kind: 'corrupt' | 'signature' | 'version' = 'corrupt',
     readonly version?: number,
   ) {
-    super(format('en', reason));
+    super(reason, undefined, 'ggufFormat');
     this.name = 'GgufFormatError';
   }
 }

@@ -70,8 +70,8 @@ export async function readModelHeader(path: string): Promise<GgufHeader> {
     await fs.access(path, fsConstants.R_OK);
     return await readGgufHeader(path);
   } catch (error) {
-    if (error instanceof UserError) throw error;
     if (error instanceof GgufFormatError) throw modelFileErrorOf(path, error);
+    if (error instanceof UserError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const text = code === 'ENOENT' ? msg('modelFileMissing', path) : code === 'EACCES' ? msg('modelFileNotReadable', path) : msg('modelFileCannotRead', path, code ?? errorText(error));
     throw modelFileError(text, PICK_ANOTHER);

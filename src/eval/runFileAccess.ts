@@ -14,20 +14,20 @@ import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, openSync, re
 import { open as openAsync, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, relative, isAbsolute } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { format, msg, type Message } from '../shared/messages/index';
-import { errorText } from '../shared/userError';
+import { msg, type Message } from '../shared/messages/index';
+import { errorText, UserError } from '../shared/userError';
 
 // O_NOFOLLOW and O_NONBLOCK are POSIX; on Windows they are undefined and FIFOs do not exist there.
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const NONBLOCK = constants.O_NONBLOCK ?? 0;
 
 /** A run file MedLocal will not read or write; the message names the file and the way out. */
-export class RunFileError extends Error {
+export class RunFileError extends UserError {
   constructor(
     readonly reason: Message,
     readonly path: string,
   ) {
-    super(format('en', reason));
+    super(reason, undefined, 'runFile');
     this.name = 'RunFileError';
   }
 }

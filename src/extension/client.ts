@@ -24,7 +24,6 @@ import { checkApiKey, type ApiKeyProblem } from '../shared/secrets';
 import { RedactingLogChannel } from './redactingChannel';
 import { describeStatus, type ClientState } from './statusView';
 import { applyWorkspaceTrust } from './trust';
-import { withNextStep } from './notices';
 
 /** Crashes tolerated within CRASH_WINDOW_MS before MedLocal stops restarting and asks the user. */
 const MAX_CRASHES = 4;

@@ -9,7 +9,9 @@ import { answerFooter, answerHeader, BlockquoteStream } from '../../src/extensio
 import { dictionaryNotice, serverNotice, statusErrorNotice, statusWarningNotice } from '../../src/extension/notices';
 import { describeStatus, type Translate } from '../../src/extension/statusView';
 import { RESTRICTED_SETTINGS } from '../../src/extension/trust';
-import { inspectModelFile, ModelFileError } from '../../src/engine/modelFile';
+import { inspectModelFile } from '../../src/engine/modelFile';
+import { format } from '../../src/shared/messages/index';
+import { describeNext, UserError } from '../../src/shared/userError';
 import { renderTermHover } from '../../src/server/features/hoverContent';
 import { parseTermTable } from '../../src/terms/loaders';
 import type { TermEntryInfo } from '../../src/protocol/protocol';
@@ -28,8 +30,10 @@ const t: Translate = (message, ...args) => message.replace(/\{(\d+)\}/g, (_, i: 
 test('a dictionary error quoting an invalid ICD-10 value gives a notification with no live link', () => {
   const csv = `term,en,icd10\n急性膵炎,acute pancreatitis,${LINK}\n`;
   const result = parseTermTable(csv, '/dicts/evil.csv');
-  assert.ok(result.skipped.some((s) => s.reason.includes(LINK)), 'the loader quotes the value');
-  const notice = dictionaryNotice([{ messages: result.skipped }], t);
+  // The server sends each reason rendered in the client's language (server.ts).
+  const messages = result.skipped.map((s) => ({ ...s, reason: format('en', s.reason) }));
+  assert.ok(messages.some((s) => s.reason.includes(LINK)), 'the loader quotes the value');
+  const notice = dictionaryNotice([{ messages }], t);
   assert.match(notice, /invalid ICD-10 code/);
   assert.deepEqual(liveNoticeLinks(notice), []);
 });
@@ -44,9 +48,9 @@ test('a GGUF general.architecture with a command link gives a model error notifi
       () => assert.fail('the architecture is not supported'),
       (e: unknown) => e,
     );
-    assert.ok(error instanceof ModelFileError);
+    assert.ok(error instanceof UserError);
     assert.ok(error.message.includes(LINK), 'the server message quotes the architecture');
-    const notice = statusErrorNotice({ state: 'error', message: error.message, hint: error.hint });
+    const notice = statusErrorNotice({ state: 'error', message: error.message, hint: describeNext(error, 'en') });
     assert.deepEqual(liveNoticeLinks(notice), []);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import type { GgufFileInfo } from 'node-llama-cpp';
 import { metadataNumber, metadataString, nestedMetadata, type GgufHeader, type GgufTensorInfo } from '../ggufReader';
 import { inspectModelFile, modelFileError, readModelHeader } from '../modelFile';
 import { msg, type Message } from '../../shared/messages/index';
-import { errorMessage, errorText } from '../../shared/userError';
+import { errorMessage } from '../../shared/userError';
 import { loadNodeLlamaCpp } from '../nodeLlamaCpp';
 
 

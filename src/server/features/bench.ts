@@ -37,7 +37,7 @@ import {
   type RunManifest,
 } from '../../eval/index';
 import { format, isMessage, msg, type Locale, type Message } from '../../shared/messages/index';
-import { describeError, errorMessage, UserError } from '../../shared/userError';
+import { errorMessage, UserError } from '../../shared/userError';
 import { checkRunnable, planRun, recipeFromManifest, RECIPE_KEY, runFolderName, type RunRecipe } from '../../eval/plan';
 import { listRuns } from '../../eval/runListing';
 import type { ModelHost } from '../modelHost';

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { GgufFormatError, nestedMetadata, readGgufHeader, type GgufArray } from '../../../src/engine/ggufReader';
-import { inspectModelFile, ModelFileError } from '../../../src/engine/modelFile';
+import { inspectModelFile } from '../../../src/engine/modelFile';
 import { loadNodeLlamaCpp } from '../../../src/engine/nodeLlamaCpp';
-import { localize, setLocale } from '../../../src/server/i18n';
+import { format } from '../../../src/shared/messages/index';
+import { describeError, describeNext, UserError } from '../../../src/shared/userError';
 import { ggufPrefix, str, u32, u64 } from '../../fixtures/gguf/hostile';
 import { CHATML_TEMPLATE, ensureTinyModel, TINY_MODEL_FACTS } from '../../fixtures/gguf/tinyModel';
 import { writeGguf } from '../../fixtures/gguf/writer';
@@ -22,7 +23,6 @@ before(async () => {
   tiny = await ensureTinyModel();
 });
 after(async () => {
-  setLocale('en');
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -106,16 +106,11 @@ test('version 2 reads like version 3; version 1 and big-endian files are refused
   v1.writeUInt32LE(1, 4);
   const file = await fileOf(v1);
   await assert.rejects(inspectModelFile(file), (error: unknown) => {
-    assert.ok(error instanceof ModelFileError);
+    assert.ok(error instanceof UserError && error.code === 'modelFile');
     assert.match(error.message, /is in GGUF format version 1, which MedLocal cannot read \(it reads versions 2 and 3\)/);
-    assert.match(error.hint, /Version 1 is an early GGUF format/);
-    setLocale('ja');
-    try {
-      assert.equal(localize(error.message), `モデルファイル ${file} は GGUF 形式のバージョン 1 で、MedLocal では読み込めません（読み込めるのはバージョン 2 と 3 です）。`);
-      assert.match(localize(error.hint), /^バージョン 1 は初期の GGUF 形式です。/);
-    } finally {
-      setLocale('en');
-    }
+    assert.match(describeNext(error, 'en') ?? '', /Version 1 is an early GGUF format/);
+    assert.equal(describeError(error, 'ja'), `モデルファイル ${file} は GGUF 形式のバージョン 1 で、MedLocal では読み込めません（読み込めるのはバージョン 2 と 3 です）。`);
+    assert.match(describeNext(error, 'ja') ?? '', /^バージョン 1 は初期の GGUF 形式です。/);
     return true;
   });
   const bigEndian = Buffer.from(v3);
@@ -153,19 +148,15 @@ for (const { label, bytes, reason, facts } of MALFORMED) {
     });
     assert.ok(performance.now() - t0 < 1000);
     await assert.rejects(inspectModelFile(file), (error: unknown) => {
-      assert.ok(error instanceof ModelFileError, String(error));
+      assert.ok(error instanceof UserError && error.code === 'modelFile', String(error));
       assert.ok(error.message.startsWith(`The model file ${file} is not a valid GGUF file (`), error.message);
-      setLocale('ja');
-      try {
-        const japanese = localize(error.message);
-        assert.match(japanese, /^モデルファイル .+ は有効な GGUF ファイルではありません（/, japanese);
-        for (const fact of [file, ...facts]) assert.ok(japanese.includes(fact), `"${fact}" is lost in ${japanese}`);
-        const rest = [file, ...facts].reduce((text, fact) => text.split(fact).join(' '), japanese);
-        assert.doesNotMatch(rest, /[A-Za-z]+(?:[ ,]+[A-Za-z]+){3,}/, `English left in: ${japanese}`);
-        assert.notEqual(localize(error.hint), error.hint);
-      } finally {
-        setLocale('en');
-      }
+      const japanese = describeError(error, 'ja');
+      assert.match(japanese, /^モデルファイル .+ は有効な GGUF ファイルではありません（/, japanese);
+      for (const fact of [file, ...facts]) assert.ok(japanese.includes(fact), `"${fact}" is lost in ${japanese}`);
+      const rest = [file, ...facts].reduce((text, fact) => text.split(fact).join(' '), japanese);
+      assert.doesNotMatch(rest, /[A-Za-z]+(?:[ ,]+[A-Za-z]+){3,}/, `English left in: ${japanese}`);
+      assert.ok(error.next);
+      assert.notEqual(format('ja', error.next), format('en', error.next));
       return true;
     });
   });

@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadDataset, parseDatasetArgument } from '../../../src/eval/datasets';
-import { formatIssue } from '../../../src/eval/question';
+import { issueMessage, type LoadIssue } from '../../../src/eval/question';
+import { format } from '../../../src/shared/messages/index';
+
+const issueText = (issue: LoadIssue): string => format('en', issueMessage(issue));
 import { IGAKUQA_2018, skipUnlessPresent } from './dataPaths';
 
 const scratch = mkdtempSync(join(tmpdir(), 'medlocal-jsonl-igakuqa-'));
@@ -20,7 +23,7 @@ test('IgakuQA layout (problem_id, problem_text, choices, answer letters) without
     { problem_id: '999A2', problem_text: '2つ選べ。', choices: ['甲', '乙', '丙', '丁', '戊'], answer: ['a', 'd'] },
   ].map((record) => JSON.stringify(record)).join('\n') + '\n');
   const result = loadDataset(parseDatasetArgument(`jsonl:${file}`));
-  assert.deepEqual(result.issues.filter((issue) => !/_metadata/.test(issue.reason)).map(formatIssue), []);
+  assert.deepEqual(result.issues.filter((issue) => !/_metadata/.test(format('en', issue.reason))).map(issueText), []);
   assert.deepEqual(result.questions.map((question) => [question.id, question.answers]), [['999A1', [1]], ['999A2', [0, 3]]]);
 });
 
@@ -41,5 +44,5 @@ test('without the _metadata.jsonl sibling, a note says why category and 禁忌�
   copyFileSync(join(IGAKUQA_2018, '112-B.jsonl'), copy);
   const result = loadDataset(parseDatasetArgument(`jsonl:${copy}`));
   assert.ok(result.questions.length > 0);
-  assert.ok(result.issues.some((issue) => /no 112-B_metadata\.jsonl next to 112-B\.jsonl/.test(issue.reason)));
+  assert.ok(result.issues.some((issue) => /no 112-B_metadata\.jsonl next to 112-B\.jsonl/.test(format('en', issue.reason))));
 });

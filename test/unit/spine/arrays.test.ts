@@ -33,13 +33,13 @@ test('mergeLoadResults folds a million-question part into a dataset', () => {
   const question = { id: 'q' } as unknown as Question;
   part.questions = Array.from({ length: MILLION }, () => question);
   part.files = Array.from({ length: MILLION }, (_, i) => `file-${i}`);
-  part.skipped = { 'no answer': 3 };
+  part.skipped = { skipMalformed: 3 };
   mergeLoadResults(into, part);
   mergeLoadResults(into, part);
   assert.equal(into.questions.length, 2 * MILLION);
   assert.equal(into.files.length, 2 * MILLION);
   assert.equal(into.files[MILLION], 'file-0');
-  assert.equal(into.skipped['no answer'], 6);
+  assert.equal(into.skipped.skipMalformed, 6);
 });
 
 test('logSumExp over a million log-scores', () => {

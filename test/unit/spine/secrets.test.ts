@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkApiKey, MAX_API_KEY_LENGTH, redactSecrets, redactTrace } from '../../../src/shared/secrets';
+import { format } from '../../../src/shared/messages/index';
 
 test('a pasted key loses surrounding whitespace; an empty one means no key', () => {
   assert.deepEqual(checkApiKey('  sk-secret-XYZ \n'), { ok: true, key: 'sk-secret-XYZ' });
@@ -23,7 +24,8 @@ test('keys that cannot travel in an HTTP header are refused, and the reason neve
     assert.equal(checked.ok, false, JSON.stringify(key));
     if (checked.ok) continue;
     assert.equal(checked.problem, problem, JSON.stringify(key));
-    assert.ok(!checked.reason.includes('secret') && !checked.reason.includes('kkkk'), checked.reason);
+    const reason = format('en', checked.reason);
+    assert.ok(!reason.includes('secret') && !reason.includes('kkkk'), reason);
   }
 });
 
@@ -53,20 +55,17 @@ test('redactTrace masks fields named like keys, tokens, secrets, passwords and a
 });
 
 test('the server says why a key was refused in Japanese too', async () => {
-  const { localize, setLocale } = await import('../../../src/server/i18n');
+  const { describeError } = await import('../../../src/shared/userError');
+  const { msg } = await import('../../../src/shared/messages/index');
   const { OpenAiEngine } = await import('../../../src/engine/openaiEngine');
-  setLocale('ja');
-  try {
-    for (const key of ['sk-a b', 'sk-\u0001', 'sk-秘密', 'k'.repeat(MAX_API_KEY_LENGTH + 1)]) {
-      assert.throws(() => new OpenAiEngine({ baseUrl: 'http://127.0.0.1:1/v1', apiKey: key }), (error: Error) => {
-        const ja = localize(error.message);
-        assert.match(ja, /API キー/, ja);
-        assert.ok(!ja.includes('sk-') && !error.message.includes('sk-'), error.message);
-        return true;
-      });
-    }
-    assert.match(localize('the dictionary could not be loaded (Maximum call stack size exceeded)'), /^辞書を読み込めませんでした（Maximum call stack size exceeded）$/);
-  } finally {
-    setLocale('en');
+  for (const key of ['sk-a b', 'sk-\u0001', 'sk-秘密', 'k'.repeat(MAX_API_KEY_LENGTH + 1)]) {
+    assert.throws(() => new OpenAiEngine({ baseUrl: 'http://127.0.0.1:1/v1', apiKey: key }), (error: Error) => {
+      const ja = describeError(error, 'ja');
+      assert.match(ja, /^OpenAI 互換サーバーの API キー(?:が|の|に)/, ja);
+      assert.doesNotMatch(ja, /[A-Za-z]+(?:[ ,]+[A-Za-z]+){3,}/, ja);
+      assert.ok(!ja.includes('sk-') && !error.message.includes('sk-'), error.message);
+      return true;
+    });
   }
+  assert.equal(format('ja', msg('dictCannotLoad', 'Maximum call stack size exceeded')), '辞書を読み込めませんでした（Maximum call stack size exceeded）');
 });
