@@ -161,6 +161,11 @@ function scoreCommand(values: ParsedOptions, deps: CliDeps, io: Io): number {
   return loadInput(() => runScore(options, io));
 }
 
+/** A warning on stderr: the program name (POSIX style), then the message in the CLI's language. */
+function warn(io: Io, message: Message): void {
+  io.err(`medlocal: ${format(io.locale, message)}\n`);
+}
+
 // ---- bench compare ----------------------------------------------------------------------------
 
 function runCompare(dirs: string[], json: boolean, io: Io): number {
@@ -170,9 +175,10 @@ function runCompare(dirs: string[], json: boolean, io: Io): number {
   const runB = readRunInput(dirB);
   // Records were checked and their verdicts recomputed from what each record carries; what was
   // dropped is said, never silently left out.
-  for (const run of [runA, runB]) if (run.dropped) io.err(`medlocal: ${run.dropped}\n`);
+  for (const run of [runA, runB]) if (run.dropped) warn(io, run.dropped);
   const comparison = compareRuns(runA.answers, runB.answers);
-  const dropped = { droppedA: runA.dropped ?? null, droppedB: runB.dropped ?? null };
+  const english = (note: Message | undefined) => (note ? format('en', note) : null);
+  const dropped = { droppedA: english(runA.dropped), droppedB: english(runB.dropped) };
   io.out(json ? JSON.stringify({ runA: dirA, runB: dirB, ...comparison, ...dropped }) + '\n' : comparisonTable(comparison, dirA, dirB));
   return EXIT.ok;
 }
@@ -379,7 +385,7 @@ function progressPrinter(io: Io, isTTY: boolean): (progress: Parameters<typeof p
 }
 
 function report(result: BenchmarkResult, json: boolean, io: Io): number {
-  if (result.dropped) io.err(`medlocal: ${result.dropped}\n`);
+  if (result.dropped) warn(io, result.dropped);
   if (json) {
     const shuffle = result.manifest['shuffle'];
     io.out(JSON.stringify({ status: result.status, runDir: result.runDir, answered: result.answers.length, ...(shuffle ? { shuffle } : {}), summary: result.summary ?? null }) + '\n');

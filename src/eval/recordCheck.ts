@@ -8,16 +8,22 @@ import type { Question } from './question';
 import { normaliseIndexSet } from './question';
 import { isCorrect, SCORING_MODES, type AnswerRecord, type ScoringMode } from './scoring';
 import { harnessRecord, officialRecord } from './protocols';
+import { format, msg, type Message } from '../shared/messages/index';
 
 /** More choices than letters a-z cannot be a real question. */
 const MAX_CHOICES = 26;
 const MAX_ID_LENGTH = 200;
 
-export type RecordCheck = { record: AnswerRecord; recomputed: boolean } | { reason: string };
+export type RecordCheck = { record: AnswerRecord; recomputed: boolean } | { reason: Message };
 
-class Invalid extends Error {}
+/** Why a record is dropped, as a catalogue message (the CLI and the panel show it in their language). */
+class Invalid extends Error {
+  constructor(readonly reason: Message) {
+    super(format('en', reason));
+  }
+}
 
-function fail(reason: string): never {
+function fail(reason: Message): never {
   throw new Invalid(reason);
 }
 
@@ -26,8 +32,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function finiteNumber(value: unknown, field: string): number {
-  if (typeof value !== 'number') fail(`${field} is not a number`);
-  if (!Number.isFinite(value)) fail(`${field} is not a finite number`);
+  if (typeof value !== 'number') fail(msg('recNotNumber', field));
+  if (!Number.isFinite(value)) fail(msg('recNotFinite', field));
   return value;
 }
 
@@ -37,22 +43,22 @@ function optionalFinite(value: unknown, field: string): number | undefined {
 
 function optionalString(value: unknown, field: string): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') fail(`${field} is not text`);
+  if (typeof value !== 'string') fail(msg('recNotText', field));
   return value;
 }
 
 function optionalBoolean(value: unknown, field: string): boolean | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') fail(`${field} is not true or false`);
+  if (typeof value !== 'boolean') fail(msg('recNotBoolean', field));
   return value;
 }
 
 function indexList(value: unknown, field: string, choiceCount: number): number[] {
-  if (!Array.isArray(value)) fail(`${field} is missing or not a list`);
-  if (value.length > MAX_CHOICES) fail(`${field} lists more than ${MAX_CHOICES} choices`);
+  if (!Array.isArray(value)) fail(msg('recNotList', field));
+  if (value.length > MAX_CHOICES) fail(msg('recTooManyChoices', field, MAX_CHOICES));
   for (const index of value) {
     if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= choiceCount) {
-      fail(`${field} holds ${JSON.stringify(index)}, not a choice index below ${choiceCount}`);
+      fail(msg('recBadIndex', field, JSON.stringify(index) ?? String(index), choiceCount));
     }
   }
   return normaliseIndexSet(value as number[]);
@@ -61,9 +67,9 @@ function indexList(value: unknown, field: string, choiceCount: number): number[]
 /** Scores per choice: numbers or null (JSON writes -Infinity log-probabilities as null). */
 function optionalScores(value: unknown, field: string): Array<number | null> | undefined {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length > MAX_CHOICES) fail(`${field} is not a list of scores`);
+  if (!Array.isArray(value) || value.length > MAX_CHOICES) fail(msg('recNotScores', field));
   for (const score of value) {
-    if (score !== null && (typeof score !== 'number' || !Number.isFinite(score))) fail(`${field} holds ${JSON.stringify(score) ?? String(score)}, not a finite number`);
+    if (score !== null && (typeof score !== 'number' || !Number.isFinite(score))) fail(msg('recScoreNotFinite', field, JSON.stringify(score) ?? String(score)));
   }
   return value as Array<number | null>;
 }
@@ -87,14 +93,14 @@ function facts(value: Record<string, unknown>, question: Question | undefined) {
   const choiceCount = finiteNumber(value['choiceCount'], 'choiceCount');
   // A calculation question has no choices; only the official protocol keeps those.
   const fewest = value['protocol'] === 'igakuqa-official' ? 0 : 1;
-  if (!Number.isInteger(choiceCount) || choiceCount < fewest || choiceCount > MAX_CHOICES) fail(`choiceCount ${choiceCount} is not a number of choices`);
-  const source = optionalString(value['source'], 'source') ?? fail('source is missing');
+  if (!Number.isInteger(choiceCount) || choiceCount < fewest || choiceCount > MAX_CHOICES) fail(msg('recBadChoiceCount', choiceCount));
+  const source = optionalString(value['source'], 'source') ?? fail(msg('recMissing', 'source'));
   const language = value['language'];
-  if (language !== 'ja' && language !== 'en') fail('language is not ja or en');
+  if (language !== 'ja' && language !== 'en') fail(msg('recBadLanguage'));
   const points = finiteNumber(value['points'], 'points');
-  if (points < 0) fail('points is negative');
+  if (points < 0) fail(msg('recNegativePoints'));
   const alternatives = value['alternativeGold'];
-  if (alternatives !== undefined && (!Array.isArray(alternatives) || alternatives.length > MAX_CHOICES)) fail('alternativeGold is not a list of answer sets');
+  if (alternatives !== undefined && (!Array.isArray(alternatives) || alternatives.length > MAX_CHOICES)) fail(msg('recBadAlternatives'));
   return {
     source,
     language: language as 'ja' | 'en',
@@ -110,13 +116,13 @@ function facts(value: Record<string, unknown>, question: Question | undefined) {
 }
 
 function check(value: unknown, questions: ReadonlyMap<string, Question> | undefined): { record: AnswerRecord; recomputed: boolean } {
-  if (!isObject(value)) fail('not a JSON object');
+  if (!isObject(value)) fail(msg('jsonNotObject'));
   const id = value['id'];
-  if (typeof id !== 'string' || id === '' || id.length > MAX_ID_LENGTH) fail('id is missing or not a short text');
+  if (typeof id !== 'string' || id === '' || id.length > MAX_ID_LENGTH) fail(msg('recBadId'));
   const mode = value['mode'];
-  if (typeof mode !== 'string' || !(SCORING_MODES as readonly string[]).includes(mode)) fail('mode is not letter, likelihood or generate');
+  if (typeof mode !== 'string' || !(SCORING_MODES as readonly string[]).includes(mode)) fail(msg('recBadMode'));
   const claimedPoints = value['points'];
-  if (typeof claimedPoints === 'number' && !Number.isFinite(claimedPoints)) fail('points is not a finite number');
+  if (typeof claimedPoints === 'number' && !Number.isFinite(claimedPoints)) fail(msg('recNotFinite', 'points'));
   const known = facts(value, questions?.get(id));
   const error = optionalString(value['error'], 'error');
   const predicted = error !== undefined ? [] : indexList(value['predicted'], 'predicted', known.choiceCount);
@@ -173,7 +179,7 @@ function check(value: unknown, questions: ReadonlyMap<string, Question> | undefi
 }
 
 function stringList(value: unknown, field: string): string[] {
-  if (!Array.isArray(value) || value.length > 64 || value.some((item) => typeof item !== 'string')) fail(`${field} is not a list of texts`);
+  if (!Array.isArray(value) || value.length > 64 || value.some((item) => typeof item !== 'string')) fail(msg('recNotTextList', field));
   return value as string[];
 }
 
@@ -189,10 +195,10 @@ function protocolRecord(record: AnswerRecord, value: Record<string, unknown>): A
   }
   if (protocol === 'harness') {
     const choiceTexts = stringList(value['choiceTexts'], 'choiceTexts');
-    if (choiceTexts.length !== record.choiceCount) fail(`choiceTexts has ${choiceTexts.length} texts for ${record.choiceCount} choices`);
-    return harnessRecord({ ...base, goldText: optionalString(value['goldText'], 'goldText') ?? fail('goldText is missing'), choiceTexts });
+    if (choiceTexts.length !== record.choiceCount) fail(msg('recChoiceTextsCount', choiceTexts.length, record.choiceCount));
+    return harnessRecord({ ...base, goldText: optionalString(value['goldText'], 'goldText') ?? fail(msg('recMissing', 'goldText')), choiceTexts });
   }
-  fail(`protocol ${JSON.stringify(protocol)} is not igakuqa-official or harness`);
+  fail(msg('recBadProtocol', JSON.stringify(protocol) ?? String(protocol)));
 }
 
 /** A shuffled answer's permutation index and shown order (a permutation of the choice indices), or none. */
@@ -200,11 +206,11 @@ function permutationFields(value: Record<string, unknown>, choiceCount: number):
   const permutation = value['permutation'];
   const order = value['order'];
   if (permutation === undefined && order === undefined) return undefined;
-  if (typeof permutation !== 'number' || !Number.isInteger(permutation) || permutation < 0 || permutation > 10_000) fail('permutation is not a permutation index');
-  if (!Array.isArray(order) || order.length !== choiceCount) fail(`order is not a list of ${choiceCount} choice indices`);
+  if (typeof permutation !== 'number' || !Number.isInteger(permutation) || permutation < 0 || permutation > 10_000) fail(msg('recBadPermutation'));
+  if (!Array.isArray(order) || order.length !== choiceCount) fail(msg('recBadOrderLength', choiceCount));
   const seen = new Set<number>();
   for (const index of order) {
-    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= choiceCount || seen.has(index)) fail('order is not a permutation of the choices');
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= choiceCount || seen.has(index)) fail(msg('recBadOrder'));
     seen.add(index);
   }
   return { permutation, order: [...(order as number[])] };
@@ -215,7 +221,7 @@ export function checkAnswerRecord(value: unknown, questions?: ReadonlyMap<string
   try {
     return check(value, questions);
   } catch (error) {
-    if (error instanceof Invalid) return { reason: error.message };
+    if (error instanceof Invalid) return { reason: error.reason };
     throw error;
   }
 }

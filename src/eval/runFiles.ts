@@ -28,7 +28,7 @@ export const SUMMARY_CSV_FILE = 'summary.csv';
 
 export type { RunManifest, RunStatus } from './records';
 import type { RunManifest } from './records';
-import { msg } from '../shared/messages/index';
+import { msg, type Message } from '../shared/messages/index';
 import { errorText, UserError } from '../shared/userError';
 
 /** No answer record comes near this; a longer line is a damaged record, skipped without holding it. */
@@ -42,7 +42,7 @@ const NAMED_DROPS = 20;
 export interface DroppedRecord {
   /** `file:line` */
   where: string;
-  reason: string;
+  reason: Message;
 }
 
 export interface AnswersFileContents {
@@ -109,13 +109,13 @@ class AnswersParser {
     this.pending = [];
     this.pendingBytes = 0;
     this.tooLong = false;
-    if (tooLong) return this.drop(`longer than ${MAX_LINE_BYTES} bytes`);
+    if (tooLong) return this.drop(msg('recLineTooLong', MAX_LINE_BYTES));
     if (text.trim() === '') return;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
-      return this.drop('not valid JSON');
+      return this.drop(msg('recNotJson'));
     }
     const checked = checkAnswerRecord(value, this.questions);
     if ('reason' in checked) return this.drop(checked.reason);
@@ -123,7 +123,7 @@ class AnswersParser {
     if (checked.recomputed) this.contents.recomputed += 1;
   }
 
-  private drop(reason: string): void {
+  private drop(reason: Message): void {
     this.contents.invalidLines += 1;
     if (this.contents.dropped.length < NAMED_DROPS) this.contents.dropped.push({ where: `${this.path}:${this.line}`, reason });
   }
@@ -190,17 +190,18 @@ export function repairAnswersFile(path: string, questions?: ReadonlyMap<string, 
 }
 
 /** "2 damaged records dropped from answers.jsonl: DIR/answers.jsonl:4: points is not a finite number; ..." */
-export function droppedRecordsNote(contents: Pick<AnswersFileContents, 'invalidLines' | 'dropped' | 'recomputed'>): string | undefined {
-  const notes: string[] = [];
+export function droppedRecordsNote(contents: Pick<AnswersFileContents, 'invalidLines' | 'dropped' | 'recomputed'>): Message | undefined {
+  const notes: Message[] = [];
   if (contents.invalidLines > 0) {
-    const named = contents.dropped.map((drop) => `${drop.where}: ${drop.reason}`).join('; ');
+    const named = contents.dropped.map((drop) => msg('atPlace', drop.where, drop.reason)).reduce((list, item) => msg('issueListOf', list, item));
     const more = contents.invalidLines - contents.dropped.length;
-    notes.push(`${contents.invalidLines} damaged record${contents.invalidLines === 1 ? '' : 's'} dropped from ${ANSWERS_FILE} (${named}${more > 0 ? `; and ${more} more` : ''}).`);
+    const list = more > 0 ? msg('recAndMore', named, more) : named;
+    notes.push(contents.invalidLines === 1 ? msg('recDroppedOne', ANSWERS_FILE, list) : msg('recDropped', contents.invalidLines, ANSWERS_FILE, list));
   }
   if (contents.recomputed > 0) {
-    notes.push(`${contents.recomputed} record${contents.recomputed === 1 ? '' : 's'} in ${ANSWERS_FILE} claimed a verdict, 禁忌肢 picks or points that did not match the answer; recomputed.`);
+    notes.push(contents.recomputed === 1 ? msg('recRecomputedOne', ANSWERS_FILE) : msg('recRecomputed', contents.recomputed, ANSWERS_FILE));
   }
-  return notes.length > 0 ? notes.join(' ') : undefined;
+  return notes.length === 0 ? undefined : notes.reduce((both, note) => msg('recBoth', both, note));
 }
 
 /**
@@ -272,8 +273,8 @@ export interface StoredRun {
   /** Recomputed from the answers when the run wrote its summary (summary.json is not trusted). */
   summary?: RunSummary;
   discardedTornLine: boolean;
-  /** Damaged records dropped and verdicts recomputed, in words; undefined when the file was clean. */
-  dropped?: string;
+  /** Damaged records dropped and verdicts recomputed; undefined when the file was clean. */
+  dropped?: Message;
 }
 
 function hasSummary(runDir: string): boolean {

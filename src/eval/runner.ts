@@ -73,8 +73,8 @@ export interface BenchmarkResult {
   answeredThisSession: number;
   /** A torn last line was found in the resumed answers.jsonl and dropped. */
   discardedTornLine: boolean;
-  /** Damaged records dropped from the resumed answers.jsonl (file:line, reason), or recomputed verdicts; in words. */
-  dropped?: string;
+  /** Damaged records dropped from the resumed answers.jsonl (file:line, reason), or recomputed verdicts. */
+  dropped?: Message;
 }
 
 /**
@@ -236,7 +236,7 @@ interface RunFolderSetup {
   manifest: RunManifest;
   previous: AnswerRecord[];
   discardedTornLine: boolean;
-  dropped?: string;
+  dropped?: Message;
 }
 
 function hasAnswers(path: string): boolean {
@@ -289,8 +289,8 @@ function checkResumeCompatible(earlier: RunManifest, options: RunBenchmarkOption
   }
   const earlierShuffle = shuffleText(earlier['shuffle']);
   const currentShuffle = shuffleText(options.shuffle);
-  if (earlierShuffle !== currentShuffle) {
-    throw new Error(`${runDir} was run with ${earlierShuffle}, not ${currentShuffle}; resume it as it was started (its recipe keeps --shuffle and --seed).`);
+  if (JSON.stringify(earlierShuffle) !== JSON.stringify(currentShuffle)) {
+    throw new UserError(msg('runShuffleMismatch', runDir, earlierShuffle, currentShuffle));
   }
   if (JSON.stringify(earlier.scoring) !== JSON.stringify(scoring)) {
     throw new UserError(msg('runOtherScoring', runDir, JSON.stringify(earlier.scoring), JSON.stringify(scoring)));
@@ -302,9 +302,9 @@ function checkResumeCompatible(earlier: RunManifest, options: RunBenchmarkOption
   }
 }
 
-function shuffleText(shuffle: unknown): string {
+function shuffleText(shuffle: unknown): Message {
   const spec = typeof shuffle === 'object' && shuffle !== null ? (shuffle as Partial<ShuffleSpec>) : undefined;
-  return spec?.k === undefined ? 'the choices in dataset order' : `--shuffle ${String(spec.k)} --seed ${String(spec.seed)}`;
+  return spec?.k === undefined ? msg('shuffleNone') : msg('plainText', `--shuffle ${String(spec.k)} --seed ${String(spec.seed)}`);
 }
 
 function modelPath(model: unknown): string | undefined {

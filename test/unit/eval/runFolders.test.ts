@@ -17,6 +17,10 @@ import { loadSampleSet, SAMPLE_DATASET_PATH } from '../../../src/eval/sample';
 import type { AnswerRecord } from '../../../src/eval/scoring';
 import { csvField as csvCell } from '../../../src/eval/report/csv';
 import { FakeEngine } from './fakeEngine';
+import { format as formatMessage, type Message } from '../../../src/shared/messages/index';
+
+/** A note or reason as the English text run files and logs carry ('' when there is none). */
+const english = (message: Message | undefined): string => (message ? formatMessage('en', message) : '');
 
 const questions = loadSampleSet('ja').questions;
 const format = getPromptFormat('igakuqa');
@@ -88,7 +92,7 @@ test('resuming a run whose records lack kinkiPicked and claim a wrong verdict co
   const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
   // The fake engine answers every other question right: the tampered `true`s did not count.
   assert.equal(summary.correct, Math.ceil(questions.length / 2));
-  assert.match(resumed.dropped ?? '', /recomputed/);
+  assert.match(english(resumed.dropped), /recomputed/);
 });
 
 test('points: 1e999 (Infinity) and other impossible fields are rejected with file:line, never summed into "Infinity"', async () => {
@@ -103,14 +107,14 @@ test('points: 1e999 (Infinity) and other impossible fields are rejected with fil
   const read = readAnswersFile(path);
   assert.equal(read.invalidLines, 3);
   assert.deepEqual(read.dropped.map((d) => d.where), [`${path}:1`, `${path}:2`, `${path}:3`]);
-  assert.match(read.dropped[0]?.reason ?? '', /points is not a finite number/);
-  assert.match(read.dropped[1]?.reason ?? '', /predicted holds 99/);
+  assert.match(english(read.dropped[0]?.reason), /points is not a finite number/);
+  assert.match(english(read.dropped[1]?.reason), /predicted holds 99/);
   const summary = summariseAnswers(read.records);
   assert.ok(Number.isFinite(summary.points.earned) && Number.isFinite(summary.points.possible));
   const table = summaryTable(summary, dir, 'completed');
   assert.doesNotMatch(table, /Infinity|NaN/);
   const run = readRun(dir);
-  assert.match(run.dropped ?? '', /3 damaged records dropped/);
+  assert.match(english(run.dropped), /3 damaged records dropped/);
   assert.doesNotMatch(JSON.stringify(run.summary), /Infinity|null/);
 });
 
@@ -209,7 +213,7 @@ test('a torn tail and an over-long line are dropped without holding the whole fi
   assert.deepEqual(read.records.map((r) => r.id), ['q1', 'q2']);
   assert.equal(read.invalidLines, 1);
   assert.equal(read.dropped[0]?.where, `${path}:2`);
-  assert.match(read.dropped[0]?.reason ?? '', /longer than/);
+  assert.match(english(read.dropped[0]?.reason), /longer than/);
   assert.equal(read.discardedTornLine, true);
   appendFileSync(path, '\n');
 });

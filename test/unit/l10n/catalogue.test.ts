@@ -52,6 +52,8 @@ const LANGUAGE_NEUTRAL: Record<string, string> = {
   doctorTypeReason: '`cuda: reason`: a GPU type and a reason that is a message of its own',
   gpuLibsMetal: 'a product name (Apple Metal)',
   sentence: 'a message as a sentence: only the full stop differs (。)',
+  atPlace: '`where: reason` (a file:line or a dataset): the reason is a message of its own',
+  recBoth: 'two sentences in a row: only the space between them differs (none after 。)',
 };
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\d+)\}/g)].map((m) => m[1]).sort().join();
@@ -109,6 +111,9 @@ const LITERAL_ALLOWED: Array<[file: string, pattern: RegExp, why: string]> = [
   ['src/eval/question.ts', /new RangeError\(`no letter for choice index/, 'a programming error (an index past z), never a user input'],
   ['src/terms/loaders.ts', /new Error\('not a file'\), \{ code: 'EISDIR' \}/, 'an internal signal: its code EISDIR becomes the catalogue message dictIsDirectory'],
   ['src/cli/main.ts', /io\.err\(`medlocal: \$\{describeError\(error, locale\)\}/, 'the program name before every CLI error (POSIX style); the text after it comes from the catalogue'],
+  ['src/cli/main.ts', /io\.err\(`medlocal: \$\{format\(io\.locale, message\)\}/, 'the program name before a CLI warning (POSIX style); the message after it comes from the catalogue'],
+  ['src/eval/runFileAccess.ts', /Object\.assign\(new Error\('no space left on device'\), \{ code: 'ENOSPC' \}\)/, 'an internal signal: its code ENOSPC becomes the catalogue message writeDiskFull'],
+  ['src/engine/ggufReader.ts', /new Error\(`not a fixed-size GGUF type/, 'a programming error (a caller passed a variable-size type), never a file input'],
   ['src/engine/models/doctor.ts', /\{ error: 'not tried' \}/, "the GPU doctor's findings are diagnostics text, English by design (pasted into bug reports)"],
 ];
 const LITERAL_MESSAGE = [
