@@ -8,7 +8,7 @@ import type { Question } from './question';
 import { normaliseIndexSet } from './question';
 import { isCorrect, SCORING_MODES, type AnswerRecord, type ScoringMode } from './scoring';
 import { harnessRecord, officialRecord } from './protocols';
-import { format, msg, type Message } from '../shared/messages/index';
+import { format, isMessage, msg, type Message } from '../shared/messages/index';
 
 /** More choices than letters a-z cannot be a real question. */
 const MAX_CHOICES = 26;
@@ -25,6 +25,17 @@ class Invalid extends Error {
 
 function fail(reason: Message): never {
   throw new Invalid(reason);
+}
+
+/** Messages nest a few levels (a reason inside a sentence); deeper is not a message MedLocal wrote. */
+const MAX_MESSAGE_DEPTH = 8;
+
+/** A catalogue message read back from a file, or undefined when it is not one (checked without deep recursion). */
+function storedMessage(value: unknown, depth: number): Message | undefined {
+  if (depth > MAX_MESSAGE_DEPTH || !isObject(value) || !Array.isArray(value['args']) || value['args'].length > 10) return undefined;
+  const args = value['args'] as unknown[];
+  if (!args.every((arg) => typeof arg === 'string' || typeof arg === 'number' || storedMessage(arg, depth + 1) !== undefined)) return undefined;
+  return isMessage(value) ? value : undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -145,7 +156,12 @@ function check(value: unknown, questions: ReadonlyMap<string, Question> | undefi
     elapsedMs: optionalFinite(value['elapsedMs'], 'elapsedMs') ?? 0,
   };
   if (error === undefined) record.correct = isCorrect(record, predicted);
-  else record.error = error;
+  else {
+    record.error = error;
+    // The same failure as a catalogue message, when the run wrote one: kept only when well formed.
+    const message = storedMessage(value['errorMessage'], 0);
+    if (message) record.errorMessage = message;
+  }
   const probs = optionalScores(value['choiceProbs'], 'choiceProbs');
   const scores = optionalScores(value['choiceScores'], 'choiceScores');
   const gestalt = optionalScores(value['gestaltScores'], 'gestaltScores');

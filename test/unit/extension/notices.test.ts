@@ -51,5 +51,6 @@ test('the status item tooltip shows the next step of a model error, as the serve
   const status = renderStatus({ state: 'error', message: msg('modelFileMissing', '/m/q.gguf'), next: msg('nextPickReadableModel') }, 'ja');
   const view = describeStatus(status, 'running', (message: string, ...args: Array<string | number>) => args.reduce<string>((text, arg, i) => text.replace(`{${i}}`, String(arg)), message));
   assert.match(view.tooltip, /モデルファイル \/m\/q\.gguf が存在しません。/);
-  assert.match(view.tooltip, /`medlocal\.model\.path` に読み取り可能な \.gguf モデルファイルを設定してください/);
+  // The tooltip is Markdown: the code span arrives escaped (foreign text never becomes markup).
+  assert.match(view.tooltip, /\\?`medlocal\.model\.path\\?` に読み取り可能な \.gguf モデルファイルを設定してください/);
 });

@@ -446,7 +446,7 @@ test('benchmarks at the edge: start errors, a run that fails on a server without
   const foreign = fresh('foreign-run');
   writeFileSync(join(foreign, 'answers.jsonl'), '');
   const notOurs = await japaneseError(() => fake.request(BenchStartRequest.type, { dataset: 'sample', scoring: 'letter', resultsDir, resumeDir: foreign }));
-  assertTranslated(`${foreign} was not started from VS Code (no benchmark choices in its manifest); resume it with: medlocal bench --resume "${foreign}"`, [foreign, `medlocal bench --resume "${foreign}"`], notOurs.message);
+  assertTranslated(`${foreign} does not record how it was started (no recipe in its manifest), so it cannot be resumed; start a new run instead.`, [foreign], notOurs.message);
 
   const dataset = await japaneseError(() => fake.request(BenchDatasetRequest.type, { dataset: 'csv:' }));
   assertTranslated('unknown dataset "csv:": use igakuqa:DIR, medqa:FILE, medmcqa:FILE, jmedbench:FILE, jsonl:FILE, csv:FILE or sample.', ['「csv:」'], dataset.message);
