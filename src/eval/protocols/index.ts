@@ -23,7 +23,8 @@ export const PROTOCOL_DESCRIPTIONS: Readonly<Record<ProtocolId, string>> = {
   harness: "japanese-lm-med-harness: its question filter, response extraction, exact and gestalt match (quirks included)",
 };
 
-const MSG = {
+/** Text stored in answer records (answers.jsonl): run files are English by design, like `quirks`. */
+const RECORD_NOTE = {
   calculationNeedsGenerate: (mode: string) => `calculation question: ${mode} scoring picks choices and this question has none, so the prediction is empty (wrong); use --scoring generate`,
 };
 
@@ -66,7 +67,7 @@ export function unanswerableRecord(question: Question, mode: AnswerRecord['mode'
     correct: false,
     kinkiPicked: [],
     elapsedMs: 0,
-    note: MSG.calculationNeedsGenerate(mode),
+    note: RECORD_NOTE.calculationNeedsGenerate(mode),
   };
   return applyProtocol(record, question, protocol);
 }
