@@ -27,7 +27,8 @@ function assertAlive(s: FaultServer, what: string): void {
   assert.equal(s.child.signalCode, null, `${what}: the server was killed by ${s.child.signalCode}\n${s.stderr.join('').slice(-2000)}`);
 }
 
-type Inspected = { ok: true } | { ok: false; message: string };
+/** The refusal: the message, and the next step the server sends in the ResponseError's data. */
+type Inspected = { ok: true } | { ok: false; message: string; next?: string };
 
 /** medlocal/inspectModel's answer, or a rejection as soon as the server process dies. */
 function inspectOrDeath(s: FaultServer, path: string, kind: string): Promise<Inspected> {
@@ -37,7 +38,10 @@ function inspectOrDeath(s: FaultServer, path: string, kind: string): Promise<Ins
     s.child.once('exit', onExit);
     s.connection.sendRequest(InspectModelRequest.type, { path }).then(
       () => resolve({ ok: true }),
-      (error: unknown) => resolve({ ok: false, message: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => {
+        const data = (error as { data?: { next?: unknown } }).data;
+        resolve({ ok: false, message: error instanceof Error ? error.message : String(error), ...(typeof data?.next === 'string' ? { next: data.next } : {}) });
+      },
     ).finally(() => s.child.off('exit', onExit));
   });
 }
@@ -65,7 +69,7 @@ test('hostile GGUF headers: load and inspect fail fast with a clear error; the s
     if (!inspected.ok) {
       assert.match(inspected.message, /is not a valid GGUF file \(.+ at byte \d+.*\); it may be truncated or corrupt/, `${kind}: ${inspected.message}`);
       assert.ok(inspected.message.includes(path), `${kind}: the message does not name the file: ${inspected.message}`);
-      assert.match(inspected.message, /Download the model again, or pick another \.gguf file\./, `${kind}: no next step`);
+      assert.match(inspected.next ?? '', /Download the model again, or pick another \.gguf file\./, `${kind}: no next step: ${JSON.stringify(inspected)}`);
       console.log(`[hostile-gguf] ${kind.padEnd(10)} inspect refused in ${inspectMs.toFixed(0)} ms: ${inspected.message}`);
     }
     assertAlive(server, `${kind} inspect`);
