@@ -51,9 +51,12 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
     settings.backend === 'openai'
       ? { kind: 'remote', remote: { baseUrl: settings.openai.baseUrl, ...(settings.openai.model ? { model: settings.openai.model } : {}), ...(openaiApiKey ? { apiKey: openaiApiKey } : {}) } }
       : { kind: 'local', model: settings.model };
+  // Set once the client's settings have been read: before that, `settings` are the defaults, and
+  // configuring the host with them would announce "no model" although one is configured.
+  let settingsApplied = false;
   connection.onRequest(SetSecretsRequest.type, (secrets) => {
     openaiApiKey = secrets.openaiApiKey || undefined;
-    host.configure(engineTarget());
+    if (settingsApplied) host.configure(engineTarget());
   });
 
   connection.onInitialize((params): InitializeResult => {
@@ -91,6 +94,7 @@ export function startServer(connection: Connection, deps: ServerDeps = {}): void
     try {
       await applyDictionaries(settings.dictionaries);
     } finally {
+      settingsApplied = true;
       host.configure(engineTarget());
     }
   };
