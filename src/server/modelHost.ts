@@ -12,6 +12,8 @@ export type { EngineTarget };
 export interface ModelHostOptions {
   cores: number;
   sequences: number;
+  /** How long a request that arrives before the client's settings waits for them (default 30 s). */
+  settingsWaitMs?: number;
   onStatus(status: HostStatus): void;
   log(message: string): void;
 }
@@ -38,6 +40,11 @@ export class ModelHost {
   private loadController: AbortController | undefined;
   private statusValue: HostStatus = { state: 'noModel', message: msg('modelNotConfigured'), next: NO_MODEL_HINT };
   private generation = 0;
+  /** The newest reload (it settles once its load has finished or failed). */
+  private reloading: Promise<void> | undefined;
+  private markConfigured: () => void = () => undefined;
+  /** Settles when the first settings arrive: requests before that wait instead of hearing "no model". */
+  private readonly configured = new Promise<void>((resolve) => (this.markConfigured = resolve));
 
   constructor(private readonly options: ModelHostOptions) {}
 
@@ -57,11 +64,19 @@ export class ModelHost {
   configure(target: EngineTarget): void {
     if (this.target && JSON.stringify(this.target) === JSON.stringify(target)) return;
     this.target = target;
-    void this.reload();
+    this.markConfigured();
+    this.reloading = this.reload();
   }
 
   /** The engine, waiting for a load in progress. Throws a UserError (code modelUnavailable) with the next step. */
   async getEngine(): Promise<HostedEngine> {
+    if (this.engine) return this.engine;
+    if (!this.target) await this.waitForSettings();
+    // The load the settings started (or a newer one that replaced it) decides.
+    for (let pending = this.reloading; pending; pending = this.reloading) {
+      await pending;
+      if (pending === this.reloading) break;
+    }
     if (this.engine) return this.engine;
     if (this.loading) {
       try {
@@ -74,6 +89,19 @@ export class ModelHost {
     const status = this.statusValue;
     if (status.state === 'error') throw modelUnavailable(status.message ?? msg('modelFailedToLoad'), status.next ?? NO_MODEL_HINT);
     throw modelUnavailable(msg('modelNotConfigured'), NO_MODEL_HINT);
+  }
+
+  private async waitForSettings(): Promise<void> {
+    const waitMs = this.options.settingsWaitMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), waitMs)));
+    try {
+      if ((await Promise.race([this.configured, timedOut])) === 'timeout') {
+        throw modelUnavailable(msg('settingsNotReceived', Math.round(waitMs / 1000)), msg('nextRestartServer'));
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async dispose(): Promise<void> {

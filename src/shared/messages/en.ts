@@ -16,6 +16,8 @@ export const en = {
 
   // Model settings and the model file (engine/modelFile.ts, engine/models/inspect.ts)
   modelNotConfigured: 'No model is configured.',
+  settingsNotReceived: 'The editor has not sent MedLocal its settings ({0} s waited), so no model is loaded yet.',
+  nextRestartServer: 'Run MedLocal: Restart Server; if this happens again, check MedLocal\'s log (MedLocal: Show Logs).',
   modelFailedToLoad: 'The model failed to load.',
   nextSetModelPath: 'Set `medlocal.model.path` to a GGUF model file (for example a Qwen2.5-7B-Instruct Q4_K_M).',
   nextPickReadableModel: 'Set `medlocal.model.path` to a readable .gguf model file (MedLocal: Show Status shows the current one).',

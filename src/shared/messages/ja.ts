@@ -14,6 +14,8 @@ export const ja: Record<keyof typeof en, string> = {
   fsNoSpace: 'ディスクの空き容量が足りません（操作: {0}）。',
 
   modelNotConfigured: 'モデルが設定されていません。',
+  settingsNotReceived: 'エディターから MedLocal の設定が届いていないため（{0} 秒待ちました）、まだモデルを読み込んでいません。',
+  nextRestartServer: 'MedLocal: サーバーを再起動 を実行してください。繰り返す場合は MedLocal のログ（MedLocal: ログを表示）を確認してください。',
   modelFailedToLoad: 'モデルを読み込めませんでした。',
   nextSetModelPath: '`medlocal.model.path` に GGUF モデルファイルを設定してください（例: Qwen2.5-7B-Instruct Q4_K_M）。',
   nextPickReadableModel: '`medlocal.model.path` に読み取り可能な .gguf モデルファイルを設定してください（現在の設定は MedLocal: 状態を表示 で確認できます）。',
