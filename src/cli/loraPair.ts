@@ -47,6 +47,8 @@ export interface RunContext {
   recipe: RunRecipe;
   modelPath: string;
   parallel: number;
+  /** CPU threads for the local engine (--threads); the engine's own choice when absent. */
+  threads?: number;
   factory: RunEngineFactory;
   remote?: { baseUrl: string; model?: string; apiKey?: string };
   deps: { isTTY?: boolean; signal?: AbortSignal };

@@ -4,7 +4,7 @@
 //   medlocal bench --dataset igakuqa:DIR|medqa:FILE|medmcqa:FILE|jmedbench:FILE|jsonl:FILE|csv:FILE|sample
 //                  [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
 //                  [--backend local|openai --base-url URL]
-//                  [--language ja|en] [--limit N] [--seed S] [--shuffle K] [--parallel N] [--out DIR] [--resume DIR]
+//                  [--language ja|en] [--limit N] [--seed S] [--shuffle K] [--parallel N] [--threads N] [--out DIR] [--resume DIR]
 //                  [--lora ADAPTER.gguf[:SCALE]]... [--compare-base] [--dry-run] [--json] [--lang ja|en]
 //   medlocal bench compare RUN_A RUN_B [--json]
 //   medlocal bench score [--dataset DATASET] --predictions FILE|DIR [--name MODEL] [--protocol P] [--out DIR] [--json]
@@ -81,7 +81,7 @@ const USAGE = `usage:
                  [--model PATH.gguf] [--format ID | --template FILE] [--scoring letter|likelihood|generate]
                  [--backend local|openai --base-url URL]   (openai: --model names the server's model;
                                                             API key from MEDLOCAL_OPENAI_API_KEY)
-                 [--language ja|en] [--limit N] [--seed S] [--shuffle K] [--parallel N] [--out DIR] [--resume DIR] [--dry-run] [--json]
+                 [--language ja|en] [--limit N] [--seed S] [--shuffle K] [--parallel N] [--threads N] [--out DIR] [--resume DIR] [--dry-run] [--json]
                  [--protocol medlocal|igakuqa-official|harness]   (default medlocal: MedLocal's own scoring)
                  [--lora ADAPTER.gguf[:SCALE]]... [--compare-base]
                  (--shuffle K: ask every question under K orders of its choices drawn from --seed;
@@ -106,6 +106,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   shuffle: { type: 'string' },
   parallel: { type: 'string' },
+  threads: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
   protocol: { type: 'string' },
@@ -211,9 +212,10 @@ async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<n
   const modelPath = remote ? remote.baseUrl : requireModel(values.model, values.resume, stored);
   if (!pair) checkSameAdapters(stored.loraAdapters, lora, values.resume);
   const parallel = positiveInteger(values.parallel, '--parallel') ?? 1;
+  const threads = positiveInteger(values.threads, '--threads');
   const runDir = values.resume ?? values.out ?? join('medlocal-runs', runFolderName(recipe, basename(modelPath), deps.now?.() ?? new Date()) + (pair ? '-lora-vs-base' : ''));
   const factory = deps.createEngine ?? (await loadDefaultEngineFactory());
-  const context: RunContext = { plan, recipe, modelPath, parallel, factory, deps, io, json: values.json === true, ...(remote ? { remote } : {}) };
+  const context: RunContext = { plan, recipe, modelPath, parallel, ...(threads !== undefined ? { threads } : {}), factory, deps, io, json: values.json === true, ...(remote ? { remote } : {}) };
   if (pair) return runLoraPair(runDir, lora, context, (half) => executeRun(context, half));
   const outcome = await executeRun(context, { runDir, resume: values.resume !== undefined, loraAdapters: lora });
   return typeof outcome === 'number' ? outcome : report(outcome, values.json === true, io);
@@ -223,7 +225,7 @@ async function runBench(values: ParsedOptions, deps: CliDeps, io: Io): Promise<n
 async function executeRun(context: RunContext, half: RunHalf): Promise<BenchmarkResult | number> {
   const { plan, recipe, modelPath, parallel, remote, io, deps } = context;
   const cancel = cancellation(deps.signal);
-  const handle = await context.factory({ modelPath, parallel, signal: cancel.signal, ...(remote ? { remote } : {}), ...(half.loraAdapters.length > 0 ? { loraAdapters: half.loraAdapters } : {}) });
+  const handle = await context.factory({ modelPath, parallel, ...(context.threads !== undefined ? { threads: context.threads } : {}), signal: cancel.signal, ...(remote ? { remote } : {}), ...(half.loraAdapters.length > 0 ? { loraAdapters: half.loraAdapters } : {}) });
   try {
     return await runBenchmark({
       engine: handle.engine,

@@ -38,7 +38,9 @@ test(`the CLI SIGKILLed at ${KILLS} random points of one run resumes to a comple
   const random = prng(seed);
   const out = join(scratchDir('medlocal-fault-cli-'), 'run');
   const answersPath = join(out, 'answers.jsonl');
-  const firstCommand = [CLI_JS, 'bench', '--dataset', 'sample', '--model', model, '--scoring', 'generate', '--out', out];
+  // One thread: llama.cpp's two compute threads spin against each other when another process takes
+  // a core, which made this test's timing depend on the machine's load.
+  const firstCommand = [CLI_JS, 'bench', '--dataset', 'sample', '--model', model, '--scoring', 'generate', '--threads', '1', '--out', out];
   const startupSamples: number[] = [];
   const log: string[] = [];
   let kills = 0;
@@ -51,7 +53,7 @@ test(`the CLI SIGKILLed at ${KILLS} random points of one run resumes to a comple
     assert.ok(spawns < KILLS + 10, `too many restarts (${spawns}) without finishing`);
     // Before the first manifest is written there is nothing to resume: rerun the first command.
     const resume = existsSync(join(out, 'manifest.json'));
-    const args = resume ? [CLI_JS, 'bench', '--resume', out, '--model', model] : firstCommand;
+    const args = resume ? [CLI_JS, 'bench', '--resume', out, '--model', model, '--threads', '1'] : firstCommand;
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     spawns++;
     const spawnedAt = performance.now();

@@ -42,7 +42,7 @@ test('a letter-scored run on the sample set writes every run file', () => {
 
 test('a run killed with SIGKILL resumes without redoing finished answers', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'medlocal-cli-')), 'run');
-  const args = [CLI, 'bench', '--dataset', 'sample', '--model', model, '--scoring', 'generate', '--limit', '12', '--out', out];
+  const args = [CLI, 'bench', '--dataset', 'sample', '--model', model, '--scoring', 'generate', '--limit', '12', '--threads', '1', '--out', out];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   // Kill once two answers are on disk (the progress line is printed after each checkpoint).
   await new Promise<void>((resolve, reject) => {
@@ -59,7 +59,7 @@ test('a run killed with SIGKILL resumes without redoing finished answers', async
   await new Promise((resolve) => child.once('exit', resolve));
   const before = answerIds(out);
   assert.ok(before.length >= 2 && before.length < 12, `answers before resume: ${before.length}`);
-  const resumed = spawnSync(process.execPath, [CLI, 'bench', '--resume', out, '--model', model, '--json'], { encoding: 'utf8', timeout: 180000 });
+  const resumed = spawnSync(process.execPath, [CLI, 'bench', '--resume', out, '--model', model, '--threads', '1', '--json'], { encoding: 'utf8', timeout: 180000 });
   assert.equal(resumed.status, 0, resumed.stderr);
   const after = answerIds(out);
   assert.equal(after.length, 12);

@@ -19,14 +19,14 @@ interface Captured {
   code: number;
   stdout: string;
   stderr: string;
-  factoryCalls: { modelPath: string; parallel: number }[];
+  factoryCalls: { modelPath: string; parallel: number; threads?: number }[];
   disposed: number;
 }
 
 async function cli(argv: string[], engineOptions: FakeEngineOptions = {}, extra: Partial<CliDeps> = {}, questions: readonly Question[] = sample): Promise<Captured> {
   const captured: Captured = { code: -1, stdout: '', stderr: '', factoryCalls: [], disposed: 0 };
-  const createEngine: CliEngineFactory = async ({ modelPath: path, parallel }) => {
-    captured.factoryCalls.push({ modelPath: path, parallel });
+  const createEngine: CliEngineFactory = async ({ modelPath: path, parallel, threads }) => {
+    captured.factoryCalls.push({ modelPath: path, parallel, ...(threads !== undefined ? { threads } : {}) });
     return {
       engine: new FakeEngine(questions, engineOptions),
       modelFacts: { sizeBytes: 18, gpu: 'none' },
@@ -108,6 +108,18 @@ describe('medlocal bench usage errors', () => {
 });
 
 describe('medlocal bench with a (fake) model', () => {
+  test('--threads N reaches the engine; a bad value is exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medlocal-cli-threads-'));
+    const model = join(dir, 'fake.gguf');
+    writeFileSync(model, 'GGUF');
+    const run = await cli(['bench', '--dataset', 'sample', '--limit', '2', '--model', model, '--threads', '1', '--out', join(dir, 'run'), '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.factoryCalls.map((call) => call.threads), [1]);
+    const bad = await cli(['bench', '--dataset', 'sample', '--model', model, '--threads', '0']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--threads/);
+  });
+
   test('runs, prints progress and a summary table, writes the run folder', async () => {
     const out = join(scratch, 'text-run');
     const result = await cli(['bench', '--dataset', 'sample', '--model', modelPath, '--out', out, '--parallel', '2']);
