@@ -123,6 +123,7 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
         questions,
         format: promptFormat,
         scoring: recipe.scoring,
+        ...(recipe.protocol ? { protocol: recipe.protocol } : {}),
         parallel: Math.max(1, Math.min(params.parallel ?? 1, info?.sequences ?? 1)),
         outDir: runDir,
         ...(params.resumeDir ? { resumeDir: params.resumeDir } : {}),
