@@ -92,6 +92,15 @@ export interface BenchImportResult {
   issues: string[];
 }
 
+/** What a predictions path holds, asked before importing it (see describePredictions in src/eval). */
+export interface BenchPredictionsInfo {
+  kind: 'igakuqa-baseline' | 'harness' | 'generic';
+  /** The models a folder of IgakuQA baseline files holds. */
+  models: string[];
+  /** The protocol it is scored under unless another is chosen. */
+  protocol: ProtocolId;
+}
+
 export namespace BenchStartRequest {
   export const type = new RequestType<BenchStartParams, BenchStartResult, void>('medlocal/bench/start');
 }
@@ -124,4 +133,7 @@ export namespace BenchFormatsRequest {
 }
 export namespace BenchImportRequest {
   export const type = new RequestType<BenchImportParams, BenchImportResult, void>('medlocal/bench/importPredictions');
+}
+export namespace BenchPredictionsInfoRequest {
+  export const type = new RequestType<{ predictions: string }, BenchPredictionsInfo, void>('medlocal/bench/predictionsInfo');
 }

@@ -34,7 +34,14 @@ export class HistoryView implements View {
       if (a && b) this.app.openComparison(a, b);
     }, { id: 'history-compare', className: 'primary', attrs: { 'data-testid': 'compare-selected' } });
     compare.disabled = data.selected.length !== 2;
-    const header = h('div', { className: 'history-header' }, h('h2', { text: format(t.historyTitle, data.resultsDir) }), h('div', { className: 'button-row' }, refresh, compare));
+    // Predictions are scored against the dataset chosen under Configure (harness results need none).
+    const importFrom = (kind: 'folder' | 'file') => {
+      const dataset = this.app.state.choices.dataset;
+      post({ type: 'importPredictions', kind, ...(dataset !== undefined && dataset !== 'sample' ? { dataset } : {}) });
+    };
+    const importFolder = button(t.importFolder, () => importFrom('folder'), { id: 'history-import-folder', className: 'secondary', attrs: { title: t.importHint } });
+    const importFile = button(t.importFile, () => importFrom('file'), { id: 'history-import-file', className: 'secondary', attrs: { title: t.importHint } });
+    const header = h('div', { className: 'history-header' }, h('h2', { text: format(t.historyTitle, data.resultsDir) }), h('div', { className: 'button-row' }, refresh, importFolder, importFile, compare));
     const content: Array<HTMLElement | undefined> = [header, h('p', { className: 'muted', text: t.pickTwo })];
     if (data.runsError) content.push(h('p', { className: 'error', text: data.runsError }));
     const rows = historyRows(data.runs ?? []);

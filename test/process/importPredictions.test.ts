@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { ResponseError } from 'vscode-languageserver-protocol';
-import { BenchImportRequest, BenchListRequest, BenchRunRequest } from '../../src/protocol/benchProtocol';
+import { BenchImportRequest, BenchListRequest, BenchPredictionsInfoRequest, BenchRunRequest } from '../../src/protocol/benchProtocol';
 import { IGAKUQA_2018, SHARED_DATA, skipUnlessPresent } from '../unit/eval/dataPaths';
 import { startTestServer } from './harness';
 
@@ -57,6 +57,21 @@ test('importing from a folder without predictions answers with what happened, no
     );
     const { runs } = await server.connection.sendRequest(BenchListRequest.type, { resultsDir });
     assert.deepEqual(runs, []);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('before importing, the panel learns the models a baseline folder holds and their default protocol', { skip }, async () => {
+  const server = await startTestServer({});
+  try {
+    const info = await server.connection.sendRequest(BenchPredictionsInfoRequest.type, { predictions: BASELINES });
+    assert.equal(info.kind, 'igakuqa-baseline');
+    assert.equal(info.protocol, 'igakuqa-official');
+    for (const model of ['gpt4', 'chatgpt', 'gpt3', 'student-majority']) assert.ok(info.models.includes(model), `${model} in ${info.models.join(', ')}`);
+    // A single file: nothing to choose.
+    const one = await server.connection.sendRequest(BenchPredictionsInfoRequest.type, { predictions: join(BASELINES, '112-A_gpt4.jsonl') });
+    assert.deepEqual(one, { kind: 'igakuqa-baseline', models: [], protocol: 'igakuqa-official' });
   } finally {
     await server.stop();
   }

@@ -11,6 +11,7 @@ import {
   BenchFinishedNotification,
   BenchFormatsRequest,
   BenchImportRequest,
+  BenchPredictionsInfoRequest,
   BenchListRequest,
   BenchProgressNotification,
   BenchQuestionRequest,
@@ -41,7 +42,7 @@ import { format, isMessage, msg, type Locale, type Message } from '../../shared/
 import { errorMessage, UserError } from '../../shared/userError';
 import { checkRunnable, planRun, recipeFromManifest, RECIPE_KEY, runFolderName, type RunRecipe } from '../../eval/plan';
 import { listRuns } from '../../eval/runListing';
-import { scoreImportedPredictions } from '../../eval/protocols/scoreImport';
+import { describePredictions, scoreImportedPredictions } from '../../eval/protocols/scoreImport';
 import type { ModelHost } from '../modelHost';
 import { toResponseError } from './cancellation';
 
@@ -217,12 +218,19 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
       throw toResponseError(error, locale());
     }
   });
+  const predictionsInfo = connection.onRequest(BenchPredictionsInfoRequest.type, ({ predictions }) => {
+    try {
+      return describePredictions(predictions);
+    } catch (error) {
+      throw toResponseError(error, locale());
+    }
+  });
   const formats = connection.onRequest(BenchFormatsRequest.type, () => listPromptFormats().map((f) => ({ id: f.id, description: f.description, hash: f.hash })));
 
   return {
     dispose: () => {
       for (const run of active.values()) run.controller.abort();
-      for (const d of [start, cancel, list, read, question, compare, dataset, formats, importRun]) d.dispose();
+      for (const d of [start, cancel, list, read, question, compare, dataset, formats, importRun, predictionsInfo]) d.dispose();
     },
   };
 }
