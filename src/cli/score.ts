@@ -7,12 +7,10 @@
 // The protocol defaults to the predictions' own: IgakuQA baseline files → igakuqa-official,
 // harness result files → harness, {id, prediction} → medlocal.
 
-import { basename, join } from 'node:path';
 import type { RunSummary } from '../eval/metrics';
-import { planRun } from '../eval/plan';
 import { isProtocolId, PROTOCOL_IDS, type ProtocolId } from '../eval/protocols';
-import { findPredictionFiles, importPredictions, type ImportIssue, type PredictionsKind } from '../eval/protocols/importPredictions';
-import { writeScoredRun } from '../eval/protocols/scoredRun';
+import type { ImportIssue } from '../eval/protocols/importPredictions';
+import { scoreImportedPredictions } from '../eval/protocols/scoreImport';
 import { summaryTable } from './report';
 import { format, msg, type Locale } from '../shared/messages/index';
 import { UserError } from '../shared/userError';
@@ -31,8 +29,6 @@ function issueLines(issues: readonly ImportIssue[], locale: Locale): string[] {
     ...(issues.length > PRINTED_ISSUES ? [format(locale, msg('cliMoreIssues', issues.length - PRINTED_ISSUES))] : []),
   ];
 }
-
-const DEFAULT_PROTOCOL: Record<PredictionsKind, ProtocolId> = { 'igakuqa-baseline': 'igakuqa-official', harness: 'harness', generic: 'medlocal' };
 
 export interface ScoreOptions {
   dataset?: string;
@@ -55,18 +51,18 @@ export interface ScoreIo {
 export function runScore(options: ScoreOptions, io: ScoreIo): number {
   if (options.predictions === undefined) throw new UserError(msg('cliNoPredictions'));
   if (options.protocol !== undefined && !isProtocolId(options.protocol)) throw new UserError(msg('cliBadProtocol', PROTOCOL_IDS.join(', '), options.protocol));
-  const found = findPredictionFiles(options.predictions, options.name);
-  const protocol: ProtocolId = (options.protocol as ProtocolId | undefined) ?? DEFAULT_PROTOCOL[found.kind];
-  const plan = options.dataset !== undefined ? planRun({ dataset: options.dataset, scoring: 'generate', protocol }) : undefined;
-  const imported = importPredictions(found, protocol, plan?.questions);
-  const stamp = options.now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const label = (imported.model ?? basename(options.predictions).replace(/\.jsonl$/, '')).replace(/[^\p{L}\p{N}._-]+/gu, '_');
-  const runDir = options.out ?? join('medlocal-runs', `${stamp}-score-${protocol}-${label}`);
-  const { summary } = writeScoredRun({ runDir, imported, protocol, ...(options.dataset !== undefined ? { dataset: options.dataset } : {}), datasetFiles: plan?.files ?? [], now: options.now });
-  if (imported.issues.length > 0) {
-    io.err(issueLines(imported.issues, io.locale ?? 'en').join('\n') + '\n');
+  const { runDir, summary, issues } = scoreImportedPredictions({
+    predictions: options.predictions,
+    ...(options.dataset !== undefined ? { dataset: options.dataset } : {}),
+    ...(options.protocol !== undefined ? { protocol: options.protocol as ProtocolId } : {}),
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    ...(options.out !== undefined ? { runDir: options.out } : {}),
+    now: options.now,
+  });
+  if (issues.length > 0) {
+    io.err(issueLines(issues, io.locale ?? 'en').join('\n') + '\n');
   }
-  io.out(options.json ? JSON.stringify({ runDir, ...scoreJson(summary), issues: imported.issues.map((issue) => ({ ...issue, problem: format('en', issue.problem) })) }) + '\n' : summaryTable(summary, runDir, 'scored'));
+  io.out(options.json ? JSON.stringify({ runDir, ...scoreJson(summary), issues: issues.map((issue) => ({ ...issue, problem: format('en', issue.problem) })) }) + '\n' : summaryTable(summary, runDir, 'scored'));
   return 0;
 }
 

@@ -88,7 +88,7 @@ export class BenchController implements vscode.Disposable {
     try {
       const started = await languageClient.sendRequest(BenchStartRequest.type, full);
       // Not awaited: a short run can finish before these writes do, and its end must not be missed.
-      void this.context.globalState.update(LAST_KEY, { dataset: full.dataset, language: full.language, format: full.format, scoring: full.scoring, limit: full.limit, seed: full.seed, parallel: full.parallel });
+      void this.context.globalState.update(LAST_KEY, { dataset: full.dataset, language: full.language, format: full.format, scoring: full.scoring, protocol: full.protocol, limit: full.limit, seed: full.seed, parallel: full.parallel });
       if (full.dataset !== 'sample') void this.context.globalState.update(RECENT_KEY, [full.dataset, ...this.recentDatasets.filter((d) => d !== full.dataset)].slice(0, 8));
       this.running.set(started.runId, undefined);
       this.renderStatus();

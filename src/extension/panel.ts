@@ -25,8 +25,8 @@ import { buildPanelHtml } from './panelHtml';
 import { format, stringsFor, type Strings } from '../view/strings';
 import type { BenchController } from './bench';
 import type { MedLocalClient } from './client';
-import { failureOf, withNextStep } from './notices';
-import { changeModel, chooseDataset } from './panelDialogs';
+import { describeFailure, failureOf, withNextStep } from './notices';
+import { changeModel, chooseDataset, chooseImportOptions, choosePredictionsPath } from './panelDialogs';
 import { saveExport } from './panelExports';
 import { PanelServer } from './panelServer';
 import { clearShownSummary, recordShownSummary, registerPanelTestCommands } from './panelTestCommands';
@@ -219,6 +219,8 @@ export class BenchmarkPanel implements vscode.Disposable {
         if (dataset) this.post({ type: 'datasetChosen', dataset });
         return;
       }
+      case 'importPredictions':
+        return this.importPredictions(message.kind, message.dataset);
       case 'changeModel':
         return changeModel();
       case 'rendered':
@@ -241,6 +243,7 @@ export class BenchmarkPanel implements vscode.Disposable {
       ...(last.language ? { language: last.language } : {}),
       ...(last.format ? { format: last.format } : {}),
       ...(last.scoring ? { scoring: last.scoring } : {}),
+      ...(last.protocol ? { protocol: last.protocol } : {}),
       ...(last.limit !== undefined ? { limit: last.limit } : {}),
       ...(last.seed !== undefined ? { seed: last.seed } : {}),
       ...(last.parallel !== undefined ? { parallel: last.parallel } : {}),
@@ -352,6 +355,29 @@ export class BenchmarkPanel implements vscode.Disposable {
     if (!started) return this.post({ type: 'startFailed', error: this.t.startFailedSeeNotification, facts });
     this.follow({ runId: started.runId, runDir: started.runDir, total: started.total, dataset: facts });
     void this.refreshRuns();
+  }
+
+  /** Predictions made elsewhere → a scored run in the results folder, shown once imported. */
+  private async importPredictions(kind: 'folder' | 'file', dataset: string | undefined): Promise<void> {
+    const path = await choosePredictionsPath(kind, this.t);
+    if (!path) return;
+    try {
+      const info = await this.server.predictionsInfo(path);
+      const options = await chooseImportOptions(path, info, this.t);
+      if (!options) return;
+      // Harness results carry their gold answers; the other kinds are scored against the panel's dataset.
+      const needsDataset = info.kind !== 'harness' && options.protocol !== 'harness';
+      const result = await this.server.importPredictions({ predictions: path, ...options, ...(needsDataset && dataset ? { dataset } : {}) });
+      this.log.info(`Benchmark panel: imported predictions under ${result.protocol} → ${result.runDir}`);
+      if (result.issues.length > 0) {
+        for (const issue of result.issues.slice(0, 50)) this.log.warn(`Benchmark panel: import: ${issue}`);
+        void vscode.window.showWarningMessage(format(this.t.importIssues, baseName(result.runDir), result.issues.length));
+      }
+      await this.refreshRuns();
+      this.showRun(result.runDir);
+    } catch (error) {
+      void vscode.window.showErrorMessage(format(this.t.importFailed, describeFailure(error)));
+    }
   }
 
   private async resume(runDir: string): Promise<void> {

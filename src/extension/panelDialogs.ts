@@ -1,7 +1,8 @@
 // The benchmark panel's dialogs: choosing a dataset (an IgakuQA folder, or a file and the layout
-// to read it as) and changing the model.
+// to read it as), predictions to import (the path, the model, the protocol) and changing the model.
 import * as vscode from 'vscode';
-import { DATASET_KINDS } from '../protocol/webviewMessages';
+import type { BenchPredictionsInfo } from '../protocol/benchProtocol';
+import { DATASET_KINDS, PROTOCOL_IDS, type ProtocolId } from '../protocol/webviewMessages';
 import { format, type Strings } from '../view/strings';
 
 /** The kinds a single chosen file can be read as (igakuqa is a folder, sample no file at all). */
@@ -26,4 +27,31 @@ export async function changeModel(): Promise<void> {
   const commands = await vscode.commands.getCommands(true);
   if (commands.includes('medlocal.selectModel')) await vscode.commands.executeCommand('medlocal.selectModel');
   else await vscode.commands.executeCommand('workbench.action.openSettings', 'medlocal.model.path');
+}
+
+/** Asks for a predictions file or folder; undefined when cancelled. */
+export async function choosePredictionsPath(kind: 'folder' | 'file', t: Strings): Promise<string | undefined> {
+  const chosen = kind === 'folder'
+    ? await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title: t.importFolderTitle })
+    : await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Predictions: ['jsonl'] }, title: t.importFileTitle });
+  return chosen?.[0]?.fsPath;
+}
+
+/**
+ * The model (when the folder holds several) and the protocol for predictions, the predictions'
+ * own protocol first; undefined when a pick is cancelled.
+ */
+export async function chooseImportOptions(path: string, info: BenchPredictionsInfo, t: Strings): Promise<{ name?: string; protocol: ProtocolId } | undefined> {
+  let name: string | undefined;
+  if (info.models.length > 1) {
+    name = await vscode.window.showQuickPick(info.models, { title: format(t.importModelTitle, path) });
+    if (name === undefined) return undefined;
+  }
+  const ordered = [info.protocol, ...PROTOCOL_IDS.filter((id) => id !== info.protocol)];
+  const picked = await vscode.window.showQuickPick(
+    ordered.map((id) => ({ label: id, ...(id === info.protocol ? { description: t.importProtocolDefault } : {}) })),
+    { title: t.importProtocolTitle },
+  );
+  if (!picked) return undefined;
+  return { ...(name !== undefined ? { name } : {}), protocol: picked.label };
 }

@@ -7,9 +7,14 @@ import {
   BenchCompareRequest,
   BenchDatasetRequest,
   BenchFormatsRequest,
+  BenchImportRequest,
   BenchListRequest,
+  BenchPredictionsInfoRequest,
   BenchQuestionRequest,
   BenchRunRequest,
+  type BenchImportParams,
+  type BenchImportResult,
+  type BenchPredictionsInfo,
   type BenchQuestionDetail,
   type DatasetFacts,
   type BenchRunListing,
@@ -97,5 +102,18 @@ export class PanelServer {
 
   async datasetFacts(dataset: string, language: 'ja' | 'en'): Promise<DatasetFacts> {
     return this.request((c) => c.sendRequest(BenchDatasetRequest.type, { dataset, language }));
+  }
+
+  // ---- importing predictions ----------------------------------------------------------------
+
+  async predictionsInfo(predictions: string): Promise<BenchPredictionsInfo> {
+    return this.request((c) => c.sendRequest(BenchPredictionsInfoRequest.type, { predictions }));
+  }
+
+  /** Scores predictions into a new run folder in the results folder; the webview may then name it. */
+  async importPredictions(params: Omit<BenchImportParams, 'resultsDir'>): Promise<BenchImportResult> {
+    const result = await this.request((c) => c.sendRequest(BenchImportRequest.type, { ...params, resultsDir: this.resultsDir() }));
+    this.allow(result.runDir);
+    return result;
   }
 }

@@ -2,10 +2,10 @@
 // the evaluations. Typed once; the result shapes are the evaluation engine's own plain types.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { RunComparison, RunSummary } from '../eval/metrics';
-import type { AnswerRecord, BenchmarkProgress, RunListing, RunManifest, ScoringMode } from '../eval/records';
+import type { AnswerRecord, BenchmarkProgress, ProtocolId, RunListing, RunManifest, ScoringMode } from '../eval/records';
 import type { DatasetFactsText } from '../eval/question';
 
-export type { AnswerRecord, RunComparison, RunManifest, RunSummary, ScoringMode };
+export type { AnswerRecord, ProtocolId, RunComparison, RunManifest, RunSummary, ScoringMode };
 
 export interface BenchStartParams {
   /** `sample`, `igakuqa:DIR`, `medqa:FILE`, `medmcqa:FILE`, `jmedbench:FILE`, `jsonl:FILE`, `csv:FILE`. */
@@ -13,6 +13,8 @@ export interface BenchStartParams {
   language?: 'ja' | 'en';
   format?: string;
   scoring: ScoringMode;
+  /** The evaluation protocol (absent = medlocal, MedLocal's own scoring). */
+  protocol?: ProtocolId;
   /** The first N questions, or a random sample of N when `seed` is given. */
   limit?: number;
   seed?: number;
@@ -69,6 +71,36 @@ export interface BenchQuestionDetail {
   choiceBreakdown?: number[];
 }
 
+/** Predictions made elsewhere, scored into a new run folder inside `resultsDir` (as `medlocal bench score`). */
+export interface BenchImportParams {
+  /** A predictions file, or a folder of them. */
+  predictions: string;
+  /** `igakuqa:DIR`... when the predictions do not carry the gold answers. */
+  dataset?: string;
+  /** Absent: the predictions' own (IgakuQA baselines → igakuqa-official, harness results → harness, others → medlocal). */
+  protocol?: ProtocolId;
+  /** The model whose files to take from a folder holding several. */
+  name?: string;
+  resultsDir: string;
+}
+
+export interface BenchImportResult {
+  runDir: string;
+  protocol: ProtocolId;
+  summary: RunSummary;
+  /** Predictions that could not be scored (`where: id: problem`, in the client's locale). */
+  issues: string[];
+}
+
+/** What a predictions path holds, asked before importing it (see describePredictions in src/eval). */
+export interface BenchPredictionsInfo {
+  kind: 'igakuqa-baseline' | 'harness' | 'generic';
+  /** The models a folder of IgakuQA baseline files holds. */
+  models: string[];
+  /** The protocol it is scored under unless another is chosen. */
+  protocol: ProtocolId;
+}
+
 export namespace BenchStartRequest {
   export const type = new RequestType<BenchStartParams, BenchStartResult, void>('medlocal/bench/start');
 }
@@ -98,4 +130,10 @@ export namespace BenchDatasetRequest {
 }
 export namespace BenchFormatsRequest {
   export const type = new RequestType0<Array<{ id: string; description: string; hash: string }>, void>('medlocal/bench/formats');
+}
+export namespace BenchImportRequest {
+  export const type = new RequestType<BenchImportParams, BenchImportResult, void>('medlocal/bench/importPredictions');
+}
+export namespace BenchPredictionsInfoRequest {
+  export const type = new RequestType<{ predictions: string }, BenchPredictionsInfo, void>('medlocal/bench/predictionsInfo');
 }

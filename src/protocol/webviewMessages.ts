@@ -16,8 +16,9 @@ import type {
 import type { Language } from '../shared/language';
 
 // The evaluation core's lists (plain constants in a Node-free module), for the form and the checks.
-import { DATASET_KINDS, SCORING_MODES } from '../shared/benchmarkKinds';
-export { DATASET_KINDS, SCORING_MODES };
+import { DATASET_KINDS, PROTOCOL_IDS, SCORING_MODES, type ProtocolId } from '../shared/benchmarkKinds';
+export { DATASET_KINDS, PROTOCOL_IDS, SCORING_MODES };
+export type { ProtocolId };
 export const EXPORT_FORMATS = ['csv', 'json', 'markdown'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 /** The language the exam is shown in. */
@@ -29,6 +30,8 @@ export interface BenchChoices {
   language: ExamLanguage;
   format: string;
   scoring: ScoringMode;
+  /** The evaluation protocol; absent = medlocal (MedLocal's own scoring). */
+  protocol?: ProtocolId;
   /** The first N questions, or a random N when `seed` is set. */
   limit?: number;
   seed?: number;
@@ -126,6 +129,8 @@ export type WebviewToExtension =
   | { type: 'export'; format: ExportFormat; target: ExportTarget }
   | { type: 'openFolder'; runDir: string }
   | { type: 'browse'; kind: 'folder' | 'file' }
+  /** Import predictions made elsewhere (a file or a folder); `dataset` is the panel's current dataset choice. */
+  | { type: 'importPredictions'; kind: 'folder' | 'file'; dataset?: string }
   | { type: 'changeModel' }
   /** What the results view shows after rendering a run's summary cards (the integration test reads it). */
   | { type: 'rendered'; runDir: string; summaryText: string }
@@ -187,11 +192,13 @@ function choices(value: unknown): BenchChoices {
   const parallel = wholeNumber(fields.parallel, 'parallel');
   if (seed !== undefined && limit === undefined) throw new Invalid('seed without limit');
   const shuffle = shuffleChoice(fields.shuffle);
+  const protocol = fields.protocol === undefined ? undefined : oneOf(fields.protocol, 'protocol', PROTOCOL_IDS);
   return {
     dataset: dataset(fields.dataset),
     language: oneOf(fields.language, 'language', ['ja', 'en'] as const),
     format: text(fields.format, 'format', MAX_ID),
     scoring: oneOf(fields.scoring, 'scoring', SCORING_MODES),
+    ...(protocol !== undefined ? { protocol } : {}),
     ...(limit !== undefined ? { limit } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(shuffle !== undefined ? { shuffle } : {}),
@@ -246,6 +253,8 @@ function parseFields(fields: Fields): WebviewToExtension {
       return { type: 'export', format: oneOf(fields.format, 'format', EXPORT_FORMATS), target: exportTarget(fields.target) };
     case 'browse':
       return { type: 'browse', kind: oneOf(fields.kind, 'kind', ['folder', 'file'] as const) };
+    case 'importPredictions':
+      return { type: 'importPredictions', kind: oneOf(fields.kind, 'kind', ['folder', 'file'] as const), ...(fields.dataset !== undefined ? { dataset: dataset(fields.dataset) } : {}) };
     case 'rendered':
       return { type: 'rendered', runDir: runDir(), summaryText: text(fields.summaryText, 'summaryText', MAX_TEXT, { allowControl: true }) };
     case 'webviewError':
@@ -328,6 +337,8 @@ export function parsePanelState(value: unknown): PanelState {
   if (fmt) savedChoices.format = fmt;
   const scoring = optional(() => oneOf(saved.scoring, 'scoring', SCORING_MODES));
   if (scoring) savedChoices.scoring = scoring;
+  const protocol = optional(() => oneOf(saved.protocol, 'protocol', PROTOCOL_IDS));
+  if (protocol) savedChoices.protocol = protocol;
   for (const key of ['limit', 'seed', 'parallel'] as const) {
     const number = optional(() => wholeNumber(saved[key], key));
     if (number !== undefined) savedChoices[key] = number;

@@ -60,6 +60,8 @@ export class App {
   state: PanelState;
   readonly data: AppData = { locale: 'en', model: { state: 'noServer' }, formats: [], recentDatasets: [], resultsDir: '', selected: [] };
   readonly charts = new ChartSet();
+  /** The comparison's charts, kept apart from the results view's (each view clears its own). */
+  readonly compareCharts = new ChartSet();
   private readonly views = new Map<PanelTab | 'progress', View>();
   private tabButtons = new Map<PanelTab, HTMLButtonElement>();
   private tabPanels = new Map<PanelTab, HTMLElement>();
@@ -72,7 +74,10 @@ export class App {
   ) {
     this.state = state;
     // The theme changes the body's class (vscode-light / vscode-dark / vscode-high-contrast).
-    new MutationObserver(() => this.charts.retheme()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+    new MutationObserver(() => {
+      this.charts.retheme();
+      this.compareCharts.retheme();
+    }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
   }
 
   /** Saves the user's choices and view (getState/setState survives reloads and restarts). */

@@ -3,7 +3,7 @@
 // with a link to change it, Run, and the runs that can be resumed. The choices are remembered
 // (webview state, and the extension's last choices for a new panel).
 import { historyRows, statusLabel } from '../view/benchViewModel';
-import { LIMITS, SCORING_MODES, type BenchChoices, type CountMode } from '../protocol/webviewMessages';
+import { LIMITS, PROTOCOL_IDS, SCORING_MODES, type BenchChoices, type CountMode } from '../protocol/webviewMessages';
 import type { App, View } from './app';
 import { append, button, field, h, option, replaceChildren, uid } from './dom';
 import { format } from '../view/strings';
@@ -102,7 +102,10 @@ export class ConfigureView implements View {
     const mode = this.choices.scoring ?? 'letter';
     const labels = { letter: t.scoringLetter, likelihood: t.scoringLikelihood, generate: t.scoringGenerate };
     for (const m of SCORING_MODES) scoring.append(option(m, labels[m], m === mode));
-    return h('div', { className: 'group grid' }, field(t.language, language), field(t.format, formatSelect), field(t.scoring, scoring));
+    const protocol = h('select', { id: 'protocol', attrs: { title: t.protocolHint }, on: { change: () => this.choose({ protocol: PROTOCOL_IDS.find((p) => p === protocol.value) ?? 'medlocal' }) } });
+    const chosenProtocol = this.choices.protocol ?? 'medlocal';
+    for (const p of PROTOCOL_IDS) protocol.append(option(p, p, p === chosenProtocol));
+    return h('div', { className: 'group grid' }, field(t.language, language), field(t.format, formatSelect), field(t.scoring, scoring), field(t.protocol, protocol));
   }
 
   private countSection(): HTMLElement {
@@ -207,6 +210,7 @@ export class ConfigureView implements View {
       language: c.language ?? 'ja',
       format: c.format ?? 'igakuqa',
       scoring: c.scoring ?? 'letter',
+      ...(c.protocol !== undefined && c.protocol !== 'medlocal' ? { protocol: c.protocol } : {}),
       ...(mode !== 'all' && c.limit !== undefined ? { limit: c.limit } : {}),
       ...(mode === 'random' && c.limit !== undefined && c.seed !== undefined ? { seed: c.seed } : {}),
       ...(c.shuffle !== undefined ? { shuffle: { k: c.shuffle.k, seed: c.shuffle.seed } } : {}),

@@ -3,6 +3,7 @@
 // difference B − A with its paired interval, McNemar's p, the questions that flipped, and the
 // per-category differences.
 import {
+  categoryChartData,
   compareView,
   intervalText,
   percent,
@@ -15,7 +16,9 @@ import {
   type CompareView as CompareModel,
 } from '../view/benchViewModel';
 import type { ExportFormat } from '../protocol/webviewMessages';
+import type { StoredRunInfo } from '../protocol/benchProtocol';
 import type { App, View } from './app';
+import { BarChart } from './charts';
 import { button, h, replaceChildren } from './dom';
 import { format } from '../view/strings';
 import { post } from './vscodeApi';
@@ -34,7 +37,14 @@ export class HistoryView implements View {
       if (a && b) this.app.openComparison(a, b);
     }, { id: 'history-compare', className: 'primary', attrs: { 'data-testid': 'compare-selected' } });
     compare.disabled = data.selected.length !== 2;
-    const header = h('div', { className: 'history-header' }, h('h2', { text: format(t.historyTitle, data.resultsDir) }), h('div', { className: 'button-row' }, refresh, compare));
+    // Predictions are scored against the dataset chosen under Configure (harness results need none).
+    const importFrom = (kind: 'folder' | 'file') => {
+      const dataset = this.app.state.choices.dataset;
+      post({ type: 'importPredictions', kind, ...(dataset !== undefined && dataset !== 'sample' ? { dataset } : {}) });
+    };
+    const importFolder = button(t.importFolder, () => importFrom('folder'), { id: 'history-import-folder', className: 'secondary', attrs: { title: t.importHint } });
+    const importFile = button(t.importFile, () => importFrom('file'), { id: 'history-import-file', className: 'secondary', attrs: { title: t.importHint } });
+    const header = h('div', { className: 'history-header' }, h('h2', { text: format(t.historyTitle, data.resultsDir) }), h('div', { className: 'button-row' }, refresh, importFolder, importFile, compare));
     const content: Array<HTMLElement | undefined> = [header, h('p', { className: 'muted', text: t.pickTwo })];
     if (data.runsError) content.push(h('p', { className: 'error', text: data.runsError }));
     const rows = historyRows(data.runs ?? []);
@@ -109,6 +119,7 @@ export class CompareView implements View {
 
   render(): void {
     const { t, data } = this.app;
+    this.app.compareCharts.clear();
     if (data.compareLoading) return replaceChildren(this.element, h('p', { className: 'muted', text: t.loading }));
     if (data.compareError) return replaceChildren(this.element, h('p', { className: 'error', text: data.compareError }));
     const compared = data.comparison;
@@ -125,6 +136,7 @@ export class CompareView implements View {
       h('div', { className: 'button-row' }, exportButton(t.exportCsv, 'csv'), exportButton(t.exportJson, 'json'), exportButton(t.exportMarkdown, 'markdown')),
       this.cards(view),
       this.flips(view),
+      this.categoryChart(compared.runA.answers, compared.runB.answers),
       this.categories(view),
     );
   }
@@ -156,6 +168,40 @@ export class CompareView implements View {
     const list = (title: string, ids: string[], testId: string) =>
       h('section', { className: 'flips', attrs: { 'data-testid': testId } }, h('h3', { text: format(title, ids.length) }), ids.length > 0 ? h('ul', { className: 'id-list' }, ...ids.map((id) => h('li', {}, h('code', { text: id })))) : h('p', { className: 'muted', text: '—' }));
     return h('div', { className: 'flip-lists' }, list(t.flipsRightToWrong, view.rightToWrong, 'flips-right-to-wrong'), list(t.flipsWrongToRight, view.wrongToRight, 'flips-wrong-to-right'));
+  }
+
+  /** Per-category accuracy of run A and run B, on the questions both answered. */
+  private categoryChart(answersA: StoredRunInfo['answers'], answersB: StoredRunInfo['answers']): HTMLElement | undefined {
+    const { t } = this.app;
+    const chartData = categoryChartData([{ label: t.runA, answers: answersA }, { label: t.runB, answers: answersB }]);
+    if (chartData.categories.length === 0) return undefined;
+    const [a, b] = chartData.series;
+    if (!a || !b) return undefined;
+    const title = t.chartCompareCategories;
+    const chart = this.app.compareCharts.add(
+      new BarChart(
+        chartData.categories,
+        [
+          { label: a.label, values: a.values, intervals: a.intervals, colour: 'primary' },
+          { label: b.label, values: b.values, intervals: b.intervals, colour: 'secondary' },
+        ],
+        `${title}: ${chartData.categories.map((category, i) => `${category} ${a.label} ${percent(a.values[i] ?? 0)} / ${b.label} ${percent(b.values[i] ?? 0)}`).join(', ')}`,
+      ),
+    );
+    const rows = chartData.categories.map((category, i) => [category, String(chartData.counts[i] ?? 0), `${percent(a.values[i] ?? 0)} (${intervalText(a.intervals[i] ?? [0, 0])})`, `${percent(b.values[i] ?? 0)} (${intervalText(b.intervals[i] ?? [0, 0])})`]);
+    const headers = [t.colCategory, t.colN, t.runA, t.runB];
+    return h(
+      'section',
+      { className: 'chart-section', attrs: { 'data-testid': 'compare-chart-categories' } },
+      h('h3', { text: title }),
+      chart.element,
+      h(
+        'details',
+        { className: 'chart-data' },
+        h('summary', { text: t.chartDataTable }),
+        h('table', {}, h('thead', {}, h('tr', {}, ...headers.map((label) => h('th', { attrs: { scope: 'col' }, text: label })))), h('tbody', {}, ...rows.map((cells) => h('tr', {}, ...cells.map((cell) => h('td', { text: cell })))))),
+      ),
+    );
   }
 
   private categories(view: CompareModel): HTMLElement | undefined {

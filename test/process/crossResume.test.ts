@@ -100,3 +100,23 @@ test('a run the panel started resumes in the CLI with the same questions', async
   assert.deepEqual([...after].sort(), [...all].sort());
   assert.deepEqual(manifest(runDir)['recipe'], { dataset: 'sample', scoring: 'letter', format: 'igakuqa', limit: 5, seed: 4 });
 });
+
+test('a run the panel starts under a protocol keeps it: recipe, scoring and summary', async () => {
+  const resultsDir = mkdtempSync(join(tmpdir(), 'medlocal-protocol-'));
+  const finished = new Promise<BenchFinishedEvent>((resolve) => {
+    const subscription = server.connection.onNotification(BenchFinishedNotification.type, (event) => {
+      subscription.dispose();
+      resolve(event);
+    });
+  });
+  await server.connection.sendRequest(BenchStartRequest.type, { dataset: 'sample', scoring: 'generate', protocol: 'harness', limit: 3, parallel: 1, resultsDir });
+  const event = await finished;
+  assert.equal(event.status, 'completed', event.error);
+  assert.equal(event.summary?.protocol, 'harness');
+  assert.deepEqual(manifest(event.runDir)['recipe'], { dataset: 'sample', scoring: 'generate', protocol: 'harness', limit: 3 });
+  // The protocol's own rules apply: the harness scores generated text only.
+  await assert.rejects(
+    server.connection.sendRequest(BenchStartRequest.type, { dataset: 'sample', scoring: 'letter', format: 'igakuqa', protocol: 'harness', limit: 3, parallel: 1, resultsDir }),
+    /generate/,
+  );
+});

@@ -56,7 +56,7 @@ const MSG = {
   harnessDuplicate: (line: number) => msg('predHarnessDuplicate', line),
 } as const;
 
-const BASELINE_FILE = /^(\d+-[A-Za-z]+)_(.+)\.jsonl$/;
+export const BASELINE_FILE = /^(\d+-[A-Za-z]+)_(.+)\.jsonl$/;
 
 /** The prediction files a path names, and which kind they are. */
 export function findPredictionFiles(path: string, name?: string): { files: string[]; kind: PredictionsKind; model?: string } {

@@ -10,6 +10,8 @@ import {
   BenchDatasetRequest,
   BenchFinishedNotification,
   BenchFormatsRequest,
+  BenchImportRequest,
+  BenchPredictionsInfoRequest,
   BenchListRequest,
   BenchProgressNotification,
   BenchQuestionRequest,
@@ -40,6 +42,7 @@ import { format, isMessage, msg, type Locale, type Message } from '../../shared/
 import { errorMessage, UserError } from '../../shared/userError';
 import { checkRunnable, planRun, recipeFromManifest, RECIPE_KEY, runFolderName, type RunRecipe } from '../../eval/plan';
 import { listRuns } from '../../eval/runListing';
+import { describePredictions, scoreImportedPredictions } from '../../eval/protocols/scoreImport';
 import type { ModelHost } from '../modelHost';
 import { toResponseError } from './cancellation';
 
@@ -85,6 +88,7 @@ export function recipeFromStartParams(params: BenchStartParams): RunRecipe {
     ...(params.language ? { language: params.language } : {}),
     ...(params.format ? { format: params.format } : {}),
     scoring: params.scoring,
+    ...(params.protocol ? { protocol: params.protocol } : {}),
     ...(params.limit !== undefined ? { limit: params.limit } : {}),
     ...(params.seed !== undefined ? { seed: params.seed } : {}),
     ...(params.shuffle !== undefined ? { shuffle: { k: params.shuffle.k, seed: params.shuffle.seed } } : {}),
@@ -120,6 +124,7 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
         questions,
         format: promptFormat,
         scoring: recipe.scoring,
+        ...(recipe.protocol ? { protocol: recipe.protocol } : {}),
         parallel: Math.max(1, Math.min(params.parallel ?? 1, info?.sequences ?? 1)),
         outDir: runDir,
         ...(params.resumeDir ? { resumeDir: params.resumeDir } : {}),
@@ -203,12 +208,29 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
       throw toResponseError(error, locale());
     }
   });
+  const importRun = connection.onRequest(BenchImportRequest.type, (params) => {
+    try {
+      const result = scoreImportedPredictions({ ...params, now: new Date() });
+      log(`imported predictions under ${result.protocol}: ${result.summary.total} questions, ${result.issues.length} issues → ${result.runDir}`);
+      const issues = result.issues.map((issue) => `${issue.where}: ${issue.id !== undefined ? `${issue.id}: ` : ''}${format(locale(), issue.problem)}`);
+      return { runDir: result.runDir, protocol: result.protocol, summary: result.summary, issues };
+    } catch (error) {
+      throw toResponseError(error, locale());
+    }
+  });
+  const predictionsInfo = connection.onRequest(BenchPredictionsInfoRequest.type, ({ predictions }) => {
+    try {
+      return describePredictions(predictions);
+    } catch (error) {
+      throw toResponseError(error, locale());
+    }
+  });
   const formats = connection.onRequest(BenchFormatsRequest.type, () => listPromptFormats().map((f) => ({ id: f.id, description: f.description, hash: f.hash })));
 
   return {
     dispose: () => {
       for (const run of active.values()) run.controller.abort();
-      for (const d of [start, cancel, list, read, question, compare, dataset, formats]) d.dispose();
+      for (const d of [start, cancel, list, read, question, compare, dataset, formats, importRun, predictionsInfo]) d.dispose();
     },
   };
 }

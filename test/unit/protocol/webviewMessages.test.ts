@@ -26,6 +26,10 @@ describe('messages from the webview: well-formed ones pass', () => {
     { type: 'export', format: 'markdown', target: { kind: 'run', runDir: '/runs/a' } },
     { type: 'export', format: 'csv', target: { kind: 'compare', runA: '/runs/a', runB: '/runs/b' } },
     { type: 'browse', kind: 'folder' },
+    { type: 'start', choices: { dataset: 'igakuqa:/d/2018', language: 'ja', format: 'igakuqa', scoring: 'generate', protocol: 'igakuqa-official' } },
+    { type: 'start', choices: { dataset: 'sample', language: 'en', format: 'igakuqa', scoring: 'generate', protocol: 'harness' } },
+    { type: 'importPredictions', kind: 'folder', dataset: 'igakuqa:/data/IgakuQA/2018' },
+    { type: 'importPredictions', kind: 'file' },
     { type: 'rendered', runDir: '/runs/a', summaryText: 'Accuracy: 62.5% (5/8 · 95% CI 30.6–86.3%)\nPoints score: 11/16' },
     { type: 'webviewError', message: 'TypeError: x is undefined\n  at main.ts:1' },
   ];
@@ -83,6 +87,12 @@ describe('messages from the webview: malformed ones are dropped with a reason', 
     ['export target kind', { type: 'export', format: 'csv', target: { kind: 'all' } }, /target.kind is not run or compare/],
     ['export target missing', { type: 'export', format: 'csv' }, /target is not an object/],
     ['browse kind', { type: 'browse', kind: 'network' }, /kind is not one of folder, file/],
+    ['protocol unknown', { type: 'start', choices: { dataset: 'sample', language: 'ja', format: 'igakuqa', scoring: 'letter', protocol: 'lenient' } }, /protocol is not one of medlocal, igakuqa-official, harness/],
+    ['protocol a number', { type: 'start', choices: { dataset: 'sample', language: 'ja', format: 'igakuqa', scoring: 'letter', protocol: 1 } }, /protocol is not one of/],
+    ['import kind unknown', { type: 'importPredictions', kind: 'url' }, /kind is not one of folder, file/],
+    ['import without kind', { type: 'importPredictions', dataset: 'igakuqa:/d' }, /kind is not one of/],
+    ['import dataset without kind', { type: 'importPredictions', kind: 'folder', dataset: '/data/IgakuQA/2018' }, /dataset is not "sample" or KIND:PATH/],
+    ['import dataset with a newline', { type: 'importPredictions', kind: 'file', dataset: 'igakuqa:/d\n/etc' }, /control characters/],
     ['rendered text too long', { type: 'rendered', runDir: '/r', summaryText: 'x'.repeat(20_001) }, /summaryText is longer/],
   ];
   for (const [name, value, reason] of bad) {
@@ -94,6 +104,11 @@ describe('messages from the webview: malformed ones are dropped with a reason', 
       assert.match(reasons[0] ?? '', reason);
     });
   }
+
+  test('an import carries only its kind and dataset: no path, results folder or protocol from the page', () => {
+    const { message } = parse({ type: 'importPredictions', kind: 'folder', dataset: 'igakuqa:/d/2018', predictions: '/etc', resultsDir: '/tmp', protocol: 'harness' });
+    assert.deepEqual(message, { type: 'importPredictions', kind: 'folder', dataset: 'igakuqa:/d/2018' });
+  });
 
   test('without a logger it still drops, silently', () => {
     assert.equal(parseWebviewMessage({ type: 'nope' }), undefined);
@@ -126,6 +141,8 @@ describe('restored panel state', () => {
       filters: { wrongOnly: true, category: '循環器', answers: 'multi', search: '116A' },
       seenFinished: 'run-1-1',
     });
+    assert.equal(parsePanelState({ version: 1, choices: { protocol: 'igakuqa-official' } }).choices.protocol, 'igakuqa-official');
+    assert.equal(parsePanelState({ version: 1, choices: { protocol: 'lenient' } }).choices.protocol, undefined);
     const broken = parsePanelState({ version: 1, tab: 'admin', choices: { dataset: 'ftp:x', scoring: 1 }, countMode: 'some', runDir: 5, compare: ['/a', '/a'], filters: { wrongOnly: 'yes', answers: 'both' } });
     assert.deepEqual(broken, { ...INITIAL_STATE, choices: {} });
   });
