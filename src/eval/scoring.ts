@@ -109,7 +109,8 @@ export function errorRecord(question: Question, mode: ScoringMode, message: Mess
   return { ...questionFacts(question, mode), predicted: [], correct: false, kinkiPicked: [], elapsedMs, error: format('en', message), errorMessage: message };
 }
 
-function questionFacts(question: Question, mode: ScoringMode): Omit<AnswerRecord, 'predicted' | 'correct' | 'kinkiPicked' | 'elapsedMs'> {
+/** What an answer record repeats of its question, so a run folder stands on its own. */
+export function questionFacts(question: Question, mode: ScoringMode): Omit<AnswerRecord, 'predicted' | 'correct' | 'kinkiPicked' | 'elapsedMs'> {
   return {
     id: question.id,
     mode,

@@ -14,6 +14,7 @@ import { countSkip, normaliseIndexSet } from '../question';
 import type { AnswerRecord, ProtocolId } from '../records';
 import { harnessGoldText, harnessLeavesOut, harnessResponse, harnessScore } from './harness';
 import { indicesOfPrediction, officialVerdict, predictionFromIndices } from './official';
+import { questionFacts } from '../scoring';
 
 export { DEFAULT_PROTOCOL, PROTOCOL_IDS, type ProtocolId } from '../records';
 
@@ -53,16 +54,7 @@ export function applyHarnessFilter(loaded: LoadResult): LoadResult {
 export function unanswerableRecord(question: Question, mode: AnswerRecord['mode'], protocol: ProtocolId): AnswerRecord | undefined {
   if (protocol !== 'igakuqa-official' || question.choices.length > 0 || mode === 'generate') return undefined;
   const record: AnswerRecord = {
-    id: question.id,
-    mode,
-    source: question.source,
-    language: question.language,
-    ...(question.block !== undefined ? { block: question.block } : {}),
-    ...(question.category !== undefined ? { category: question.category } : {}),
-    points: question.points,
-    choiceCount: 0,
-    gold: [],
-    kinki: [],
+    ...questionFacts(question, mode),
     predicted: [],
     correct: false,
     kinkiPicked: [],
