@@ -1,10 +1,11 @@
-// llama.cpp's own benchmark tool (llama-bench), built from the llama.cpp source that node-llama-cpp
+// llama.cpp's own tools (llama-bench, llama-perplexity, llama-server), built from the llama.cpp source that node-llama-cpp
 // ships (node_modules/node-llama-cpp/llama/gitRelease.bundle, the release its binaries were built
 // from), so perf/engine.mjs can put MedLocal's engine next to llama.cpp's best on the same GGUF in
 // the same run. Nothing is downloaded. Needs git, cmake and a C++ compiler; the build (a few minutes
 // on 2 cores) is cached in $MEDLOCAL_CACHE or ~/.cache/medlocal and reused.
 //
-//   node perf/llama-cpp.mjs            build if missing, print the llama-bench path
+//   node perf/llama-cpp.mjs            build what is missing (llama-bench, llama-perplexity,
+//                                       llama-server), print each tool's path
 //   npm run bench:llama-cpp             the same
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -20,9 +21,17 @@ export function llamaCppRelease() {
   return JSON.parse(readFileSync(join(llamaDir, 'llama.cpp.info.json'), 'utf8')).tag;
 }
 
-export function llamaBenchPath() {
+/** The tools built from the bundled source, all into one cached build folder. */
+export const llamaCppTools = ['llama-bench', 'llama-perplexity', 'llama-server'];
+
+/** Where a built llama.cpp tool lives (it may not exist yet). */
+export function llamaToolPath(tool) {
   const cache = resolve(process.env.MEDLOCAL_CACHE || join(homedir(), '.cache', 'medlocal'));
-  return join(cache, `llama.cpp-${llamaCppRelease()}`, 'build', 'bin', 'llama-bench');
+  return join(cache, `llama.cpp-${llamaCppRelease()}`, 'build', 'bin', tool);
+}
+
+export function llamaBenchPath() {
+  return llamaToolPath('llama-bench');
 }
 
 function need(tool, args) {
@@ -31,28 +40,42 @@ function need(tool, args) {
 }
 
 export function buildLlamaBench(log = (line) => process.stderr.write(`${line}\n`)) {
-  const binary = llamaBenchPath();
-  if (existsSync(binary)) return binary;
+  buildLlamaCppTools(log);
+  return llamaBenchPath();
+}
+
+/**
+ * Builds llama-bench, llama-perplexity and llama-server (the ones missing) from node-llama-cpp's
+ * bundled llama.cpp source into the cache; returns { tool: path }. The source checkout is kept, so
+ * a later call that needs one more tool only builds that one.
+ */
+export function buildLlamaCppTools(log = (line) => process.stderr.write(`${line}\n`), tools = llamaCppTools) {
+  const paths = Object.fromEntries(tools.map((tool) => [tool, llamaToolPath(tool)]));
+  const missing = tools.filter((tool) => !existsSync(paths[tool]));
+  if (missing.length === 0) return paths;
   const bundle = join(llamaDir, 'gitRelease.bundle');
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm ci`);
   need('git', ['--version']);
   need('cmake', ['--version']);
   need('c++', ['--version']);
-  const base = dirname(dirname(dirname(binary)));
+  const base = dirname(dirname(dirname(paths[tools[0]])));
   const source = join(base, 'src');
-  rmSync(base, { recursive: true, force: true });
-  mkdirSync(base, { recursive: true });
-  log(`llama-bench: cloning llama.cpp ${llamaCppRelease()} from node-llama-cpp's bundle into ${source}`);
-  execFileSync('git', ['-c', 'advice.detachedHead=false', 'clone', '--quiet', bundle, source], { stdio: 'inherit' });
   const build = join(base, 'build');
-  // CPU only, tuned for this machine (GGML_NATIVE), no OpenMP (like node-llama-cpp's prebuilt CPU binaries).
-  const options = ['-DCMAKE_BUILD_TYPE=Release', '-DGGML_NATIVE=ON', '-DGGML_OPENMP=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_CURL=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_SERVER=OFF'];
-  log('llama-bench: configuring (cmake)');
+  if (!existsSync(join(source, 'CMakeLists.txt'))) {
+    rmSync(base, { recursive: true, force: true });
+    mkdirSync(base, { recursive: true });
+    log(`llama.cpp: cloning ${llamaCppRelease()} from node-llama-cpp's bundle into ${source}`);
+    execFileSync('git', ['-c', 'advice.detachedHead=false', 'clone', '--quiet', bundle, source], { stdio: 'inherit' });
+  }
+  // CPU only, tuned for this machine (GGML_NATIVE), no OpenMP (like node-llama-cpp's prebuilt CPU
+  // binaries), no curl (nothing downloads), the server without TLS (it listens on 127.0.0.1).
+  const options = ['-DCMAKE_BUILD_TYPE=Release', '-DGGML_NATIVE=ON', '-DGGML_OPENMP=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_CURL=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_SERVER=ON', '-DLLAMA_BUILD_TOOLS=ON'];
+  log('llama.cpp: configuring (cmake)');
   execFileSync('cmake', ['-S', source, '-B', build, ...options], { stdio: ['ignore', 'ignore', 'inherit'] });
-  log(`llama-bench: building with ${availableParallelism()} jobs (a few minutes)`);
-  execFileSync('cmake', ['--build', build, '--target', 'llama-bench', '-j', String(availableParallelism())], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (!existsSync(binary)) throw new Error(`the build finished without ${binary}`);
-  return binary;
+  log(`llama.cpp: building ${missing.join(', ')} with ${availableParallelism()} jobs (several minutes on 2 cores)`);
+  execFileSync('cmake', ['--build', build, '--target', ...missing, '-j', String(availableParallelism())], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (const tool of missing) if (!existsSync(paths[tool])) throw new Error(`the build finished without ${paths[tool]}`);
+  return paths;
 }
 
 /**
@@ -80,9 +103,9 @@ export function runLlamaBench(binary, { model, threads, pp, tg, repeats }) {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    console.log(buildLlamaBench());
+    for (const [tool, path] of Object.entries(buildLlamaCppTools())) console.log(`${tool}\t${path}`);
   } catch (error) {
-    console.error(`llama-bench could not be built: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`llama.cpp's tools could not be built: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
   }
 }
