@@ -17,7 +17,7 @@ export interface CreateEngineOptions {
   cores?: number;
   /** Context sequences (local) or request slots (remote): requests in flight at once. */
   sequences: number;
-  /** Sequences background work may not take (local; default: the engine's own rule). */
+  /** Sequences (local) or request slots (remote) background work may not take (default: the engine's own rule). */
   reserveForInteractive?: number;
   signal?: AbortSignal;
   log?: (message: string) => void;
@@ -25,7 +25,10 @@ export interface CreateEngineOptions {
 }
 
 export function createEngine(target: EngineTarget, options: CreateEngineOptions): Promise<HostedEngine> {
-  if (target.kind === 'remote') return RemoteEngine.connect({ ...target.remote, slots: Math.max(target.remote.slots ?? 0, options.sequences) });
+  if (target.kind === 'remote') {
+    const reserve = options.reserveForInteractive ?? target.remote.reserveForInteractive;
+    return RemoteEngine.connect({ ...target.remote, slots: Math.max(target.remote.slots ?? 0, options.sequences), ...(reserve !== undefined ? { reserveForInteractive: reserve } : {}) });
+  }
   return LlamaEngine.load({
     settings: target.model,
     cores: options.cores ?? availableParallelism(),
@@ -63,7 +66,7 @@ export type RunEngineFactory = (options: {
  */
 export const createRunEngine: RunEngineFactory = async ({ modelPath, parallel, threads, signal, remote, loraAdapters }) => {
   const target: EngineTarget = remote
-    ? { kind: 'remote', remote: { ...remote, slots: Math.max(2, parallel) } }
+    ? { kind: 'remote', remote: { ...remote, slots: Math.max(1, parallel) } }
     : { kind: 'local', model: { path: modelPath, gpu: 'auto', gpuLayers: 'auto', contextSize: 4096, threads: threads ?? 'auto', loraAdapters: loraAdapters ?? [] } };
   const engine = await createEngine(target, { sequences: Math.max(1, parallel), reserveForInteractive: 0, ...(signal ? { signal } : {}) });
   const { info } = engine;

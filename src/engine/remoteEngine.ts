@@ -13,8 +13,14 @@ export interface RemoteSettings {
   baseUrl: string;
   model?: string;
   apiKey?: string;
-  /** Requests in flight at once (one kept for interactive work). */
+  /** Requests in flight at once. */
   slots?: number;
+  /**
+   * Slots background (benchmark) work may not take; default 1 when there are several, so the
+   * editor's questions never wait behind a benchmark. The CLI, which has no interactive work,
+   * passes 0, so `--parallel N` keeps N requests in flight.
+   */
+  reserveForInteractive?: number;
 }
 
 export class RemoteEngine implements HostedEngine {
@@ -32,7 +38,7 @@ export class RemoteEngine implements HostedEngine {
     const models = settings.model ? [settings.model] : await remote.listModels();
     const name = models[0] ?? 'default';
     const origin = new URL(settings.baseUrl).origin;
-    const slots = Math.max(2, settings.slots ?? 4);
+    const slots = Math.max(1, settings.slots ?? 4);
     const info: ModelInfo = {
       model: {
         name,
@@ -50,7 +56,7 @@ export class RemoteEngine implements HostedEngine {
       loraAdapters: [],
       ...(remote.warnings[0] ? { fallbackReason: remote.warnings[0] } : {}),
     };
-    return new RemoteEngine(remote, new SequenceScheduler(Array.from({ length: slots }, (_, i) => i)), info, remote.warnings);
+    return new RemoteEngine(remote, new SequenceScheduler(Array.from({ length: slots }, (_, i) => i), settings.reserveForInteractive), info, remote.warnings);
   }
 
   get tokensGenerated(): number {

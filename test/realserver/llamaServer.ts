@@ -1,13 +1,13 @@
 // Starts llama.cpp's own llama-server (built from node-llama-cpp's bundled llama.cpp source by
 // perf/llama-cpp.mjs, cached in ~/.cache/medlocal) on 127.0.0.1, on a port the OS picks, with a
 // GGUF the tests wrote themselves; waits for GET /health with a generous bound; stops it after.
-// Without the binary, `realServerBinary()` says why, and every test of the layer is skipped with
+// Without the binary, `skipReason()` says why, and every test of the layer is skipped with
 // that reason by name (never passed).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -39,29 +39,34 @@ export interface LlamaServerOptions {
   noWait?: boolean;
 }
 
-interface LlamaCppModule {
-  llamaToolPath(tool: string): string;
+/**
+ * Where perf/llama-cpp.mjs builds llama-server: $MEDLOCAL_CACHE or ~/.cache/medlocal, then
+ * llama.cpp-<release of node-llama-cpp's bundled source>/build/bin (the same rule as its
+ * llamaToolPath, computed here synchronously so a test file can decide to skip at load time).
+ * MEDLOCAL_LLAMA_SERVER names another binary.
+ */
+export function llamaServerPath(): string {
+  if (process.env.MEDLOCAL_LLAMA_SERVER) return process.env.MEDLOCAL_LLAMA_SERVER;
+  const info = JSON.parse(readFileSync(path.join(ROOT, 'node_modules', 'node-llama-cpp', 'llama', 'llama.cpp.info.json'), 'utf8')) as { tag: string };
+  const cache = path.resolve(process.env.MEDLOCAL_CACHE || path.join(homedir(), '.cache', 'medlocal'));
+  return path.join(cache, `llama.cpp-${info.tag}`, 'build', 'bin', 'llama-server');
 }
 
-/** The llama-server binary, or the reason it cannot be used (for the skip message). */
-export async function realServerBinary(): Promise<{ path: string } | { skip: string }> {
-  const mod = (await import(pathToFileURL(path.join(ROOT, 'perf', 'llama-cpp.mjs')).href)) as LlamaCppModule;
-  const binary = process.env.MEDLOCAL_LLAMA_SERVER || mod.llamaToolPath('llama-server');
-  if (existsSync(binary)) return { path: binary };
-  return { skip: `llama-server not built (${binary} is missing; build it with \`npm run bench:llama-cpp\`, or run \`npm run test:realserver\`, which builds it)` };
-}
-
-/** The reason to skip, printed once by name; undefined when the binary is there. */
-export async function skipReason(): Promise<string | undefined> {
-  const found = await realServerBinary();
-  if ('path' in found) return undefined;
-  console.log(`SKIPPED realserver: ${found.skip}`);
-  return found.skip;
+/**
+ * Why the layer is skipped (printed once, by name: "SKIPPED realserver: …"), or undefined when
+ * the binary is there. Tests pass it as `{ skip }`, so the runner counts them as skipped.
+ */
+export function skipReason(): string | undefined {
+  const binary = llamaServerPath();
+  if (existsSync(binary)) return undefined;
+  const why = `llama-server not built (${binary} is missing; build it with \`npm run bench:llama-cpp\`, or run \`npm run test:realserver\`, which builds it)`;
+  console.log(`SKIPPED realserver: ${why}`);
+  return why;
 }
 
 export async function startLlamaServer(options: LlamaServerOptions): Promise<LlamaServer> {
-  const found = await realServerBinary();
-  if (!('path' in found)) throw new Error(found.skip);
+  const binary = llamaServerPath();
+  if (!existsSync(binary)) throw new Error(`llama-server not built: ${binary}`);
   const parallel = options.parallel ?? 1;
   const args = [
     '--model', options.model,
@@ -76,7 +81,7 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
     ...(options.apiKey ? ['--api-key', options.apiKey] : []),
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(found.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const append = (d: Buffer) => {
     output += d.toString('utf8');
