@@ -11,7 +11,7 @@
 //
 // The API key travels only in the Authorization header and is scrubbed from every message this
 // file produces; nothing here logs. Priority is not forwarded: the server schedules on its own.
-import { codePoints, isRecord, parseLogprobs, sseData, sumAfterBoundary, topByText, type WireToken } from './models/openaiWire';
+import { codePoints, isRecord, parseLogprobs, serverMessage, sseData, sumAfterBoundary, TLS_TRUST_CODES, topByText, type WireToken } from './models/openaiWire';
 import { checkApiKey, redactSecrets } from '../shared/secrets';
 import { abortError } from './scheduler';
 import { msg, type Message } from '../shared/messages/index';
@@ -46,7 +46,18 @@ export interface OpenAiEngineOptions {
   renderChat?: (prompt: ChatPrompt) => string;
 }
 
-export type OpenAiErrorKind = 'badUrl' | 'unreachable' | 'unauthorized' | 'notOpenAi' | 'noLogprobs' | 'badRequest' | 'server';
+export type OpenAiErrorKind =
+  | 'badUrl'
+  | 'unreachable'
+  | 'tls'
+  | 'unauthorized'
+  | 'notOpenAi'
+  | 'noLogprobs'
+  | 'badRequest'
+  | 'contextOverflow'
+  | 'tooLarge'
+  | 'loading'
+  | 'server';
 
 /** A failure of the server or its URL: a UserError whose code is the kind of failure. */
 export const openAiError = (text: Message, kind: OpenAiErrorKind, next: Message): UserError => new UserError(text, next, kind);
@@ -368,7 +379,8 @@ export class OpenAiEngine implements InferenceEngine {
   }
 
   private async httpError(response: Response, path: string): Promise<UserError> {
-    const detail = this.redact(await serverMessage(response));
+    const said = await serverMessage(response);
+    const detail = this.redact(said.message);
     const status = response.status;
     const server = this.serverName;
     if (status === 401 || status === 403) {
@@ -376,6 +388,13 @@ export class OpenAiEngine implements InferenceEngine {
       return openAiError(text, 'unauthorized', msg('nextSetApiKey'));
     }
     if (status === 404 || status === 405) return openAiError(msg('serverNoEndpoint', server, path, status), 'notOpenAi', BASE_URL_HINT);
+    // llama-server answers 503 {"error":{"message":"Loading model","type":"unavailable_error"}} until the model is in.
+    if (status === 503) return openAiError(msg('serverLoading', server, detail ? `: ${detail}` : ''), 'loading', msg('nextWaitServerLoaded'));
+    if (status === 413) return openAiError(msg('serverRequestTooLarge', server, detail ? `: ${detail}` : ''), 'tooLarge', msg('nextRaiseRequestLimit'));
+    // llama-server: 400 type exceed_context_size_error; vLLM: 400 "This model's maximum context length is N tokens…".
+    if (status === 400 && (said.type === 'exceed_context_size_error' || /context (size|length)|max(imum)? context/i.test(said.message))) {
+      return openAiError(msg('serverContextOverflow', server, detail || `HTTP ${status}`), 'contextOverflow', msg('nextRaiseServerContext'));
+    }
     if (status >= 400 && status < 500) {
       return openAiError(detail ? msg('serverRefusedDetail', server, path, status, detail) : msg('serverRefused', server, path, status), 'badRequest', msg('nextCheckModelLimits'));
     }
@@ -386,6 +405,8 @@ export class OpenAiEngine implements InferenceEngine {
     const next = msg('nextCheckServerRunning', BASE_URL_HINT);
     if (timedOut) return openAiError(msg('serverUnreachableTimeout', this.serverName, Math.round(timeoutMs / 1000)), 'unreachable', next);
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    // An untrusted certificate is never worked around (no verification off, no retry over http).
+    if (cause?.code && TLS_TRUST_CODES.has(cause.code)) return openAiError(msg('serverTlsUntrusted', this.serverName, cause.code), 'tls', msg('nextTrustServerCa'));
     return openAiError(msg('serverUnreachable', this.serverName, this.redact(cause?.code ?? cause?.message ?? errorText(error))), 'unreachable', next);
   }
 
@@ -449,19 +470,6 @@ export function isLoopbackHost(hostname: string): boolean {
 function transportWarnings(url: URL, withKey: boolean): Message[] {
   if (url.protocol !== 'http:' || isLoopbackHost(url.hostname)) return [];
   return [withKey ? msg('plainHttpWarningKey', url.origin) : msg('plainHttpWarning', url.origin)];
-}
-
-async function serverMessage(response: Response): Promise<string> {
-  const text = await response.text().catch(() => '');
-  try {
-    const json: unknown = JSON.parse(text);
-    if (isRecord(json) && isRecord(json.error) && typeof json.error.message === 'string') return json.error.message;
-    if (isRecord(json) && typeof json.message === 'string') return json.message;
-    if (isRecord(json) && typeof json.detail === 'string') return json.detail;
-  } catch {
-    // not JSON: fall through to the raw text
-  }
-  return text.replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
 function mapFinish(finish: string | undefined, stopReason: unknown, stopStrings: string[] | undefined): StopReason {

@@ -90,7 +90,9 @@ test('the language server against llama-server: ask streams, explain answers', {
     server = await startTestServer({ backend: 'openai', openai: { baseUrl: llama.baseUrl } });
     await server.waitForStatus((s) => s.state === 'ready', 60_000);
     const chunks: string[] = [];
-    const subscription = server.connection.onProgress(AskRequest.partialResult, 'real-ask', (value) => chunks.push(value.text));
+    const subscription = server.connection.onProgress(AskRequest.partialResult, 'real-ask', (value) => {
+      chunks.push(value.text);
+    });
     const answer = await server.connection.sendRequest(AskRequest.type, { question: 'What does an elevated BNP suggest?', maxTokens: 12, partialResultToken: 'real-ask' });
     subscription.dispose();
     assert.ok(chunks.length >= 2, `${chunks.length} chunks`);

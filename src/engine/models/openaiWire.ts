@@ -172,6 +172,37 @@ export class SseParser {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** Certificate errors of Node's TLS (the server's certificate is not one this machine trusts). */
+export const TLS_TRUST_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** The error's message and type, as OpenAI, llama-server and vLLM put them in an error body. */
+export async function serverMessage(response: Response): Promise<{ message: string; type?: string }> {
+  const text = await response.text().catch(() => '');
+  try {
+    const json: unknown = JSON.parse(text);
+    if (isRecord(json) && isRecord(json.error) && typeof json.error.message === 'string') {
+      return { message: json.error.message, ...(typeof json.error.type === 'string' ? { type: json.error.type } : {}) };
+    }
+    if (isRecord(json) && typeof json.message === 'string') return { message: json.message, ...(typeof json.type === 'string' ? { type: json.type } : {}) };
+    if (isRecord(json) && typeof json.detail === 'string') return { message: json.detail };
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return { message: text.replace(/\s+/g, ' ').trim().slice(0, 200) };
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
