@@ -67,6 +67,8 @@ export function isOpenAiError(error: unknown, kind: OpenAiErrorKind): error is U
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
+/** How many alternatives to ask llama-server for when the top 20 miss a candidate. */
+const WIDE_TOP_LOGPROBS = 1000;
 const BASE_URL_HINT = msg('nextServerApiRoot', 'http://127.0.0.1:8080/v1', 'http://127.0.0.1:8000/v1');
 
 export class OpenAiEngine implements InferenceEngine {
@@ -77,6 +79,8 @@ export class OpenAiEngine implements InferenceEngine {
   private readonly options: OpenAiEngineOptions;
   /** The key as it was handed over (before trimming): masked too, should some text quote it. */
   private readonly rawKey: string | undefined;
+  /** Vocabulary size when the server is llama.cpp's llama-server (which allows more than 20 alternatives). */
+  private llamaVocab: number | undefined;
 
   constructor(options: OpenAiEngineOptions) {
     this.rawKey = options.apiKey;
@@ -102,7 +106,11 @@ export class OpenAiEngine implements InferenceEngine {
   async listModels(signal?: AbortSignal): Promise<string[]> {
     const json = await this.request('GET', '/models', undefined, signal);
     if (!isRecord(json) || !Array.isArray(json.data)) throw openAiError(msg('serverNoModelList', this.serverName, '/models'), 'notOpenAi', BASE_URL_HINT);
-    return json.data.filter(isRecord).map((m) => m.id).filter((id): id is string => typeof id === 'string');
+    const models = json.data.filter(isRecord);
+    // llama-server says who it is (owned_by "llamacpp", meta.n_vocab); it has no cap on top_logprobs.
+    const first = models[0];
+    if (first?.owned_by === 'llamacpp') this.llamaVocab = isRecord(first.meta) && typeof first.meta.n_vocab === 'number' ? first.meta.n_vocab : WIDE_TOP_LOGPROBS;
+    return models.map((m) => m.id).filter((id): id is string => typeof id === 'string');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -216,20 +224,38 @@ export class OpenAiEngine implements InferenceEngine {
   // Scoring
 
   async scoreNextTokens(prompt: Prompt, candidates: string[], options: RequestOptions = {}): Promise<CandidateScore[]> {
-    const chat = typeof prompt !== 'string';
     const top = this.options.topLogprobs ?? 20;
+    let alternatives = await this.nextTokenAlternatives(prompt, top, options.signal);
+    // A candidate outside the top 20 would count as probability 0, which misstates a small model's
+    // choice (the top letter at 1, every other at 0). llama-server has no cap: ask it again for
+    // enough alternatives to cover the candidates (at most the vocabulary, or WIDE_TOP_LOGPROBS).
+    if (this.llamaVocab !== undefined && candidates.some((c) => !alternatives.has(c))) {
+      const wide = Math.min(this.llamaVocab, WIDE_TOP_LOGPROBS);
+      if (wide > top) alternatives = await this.nextTokenAlternatives(prompt, wide, options.signal);
+    }
+    return candidates.map((candidate) => ({ candidate, logProb: alternatives.get(candidate) ?? -Infinity }));
+  }
+
+  /**
+   * The next token's `top` most likely alternatives with their log-probabilities. Greedy
+   * (temperature 0) and, for llama-server, explicitly the probabilities before sampling
+   * (`post_sampling_probs: false`; after sampling at temperature 0 the top token would have 1 and
+   * every other 0); vLLM returns the model's own log-probabilities by default.
+   */
+  private async nextTokenAlternatives(prompt: Prompt, top: number, signal: AbortSignal | undefined): Promise<Map<string, number>> {
+    const chat = typeof prompt !== 'string';
     const path = chat ? '/chat/completions' : '/completions';
     const body = {
       ...(await this.promptBody(prompt)),
       max_tokens: 1,
       temperature: 0,
       ...(chat ? { logprobs: true, top_logprobs: top } : { logprobs: top }),
+      ...(this.llamaVocab !== undefined ? { post_sampling_probs: false } : {}),
     };
-    const choice = await this.firstChoice(path, body, options.signal, 'next-token');
+    const choice = await this.firstChoice(path, body, signal, 'next-token');
     const tokens = parseLogprobs(choice.logprobs);
     if (!tokens || tokens.length === 0 || tokens[0]?.top.length === 0) throw this.noLogprobs('next-token', path);
-    const alternatives = topByText(tokens[0]);
-    return candidates.map((candidate) => ({ candidate, logProb: alternatives.get(candidate) ?? -Infinity }));
+    return topByText(tokens[0]);
   }
 
   async scoreContinuations(prompt: Prompt, continuations: string[], options: RequestOptions = {}): Promise<ContinuationScore[]> {
