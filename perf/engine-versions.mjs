@@ -129,6 +129,7 @@ for (let round = 1; round <= ROUNDS; round++) {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const result = JSON.parse(output.trim().split('\n').pop());
+    console.log(`  ${config.vocab} vocab, ${config.threads} thread(s), ${config.label}: pp ${result.pp.toFixed(1)}, tg ${result.tg.toFixed(1)}, letter ${result.letter.toFixed(2)} q/s, likelihood ${result.likelihood.toFixed(2)} q/s`);
     const seen = best.get(key(config));
     best.set(key(config), seen ? { ...result, ...Object.fromEntries(['pp', 'tg', 'letter', 'likelihood'].map((k) => [k, Math.max(seen[k], result[k])])) } : result);
   }
