@@ -79,6 +79,7 @@ export const createRunEngine: RunEngineFactory = async ({ modelPath, parallel, t
       threads: info.threads,
       sequences: info.sequences,
       loraAdapters: info.loraAdapters,
+      ...(info.runtime ? { engine: info.runtime } : {}),
       ...(info.fallbackReason ? { fallbackReason: format('en', info.fallbackReason) } : {}),
     },
     dispose: () => engine.dispose(),

@@ -14,6 +14,7 @@ import { sharedLlama } from './llamaRuntime';
 import { abortError, SequenceScheduler, type Lease } from './scheduler';
 import { checkGgufComplete } from './models/inspect';
 import { planThreads } from './threads';
+import { logProbsFromResult, nextTokenRequest, scoringPathFor, type EngineRuntime, type NextTokenResult, type ScoringPath } from './scoringPaths';
 import type {
   CandidateScore,
   ContinuationScore,
@@ -34,6 +35,11 @@ export interface EngineLoadOptions {
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
   log?: (message: string) => void;
+  /**
+   * The node-llama-cpp module to run on (default: the installed one, through loadNodeLlamaCpp).
+   * For tests and benchmarks that compare versions; not reachable from settings.
+   */
+  nodeLlamaCpp?: NodeLlamaCpp;
 }
 
 /** The engine could not load the model: a UserError with code 'engineLoad'. */
@@ -56,6 +62,7 @@ export class LlamaEngine implements InferenceEngine {
     private readonly context: LlamaContext,
     private readonly scheduler: SequenceScheduler<LlamaContextSequence>,
     readonly info: ModelInfo,
+    private readonly scoringPath: ScoringPath,
   ) {}
 
   static async load(options: EngineLoadOptions): Promise<LlamaEngine> {
@@ -66,10 +73,12 @@ export class LlamaEngine implements InferenceEngine {
     if (!complete.ok) throw modelFileError(msg('modelTruncatedBecause', settings.path, complete.reason), msg('nextDownloadCutShort'));
     const adapters = await inspectAdapters(settings.loraAdapters);
     throwIfAborted(signal);
-    const nlc = await loadNodeLlamaCpp();
+    const nlc = options.nodeLlamaCpp ?? (await loadNodeLlamaCpp());
     const threads = planThreads(settings.threads, options.cores);
     const resolved = await resolveLlama(nlc, settings, threads.maxThreads, options.log);
     throwIfAborted(signal);
+    const runtime = await describeRuntime(nlc, resolved.llama);
+    options.log?.(`engine: node-llama-cpp ${runtime.nodeLlamaCpp} (llama.cpp ${runtime.llamaCpp}), scoring from ${runtime.scoringPath}`);
     let model: LlamaModel | undefined;
     try {
       model = await resolved.llama.loadModel({
@@ -89,8 +98,8 @@ export class LlamaEngine implements InferenceEngine {
           : error;
       });
       const sequences = Array.from({ length: options.sequences }, () => context.getSequence());
-      const info = { ...describe(inspected, context, model, resolved, threads.contextThreads, options.sequences), loraAdapters: adapters };
-      return new LlamaEngine(nlc, resolved.llama, model, context, new SequenceScheduler(sequences, options.reserveForInteractive), info);
+      const info = { ...describe(inspected, context, model, resolved, threads.contextThreads, options.sequences), loraAdapters: adapters, runtime };
+      return new LlamaEngine(nlc, resolved.llama, model, context, new SequenceScheduler(sequences, options.reserveForInteractive), info, runtime.scoringPath);
     } catch (error) {
       // The Llama stays: it is the process's, shared with later loads (llamaRuntime.ts says why).
       await model?.dispose().catch(() => undefined);
@@ -239,15 +248,18 @@ export class LlamaEngine implements InferenceEngine {
     if (promptTokens.length === 0) throw new UserError(msg('promptEmpty'));
     const pending = await this.alignSequence(sequence, promptTokens);
     const last = pending.length - 1;
-    const input = pending.map((token, i) =>
-      i === last
-        ? ([token, { generateNext: { logits: { filter: { tokens: wanted, includeTop: 1 } }, totalLogitWeight: true } }] as const)
-        : token,
-    );
+    const request = nextTokenRequest(this.scoringPath, wanted);
+    const input = pending.map((token, i) => (i === last ? ([token, request] as const) : token));
+    const output = await this.evaluate(sequence, input);
+    const logProbs = logProbsFromResult(this.scoringPath, output[last]?.next, wanted);
+    if (!logProbs) throw new UserError(msg('engineNoLogitsPrompt'));
+    return logProbs;
+  }
+
+  /** controlledEvaluate with the request shapes of scoringPaths.ts (declared there for both versions). */
+  private async evaluate(sequence: LlamaContextSequence, input: ReadonlyArray<Token | readonly [Token, unknown]>): Promise<Array<{ next?: NextTokenResult } | undefined>> {
     const output = await sequence.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0]);
-    const next = output[last]?.next;
-    if (!next?.logits || next.totalLogitWeight === undefined) throw new UserError(msg('engineNoLogitsPrompt'));
-    return logProbsFromLogits(next.logits, next.totalLogitWeight, wanted);
+    return output as Array<{ next?: NextTokenResult } | undefined>;
   }
 
   private async continuationLogProbs(sequence: LlamaContextSequence, promptTokens: Token[], continuations: string[]): Promise<ContinuationScore[]> {
@@ -268,19 +280,17 @@ export class LlamaEngine implements InferenceEngine {
       const input = pending.map((token, i) => {
         const position = offset + i;
         const next = all[position + 1];
-        return position >= firstNeeded && next !== undefined
-          ? ([token, { generateNext: { logits: { filter: { tokens: [next], includeTop: 1 } }, totalLogitWeight: true } }] as const)
-          : token;
+        return position >= firstNeeded && next !== undefined ? ([token, nextTokenRequest(this.scoringPath, [next])] as const) : token;
       });
-      const output = await sequence.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0]);
+      const output = await this.evaluate(sequence, input);
       let logProb = 0;
       for (let i = 0; i < pending.length; i++) {
         const position = offset + i;
         const next = all[position + 1];
         if (position < firstNeeded || next === undefined) continue;
-        const result = output[i]?.next;
-        if (!result?.logits || result.totalLogitWeight === undefined) throw new UserError(msg('engineNoLogitsContinuation'));
-        logProb += logProbsFromLogits(result.logits, result.totalLogitWeight, [next]).get(next) ?? -Infinity;
+        const logProbs = logProbsFromResult(this.scoringPath, output[i]?.next, [next]);
+        if (!logProbs) throw new UserError(msg('engineNoLogitsContinuation'));
+        logProb += logProbs.get(next) ?? -Infinity;
       }
       scores.push({ continuation, logProb, tokens: contTokens.length });
     }
@@ -288,18 +298,8 @@ export class LlamaEngine implements InferenceEngine {
   }
 }
 
-/** logP(t) = logit(t) − maxLogit − ln(Σ exp(logit − maxLogit)): a softmax over the whole vocabulary. */
-export function logProbsFromLogits(logits: ReadonlyMap<Token, number>, totalLogitWeight: number, wanted: readonly Token[]): Map<Token, number> {
-  let maxLogit = -Infinity;
-  for (const value of logits.values()) maxLogit = Math.max(maxLogit, value);
-  const logTotal = Math.log(totalLogitWeight);
-  const result = new Map<Token, number>();
-  for (const token of wanted) {
-    const logit = logits.get(token);
-    result.set(token, logit === undefined ? -Infinity : logit - maxLogit - logTotal);
-  }
-  return result;
-}
+/** Kept here for the callers that import it from the engine. */
+export { logProbsFromLogits } from './scoringPaths';
 
 async function resolveLlama(nlc: NodeLlamaCpp, settings: ModelSettings, maxThreads: number, log?: (m: string) => void): Promise<ResolvedLlama> {
   const requested = settings.gpu === 'cpu' ? false : settings.gpu;
@@ -315,6 +315,12 @@ async function resolveLlama(nlc: NodeLlamaCpp, settings: ModelSettings, maxThrea
     const llama = await sharedLlama(nlc, false, { maxThreads, log });
     return { llama, backend: 'cpu', fallbackReason };
   }
+}
+
+/** The loaded node-llama-cpp's version and llama.cpp release, and the scoring path they support. */
+async function describeRuntime(nlc: NodeLlamaCpp, llama: Llama): Promise<EngineRuntime> {
+  const version = await nlc.getModuleVersion();
+  return { nodeLlamaCpp: version, llamaCpp: llama.llamaCppRelease.release, scoringPath: scoringPathFor(version) };
 }
 
 async function noGpuReason(nlc: NodeLlamaCpp): Promise<Message> {

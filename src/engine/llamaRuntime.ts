@@ -24,7 +24,13 @@ export interface SharedLlamaOptions {
   log?: (message: string) => void;
 }
 
-const started = new Map<string, Promise<Llama>>();
+/** Started Llamas per node-llama-cpp module (a test or benchmark may inject another version's). */
+const startedByModule = new WeakMap<NodeLlamaCpp, Map<string, Promise<Llama>>>();
+function startedFor(nlc: NodeLlamaCpp): Map<string, Promise<Llama>> {
+  let started = startedByModule.get(nlc);
+  if (!started) startedByModule.set(nlc, (started = new Map()));
+  return started;
+}
 let sink: ((message: string) => void) | undefined;
 
 /**
@@ -34,7 +40,8 @@ let sink: ((message: string) => void) | undefined;
  */
 export async function sharedLlama(nlc: NodeLlamaCpp, gpu: RequestedGpu, options: SharedLlamaOptions): Promise<Llama> {
   if (options.log) sink = options.log;
-  const key = gpu === 'auto' ? await autoKey(nlc) : String(gpu);
+  const started = startedFor(nlc);
+  const key = gpu === 'auto' ? await autoKey(nlc, started) : String(gpu);
   let pending = started.get(key);
   if (pending && !(await isLive(pending))) {
     if (started.get(key) === pending) started.delete(key);
@@ -68,7 +75,7 @@ async function isLive(pending: Promise<Llama>): Promise<boolean> {
 }
 
 /** 'auto' takes the first supported GPU backend, else the CPU: the key of a Llama already running for it, or 'auto'. */
-async function autoKey(nlc: NodeLlamaCpp): Promise<string> {
+async function autoKey(nlc: NodeLlamaCpp, started: Map<string, Promise<Llama>>): Promise<string> {
   const supported = (await nlc.getLlamaGpuTypes('supported').catch(() => [] as LlamaGpuType[])).filter((type) => type !== false);
   const first = supported[0];
   if (first === undefined) return 'false';

@@ -25,6 +25,17 @@ export interface LoraAdapterInfo {
   fingerprint: string;
 }
 
+/** How next-token log-probabilities are read from node-llama-cpp (src/engine/scoringPaths.ts). */
+export type ScoringPath = 'logits-filter' | 'probabilities';
+
+/** Which node-llama-cpp and llama.cpp the local engine runs on, and the scoring path that follows. */
+export interface EngineRuntime {
+  nodeLlamaCpp: string;
+  /** llama.cpp release tag the binary was built from, e.g. "v0.5.0". */
+  llamaCpp: string;
+  scoringPath: ScoringPath;
+}
+
 export interface ModelInfo {
   model: ModelFacts;
   backend: Backend;
@@ -34,4 +45,6 @@ export interface ModelInfo {
   loraAdapters: LoraAdapterInfo[];
   /** Set when a GPU backend was asked for but the CPU is used, or a remote server warns. */
   fallbackReason?: Message;
+  /** Local engine only. */
+  runtime?: EngineRuntime;
 }
