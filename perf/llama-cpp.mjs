@@ -8,7 +8,7 @@
 //                                       llama-server), print each tool's path
 //   npm run bench:llama-cpp             the same
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +51,11 @@ export function buildLlamaBench(log = (line) => process.stderr.write(`${line}\n`
  */
 export function buildLlamaCppTools(log = (line) => process.stderr.write(`${line}\n`), tools = llamaCppTools) {
   const paths = Object.fromEntries(tools.map((tool) => [tool, llamaToolPath(tool)]));
-  const missing = tools.filter((tool) => !existsSync(paths[tool]));
+  const options = buildOptions();
+  const stamp = join(dirname(dirname(paths[tools[0]])), 'medlocal-build-options.json');
+  const sameOptions = existsSync(stamp) && readFileSync(stamp, 'utf8') === JSON.stringify(options);
+  // Built with other options (an older MedLocal): rebuild every tool (cmake redoes only what changed).
+  const missing = sameOptions ? tools.filter((tool) => !existsSync(paths[tool])) : [...tools];
   if (missing.length === 0) return paths;
   const bundle = join(llamaDir, 'gitRelease.bundle');
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm ci`);
@@ -67,15 +71,32 @@ export function buildLlamaCppTools(log = (line) => process.stderr.write(`${line}
     log(`llama.cpp: cloning ${llamaCppRelease()} from node-llama-cpp's bundle into ${source}`);
     execFileSync('git', ['-c', 'advice.detachedHead=false', 'clone', '--quiet', bundle, source], { stdio: 'inherit' });
   }
-  // CPU only, tuned for this machine (GGML_NATIVE), no OpenMP (like node-llama-cpp's prebuilt CPU
-  // binaries), no curl (nothing downloads), the server without TLS (it listens on 127.0.0.1).
-  const options = ['-DCMAKE_BUILD_TYPE=Release', '-DGGML_NATIVE=ON', '-DGGML_OPENMP=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_CURL=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_SERVER=ON', '-DLLAMA_BUILD_TOOLS=ON'];
   log('llama.cpp: configuring (cmake)');
   execFileSync('cmake', ['-S', source, '-B', build, ...options], { stdio: ['ignore', 'ignore', 'inherit'] });
   log(`llama.cpp: building ${missing.join(', ')} with ${availableParallelism()} jobs (several minutes on 2 cores)`);
   execFileSync('cmake', ['--build', build, '--target', ...missing, '-j', String(availableParallelism())], { stdio: ['ignore', 'ignore', 'inherit'] });
   for (const tool of missing) if (!existsSync(paths[tool])) throw new Error(`the build finished without ${paths[tool]}`);
+  writeFileSync(stamp, JSON.stringify(options));
   return paths;
+}
+
+/**
+ * CPU only, no OpenMP (like node-llama-cpp's prebuilt CPU binaries), no curl (nothing downloads),
+ * the server without TLS (it listens on 127.0.0.1). On x86-64 Linux the instruction sets are the
+ * ones /proc/cpuinfo lists, without AMX: GGML_NATIVE (-march=native) also turns on AMX where the
+ * CPU reports it, and on this project's VMs AMX tile instructions die with SIGILL inside
+ * llama-bench although the kernel grants the permission (node-llama-cpp's prebuilt CPU variants
+ * run fine there). Elsewhere: GGML_NATIVE.
+ */
+function buildOptions() {
+  const common = ['-DCMAKE_BUILD_TYPE=Release', '-DGGML_OPENMP=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_CURL=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_SERVER=ON', '-DLLAMA_BUILD_TOOLS=ON'];
+  if (process.platform !== 'linux' || process.arch !== 'x64' || !existsSync('/proc/cpuinfo')) return [...common, '-DGGML_NATIVE=ON'];
+  const flags = new Set((readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/));
+  const isa = {
+    AVX: 'avx', AVX2: 'avx2', BMI2: 'bmi2', FMA: 'fma', F16C: 'f16c', AVX_VNNI: 'avx_vnni',
+    AVX512: 'avx512f', AVX512_VBMI: 'avx512vbmi', AVX512_VNNI: 'avx512_vnni', AVX512_BF16: 'avx512_bf16',
+  };
+  return [...common, '-DGGML_NATIVE=OFF', ...Object.entries(isa).map(([name, flag]) => `-DGGML_${name}=${flags.has(flag) ? 'ON' : 'OFF'}`), '-DGGML_AMX_TILE=OFF', '-DGGML_AMX_INT8=OFF', '-DGGML_AMX_BF16=OFF'];
 }
 
 /**
