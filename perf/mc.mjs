@@ -133,7 +133,9 @@ async function medlocalChild({ modelPath, mode, count, parallel }) {
   const loadStarted = performance.now();
   const handle = await createRunEngine({ modelPath, parallel });
   const loadSeconds = (performance.now() - loadStarted) / 1000;
-  const format = bench.getPromptFormat(mode === 'letter' ? 'igakuqa' : 'jmedbench_mcqa');
+  // Each mode's default prompt format, as `medlocal bench` picks it (src/eval/plan.ts).
+  const { DEFAULT_FORMAT } = await loadTs('../src/eval/plan.ts');
+  const format = bench.getPromptFormat(DEFAULT_FORMAT[mode]);
   const outDir = mkdtempSync(join(tmpdir(), `medlocal-mc-${mode}-`));
   const started = performance.now();
   const result = await bench.runBenchmark({
