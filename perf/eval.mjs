@@ -4,7 +4,7 @@
 // (the CLI's engine factory, its libuv pool, each mode's default prompt format), so on a GPU the
 // 4-vs-1 ratio shows what batching buys; on 2 CPU cores there is little to buy.
 // Also prints the letter/generate ratio (goal >= 10x).
-// Run: node --import tsx perf/eval.mjs [--quick]     (npm run bench runs it)
+// Run: node --import tsx perf/eval.mjs [--quick] [--questions N] [--max-tokens N] (the last two for short checks)     (npm run bench runs it)
 // Exports measureParallel() for perf/bench.mjs.
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -19,15 +19,15 @@ export function questionCounts(quick) {
   return quick ? { letter: 8, likelihood: 4, generate: 4 } : { letter: 24, likelihood: 12, generate: 8 };
 }
 
-export async function measureParallel({ quick = false, log = console.log, model } = {}) {
+export async function measureParallel({ quick = false, log = console.log, model, maxTokens = 256, counts: countsOverride } = {}) {
   const benchModel = model ?? (await ensureBenchModel({ log }));
-  const counts = questionCounts(quick);
-  log(`evaluation, --parallel 1 vs 4: ${availableParallelism()} cores, IgakuQA 2018 single-answer questions (letter ${counts.letter}, likelihood ${counts.likelihood}, generate ${counts.generate} x 256 tokens max)`);
+  const counts = countsOverride ?? questionCounts(quick);
+  log(`evaluation, --parallel 1 vs 4: ${availableParallelism()} cores, IgakuQA 2018 single-answer questions (letter ${counts.letter}, likelihood ${counts.likelihood}, generate ${counts.generate} x ${maxTokens} tokens max)`);
   const results = {};
   const rows = [];
   for (const mode of ['letter', 'likelihood', 'generate']) {
     for (const parallel of PARALLEL) {
-      const r = await runMedlocalChild({ modelPath: benchModel.path, mode, count: counts[mode], parallel });
+      const r = await runMedlocalChild({ modelPath: benchModel.path, mode, count: counts[mode], parallel, maxTokens });
       const perSecond = r.questions / r.seconds;
       results[`${mode}/${parallel}`] = perSecond;
       log(`  ${mode.padEnd(10)} parallel ${parallel}: ${r.questions} questions in ${r.seconds.toFixed(1)} s = ${perSecond.toFixed(3)} q/s, peak RSS ${(r.peakRss / 1e9).toFixed(2)} GB${r.errors ? `, ${r.errors} errors` : ''}`);
@@ -43,5 +43,12 @@ export async function measureParallel({ quick = false, log = console.log, model 
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await measureParallel({ quick: process.argv.includes('--quick') });
+  const args = process.argv.slice(2);
+  const option = (name) => (args.includes(name) ? Math.max(1, Number(args[args.indexOf(name) + 1]) || 1) : undefined);
+  const n = option('--questions');
+  await measureParallel({
+    quick: args.includes('--quick'),
+    ...(option('--max-tokens') ? { maxTokens: option('--max-tokens') } : {}),
+    ...(n ? { counts: { letter: n, likelihood: n, generate: n } } : {}),
+  });
 }

@@ -125,7 +125,7 @@ function runPerplexity(binary, args) {
 // ---------------------------------------------------------------------------------------------
 // MedLocal, in a child process (the pool of the CLI; its own VmHWM)
 
-async function medlocalChild({ modelPath, mode, count, parallel }) {
+async function medlocalChild({ modelPath, mode, count, parallel, maxTokens = 256 }) {
   const bench = await loadTs('../src/eval/index.ts');
   const { createRunEngine } = await loadTs('../src/engine/factory.ts');
   const { continuationFor } = await loadTs('../src/eval/scoring.ts');
@@ -142,7 +142,7 @@ async function medlocalChild({ modelPath, mode, count, parallel }) {
     engine: handle.engine,
     questions,
     format,
-    scoring: mode === 'generate' ? { mode, maxTokens: 256 } : { mode },
+    scoring: mode === 'generate' ? { mode, maxTokens } : { mode },
     parallel,
     outDir,
   });
@@ -207,7 +207,13 @@ export async function measureMc({ count, log = console.log, model }) {
   const { getLlama } = await import('node-llama-cpp');
   const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
   const vocab = await llama.loadModel({ modelPath: benchModel.path, vocabOnly: true });
-  const required = tasks.map((t) => t.choices.reduce((sum, c) => sum + vocab.tokenize(`${t.context} ${c}`, false).length, 0));
+  // As llama-perplexity counts a task: the choices' common prefix once, then each choice's tail.
+  const required = tasks.map((t) => {
+    const seqs = t.choices.map((c) => vocab.tokenize(`${t.context} ${c}`, false));
+    let prefix = 0;
+    while (seqs.every((seq) => prefix < seq.length && seq[prefix] === seqs[0][prefix])) prefix += 1;
+    return prefix + seqs.reduce((sum, seq) => sum + seq.length - prefix, 0);
+  });
   await vocab.dispose();
   const np = Math.max(4, ...tasks.map((t) => t.choices.length));
   const perSequence = Math.ceil((Math.max(...required) + 64) / np / 64) * 64;
