@@ -106,7 +106,7 @@ function runPerplexity(binary, args) {
     child.on('close', (code) => {
       clearInterval(poll);
       const ended = performance.now();
-      if (code !== 0) return reject(new Error(`llama-perplexity exited with ${code}:\n${err.slice(-2000)}`));
+      if (code !== 0) return reject(new Error(`llama-perplexity exited with ${code ?? child.signalCode}:\n${err.slice(-2000)}`));
       const correct = [];
       let previous = 0;
       for (const line of (out + err).split('\n')) {
@@ -226,7 +226,9 @@ export async function measureMc({ count, log = console.log, model }) {
     const dir = mkdtempSync(join(tmpdir(), 'medlocal-mc-'));
     const taskFile = join(dir, 'tasks.bin');
     writeFileSync(taskFile, encodeMcTasks(tasks));
-    const args = ['-m', benchModel.path, '-bf', taskFile, '--multiple-choice', '-np', String(np), '-c', String(perSequence), '-b', String(batch), '-t', String(threads), '-tb', String(threads)];
+    // -nr (no weight repacking): a GGML_NATIVE build on a CPU that reports AMX repacks Q8_0 weights
+    // for AMX and dies with SIGILL where the OS does not grant AMX state (seen on the 2-vCPU VMs).
+    const args = ['-m', benchModel.path, '-bf', taskFile, '--multiple-choice', '-np', String(np), '-c', String(perSequence), '-b', String(batch), '-t', String(threads), '-tb', String(threads), '-nr'];
     perplexity = await runPerplexity(binary, args);
     rmSync(dir, { recursive: true, force: true });
     const r = { label: 'llama-perplexity --multiple-choice', perSecond: questions.length / perplexity.seconds, peakRss: perplexity.peakRss, accuracy: rate(perplexity.correct) };
