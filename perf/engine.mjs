@@ -166,7 +166,7 @@ const configs = [
   ...THREADS.map((threads) => ({ label: `engine, ${threads} thread${threads > 1 ? 's' : ''}`, kind: 'engine', threads, env: productEnv, group: 'engine' })),
   { label: 'engine, auto (default)', kind: 'engine', threads: 'auto', env: productEnv, group: 'auto' },
 ];
-const llamaBench = existsSync(llamaBenchPath()) ? llamaBenchPath() : undefined;
+let llamaBench = existsSync(llamaBenchPath()) ? llamaBenchPath() : undefined;
 
 const script = fileURLToPath(import.meta.url);
 function runChild(config) {
@@ -190,8 +190,14 @@ for (let round = 1; round <= ROUNDS; round++) {
   const started = performance.now();
   for (const config of configs) record(config.label, runChild(config));
   if (llamaBench) {
-    const results = runLlamaBench(llamaBench, { model: modelPath, threads: THREADS, pp: PP_TOKENS, tg: TG_TOKENS, repeats: REPEATS });
-    for (const [threads, result] of results) record(`llama.cpp llama-bench, ${threads} thread${threads > 1 ? 's' : ''}`, result);
+    try {
+      const results = runLlamaBench(llamaBench, { model: modelPath, threads: THREADS, pp: PP_TOKENS, tg: TG_TOKENS, repeats: REPEATS });
+      for (const [threads, result] of results) record(`llama.cpp llama-bench, ${threads} thread${threads > 1 ? 's' : ''}`, result);
+    } catch (error) {
+      // E.g. SIGILL: a GGML_NATIVE build whose AMX kernels the VM does not allow.
+      console.log(`llama-bench failed (${error.signal ?? `exit ${error.status}`}); its rows are skipped`);
+      llamaBench = undefined;
+    }
   }
   console.log(`round ${round}/${ROUNDS}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

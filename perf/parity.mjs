@@ -167,7 +167,7 @@ export async function measureParity({ quick = false, rounds = quick ? 1 : 2, log
   delete defaultEnv.UV_THREADPOOL_SIZE;
   const productEnv = { ...defaultEnv };
   pinWorkerPool(productEnv);
-  const bench = existsSync(llamaBenchPath()) ? llamaBenchPath() : undefined;
+  let bench = existsSync(llamaBenchPath()) ? llamaBenchPath() : undefined;
   log(`parity with llama-bench: ${threads} threads, pp ${pp}, tg ${tg}, ${rounds} round(s) x ${repeats}, best of all; model: ${benchModel.description}`);
   if (!bench) log(`  llama-bench not built (npm run bench:llama-cpp builds ${llamaBenchPath()}); ratios skipped`);
   const best = new Map();
@@ -184,8 +184,14 @@ export async function measureParity({ quick = false, rounds = quick ? 1 : 2, log
       record(v.label, JSON.parse(out.trim().split('\n').pop()));
     }
     if (bench) {
-      record('llama-bench (default, --poll 50)', llamaBenchRows(bench, { model: benchModel.path, threads, pp, tg, repeats }));
-      record('llama-bench --poll 0', llamaBenchRows(bench, { model: benchModel.path, threads, pp, tg, repeats, poll: 0 }));
+      try {
+        record('llama-bench (default, --poll 50)', llamaBenchRows(bench, { model: benchModel.path, threads, pp, tg, repeats }));
+        record('llama-bench --poll 0', llamaBenchRows(bench, { model: benchModel.path, threads, pp, tg, repeats, poll: 0 }));
+      } catch (error) {
+        // E.g. SIGILL: a GGML_NATIVE build whose AMX kernels the VM does not allow.
+        log(`  llama-bench failed (${error.signal ?? `exit ${error.status}`}); ratios skipped`);
+        bench = undefined;
+      }
     }
   }
   const ref = best.get('llama-bench (default, --poll 50)');
