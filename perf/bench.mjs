@@ -5,7 +5,7 @@
 //   3. evaluation vs llama-perplexity --multiple-choice: MedLocal likelihood and letter, q/s and
 //      peak memory (perf/mc.mjs)
 //   4. --parallel 1 vs 4 for letter, likelihood and generate (perf/eval.mjs)
-// Run: node --import tsx perf/bench.mjs [--quick] [--questions N]
+// Run: node --import tsx perf/bench.mjs [--quick] [--questions N] [--smoke]
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -18,20 +18,25 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const at = args.indexOf('--questions');
 const questions = at >= 0 ? Math.max(1, Number(args[at + 1]) || 1) : quick ? 12 : 60;
+// --smoke: every row with tiny sizes and 1 thread, to check the rows run on a busy machine (the
+// figures mean nothing); skips perf/engine.mjs.
+const smoke = args.includes('--smoke');
 
 const model = await ensureBenchModel();
 console.log(`benchmark model: ${model.description}\n`);
 
 const engineScript = fileURLToPath(new URL('./engine.mjs', import.meta.url));
-const engine = spawnSync(process.execPath, ['--import', 'tsx', engineScript, ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const engine = smoke
+  ? { stdout: 'perf/engine.mjs skipped (--smoke)\n', status: 0 }
+  : spawnSync(process.execPath, ['--import', 'tsx', engineScript, ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 process.stdout.write(engine.stdout ?? '');
 if (engine.status !== 0) throw new Error(`perf/engine.mjs failed (exit ${engine.status})`);
 console.log('');
-const parity = await measureParity({ quick, model });
+const parity = await measureParity({ quick: quick || smoke, model, ...(smoke ? { threads: 1, rounds: 1 } : {}) });
 console.log('');
-const mc = await measureMc({ count: questions, model });
+const mc = await measureMc({ count: smoke ? 2 : questions, model });
 console.log('');
-const parallel = await measureParallel({ quick, model });
+const parallel = await measureParallel({ quick, model, ...(smoke ? { maxTokens: 4, counts: { letter: 2, likelihood: 2, generate: 2 } } : {}) });
 
 // ---------------------------------------------------------------------------------------------
 console.log(`\nsummary (${availableParallelism()} cores; vocabulary: ${model.vocabulary})`);

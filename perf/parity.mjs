@@ -10,8 +10,8 @@
 //   raw, 2 seq nextCycle      a 2-sequence context (as MedLocal's engine has) with the default
 //                             batch dispatch (setImmediate before each decode)
 //   raw, 2 seq immediate      the same with batching.dispatchSchedule = run at once
-//   decode only               one token per evaluateWithoutGeneratingNewTokens, no sampling:
-//                             what llama-bench's tg measures (it never samples)
+//   decode only               one token per decode with its logits, no sample job: what
+//                             llama-bench's tg measures (it never samples); internal API
 //   llama-bench               default (its threadpool polls, --poll 50), and --poll 0
 //
 // Profile: decodeBatch and sampleToken of the context's native object timed from JavaScript
@@ -73,7 +73,12 @@ async function measureVariant({ modelPath, variant, threads, pp, tg, repeats }) 
     let generated = 0;
     t = performance.now();
     if (variant === 'decode-only') {
-      for (let i = 0; i < tg; i++) await sequence.evaluateWithoutGeneratingNewTokens([tokens[8 + (i % 400)]]);
+      // Logits of the new token computed (the output layer runs, as in llama-bench's tg), but no
+      // sample job: the public API always samples when it asks for logits, so this uses the
+      // sequence's internal _decodeTokens, for this measurement only.
+      for (let i = 0; i < tg; i++) {
+        await sequence._decodeTokens([tokens[8 + (i % 100)]], [true], 5, sequence._tokenMeter, sequence._contextShift, () => undefined);
+      }
       generated = tg;
     } else {
       for await (const _token of sequence.evaluate([tokens[8]], { temperature: 0 })) {
