@@ -41,7 +41,7 @@ const parallel = await measureParallel({ quick, model, ...(smoke ? { maxTokens: 
 // ---------------------------------------------------------------------------------------------
 console.log(`\nsummary (${availableParallelism()} cores; vocabulary: ${model.vocabulary})`);
 const engineLine = (engine.stdout ?? '').split('\n').find((line) => line.includes('vs best llama.cpp (llama-bench)'));
-console.log(`  engine vs llama-bench: ${engineLine ? engineLine.trim().replace(/^vs best llama\.cpp \(llama-bench\): /, '') : 'llama-bench not built'}`);
+console.log(`  engine vs llama-bench: ${engineLine ? engineLine.trim().replace(/^vs best llama\.cpp \(llama-bench\): /, '') : 'no llama-bench row (not built, failed, or --smoke)'}`);
 const ref = parity.best.get('llama-bench (default, --poll 50)');
 if (ref) {
   const rawRow = parity.best.get('node-llama-cpp raw (pool 1)');
