@@ -7,6 +7,7 @@
 //                  [--language ja|en] [--limit N] [--seed S] [--shuffle K] [--parallel N] [--threads N] [--out DIR] [--resume DIR]
 //                  [--lora ADAPTER.gguf[:SCALE]]... [--compare-base] [--dry-run] [--json] [--lang ja|en]
 //   medlocal bench compare RUN_A RUN_B [--json]
+//   medlocal bench categories RUN_A RUN_B [RUN...] [--csv | --json]
 //   medlocal bench score [--dataset DATASET] --predictions FILE|DIR [--name MODEL] [--protocol P] [--out DIR] [--json]
 //
 // Exit codes: 0 done, 1 the run failed, 2 bad usage or input, 130 cancelled (Ctrl-C; resumable).
@@ -30,6 +31,7 @@ import { comparisonTable, datasetTable, progressLine, summaryTable } from './rep
 import { format, msg, toLocale, type Locale, type Message } from '../shared/messages/index';
 import { describeError, describeNext, errorMessage, UserError } from '../shared/userError';
 import { runScore } from './score';
+import { runCategories } from './categories';
 import { isProtocolId, PROTOCOL_IDS } from '../eval/protocols';
 
 import type { RunEngineFactory as CliEngineFactory } from '../engine/factory';
@@ -89,6 +91,8 @@ const USAGE = `usage:
                   OUT/base and OUT/lora, compared in OUT/comparison.json)
                  [--lang ja|en]   (language of messages; default from LC_ALL / LC_MESSAGES / LANG)
   medlocal bench compare RUN_A RUN_B [--json]
+  medlocal bench categories RUN_A RUN_B [RUN...] [--csv | --json]
+                 (per-category accuracy of up to 8 runs on the questions all of them answered; Markdown by default)
   medlocal bench score [--dataset DATASET] --predictions FILE|DIR [--name MODEL] [--protocol P] [--out DIR] [--json]
 formats: ${PROMPT_FORMAT_IDS.join(', ')}
 `;
@@ -116,6 +120,7 @@ const OPTIONS = {
   'compare-base': { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
+  csv: { type: 'boolean' },
   lang: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -135,6 +140,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
     if (values.lang !== undefined && values.lang !== 'ja' && values.lang !== 'en') throw new UsageError(msg('cliBadLang', values.lang));
     if (positionals[0] !== 'bench') throw new UsageError(positionals[0] === undefined ? msg('cliMissingCommand') : msg('cliUnknownCommand', positionals[0]));
     if (positionals[1] === 'compare') return runCompare(positionals.slice(2), values.json === true, io);
+    if (positionals[1] === 'categories') return runCategories(positionals.slice(2), { csv: values.csv === true, json: values.json === true }, io, readRunInput);
     if (positionals[1] === 'score') return scoreCommand(values, deps, io);
     if (positionals.length > 1) throw new UsageError(msg('cliUnexpectedArgument', positionals[1] ?? ''));
     return await runBench(values, deps, io);

@@ -105,48 +105,16 @@ export function compareView(comparison: RunComparison, answersA: readonly Answer
   };
 }
 
-/** One run's per-category accuracy, for the comparison chart. */
-export interface CategorySeries {
-  label: string;
-  /** 0-1, one per category. */
-  values: number[];
-  /** 95% Wilson intervals, one per category. */
-  intervals: Array<[number, number]>;
-  correct: number[];
-}
-
-export interface CategoryChartData {
-  /** The categories of the questions every run answered, sorted (questions without one are left out). */
-  categories: string[];
-  /** Questions per category (the same for every run). */
-  counts: number[];
-  series: CategorySeries[];
-}
-
-/**
- * Per-category accuracy of several runs on the questions all of them answered (a shuffled run's
- * first order), so the bars of one category compare like with like.
- */
-export function categoryChartData(runs: ReadonlyArray<{ label: string; answers: readonly AnswerRecord[] }>): CategoryChartData {
-  const firstOrder = runs.map((run) => new Map(run.answers.filter((a) => (a.permutation ?? 0) === 0).map((a) => [a.id, a])));
-  const [first, ...rest] = firstOrder;
-  const common = [...(first?.keys() ?? [])].filter((id) => rest.every((run) => run.has(id)));
-  const idsByCategory = new Map<string, string[]>();
-  for (const id of common) {
-    const category = first?.get(id)?.category;
-    if (category === undefined || category === '') continue;
-    idsByCategory.set(category, [...(idsByCategory.get(category) ?? []), id]);
-  }
-  const categories = [...idsByCategory.keys()].sort();
-  const counts = categories.map((category) => idsByCategory.get(category)?.length ?? 0);
-  const series = runs.map((run, index) => {
-    const correct = categories.map((category) => (idsByCategory.get(category) ?? []).filter((id) => firstOrder[index]?.get(id)?.correct === true).length);
-    return {
-      label: run.label,
-      values: correct.map((c, i) => ((counts[i] ?? 0) === 0 ? 0 : c / (counts[i] ?? 1))),
-      intervals: correct.map((c, i) => wilsonInterval(c, counts[i] ?? 0)),
-      correct,
-    };
-  });
-  return { categories, counts, series };
-}
+// Per-category accuracy of N runs (the chart and its table): the evaluation core's, as the CLI's `bench categories`.
+export {
+  categoryChartData,
+  categoriesToCsv,
+  categoriesToMarkdown,
+  coverageRows,
+  coverageText,
+  MAX_CATEGORY_RUNS,
+  type CategoryChartData,
+  type CategoryRunInput,
+  type CategorySeries,
+  type CategoryTableWords,
+} from '../eval/report/categories';

@@ -256,6 +256,8 @@ export const en = {
   cliMissingCommand: 'missing command "bench"',
   cliUnknownCommand: 'unknown command "{0}"',
   cliUnexpectedArgument: 'unexpected argument "{0}"',
+  cliCategoriesNeedRuns: 'categories needs 2 to {0} run folders: medlocal bench categories RUN_A RUN_B [RUN...] [--csv | --json]',
+  cliCategoriesOneFormat: 'give at most one of --csv and --json (without either, the table prints as Markdown).',
   cliCompareNeedsTwo: 'compare needs exactly two run folders: medlocal bench compare RUN_A RUN_B',
   cliMissingDataset: 'missing --dataset (e.g. --dataset sample, --dataset igakuqa:data/2018).',
   cliFormatAndTemplate: 'give --format or --template, not both.',

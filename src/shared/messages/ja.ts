@@ -243,6 +243,8 @@ export const ja: Record<keyof typeof en, string> = {
   cliMissingCommand: 'コマンド「bench」がありません',
   cliUnknownCommand: 'コマンド「{0}」は不明です',
   cliUnexpectedArgument: '引数「{0}」は使えません',
+  cliCategoriesNeedRuns: 'categories には実行フォルダーを 2〜{0} 個指定してください: medlocal bench categories RUN_A RUN_B [RUN...] [--csv | --json]',
+  cliCategoriesOneFormat: '--csv と --json はどちらか一方だけを指定してください（どちらもなければ Markdown の表を出力します）。',
   cliCompareNeedsTwo: 'compare には実行フォルダーをちょうど 2 つ指定してください: medlocal bench compare RUN_A RUN_B',
   cliMissingDataset: '--dataset がありません（例: --dataset sample、--dataset igakuqa:data/2018）。',
   cliFormatAndTemplate: '--format と --template は、どちらか一方だけを指定してください。',
