@@ -198,6 +198,8 @@ export class BenchmarkPanel implements vscode.Disposable {
         return this.question(message.runDir, message.id);
       case 'compare':
         return this.compare(message.runA, message.runB);
+      case 'compareCategories':
+        return this.compareCategories(message.runDirs);
       case 'datasetFacts':
         return this.datasetFacts(message.dataset, message.language);
       case 'start':
@@ -329,6 +331,16 @@ export class BenchmarkPanel implements vscode.Disposable {
       this.post({ type: 'comparison', runA: lean(a), runB: lean(b), comparison });
     } catch (error) {
       this.post({ type: 'compareError', runA, runB, ...failureText(error) });
+    }
+  }
+
+  /** The runs of a category chart (each checked against the run-folder guard), in the order asked. */
+  private async compareCategories(runDirs: string[]): Promise<void> {
+    try {
+      const runs = await Promise.all(runDirs.map((runDir) => this.readRun(runDir)));
+      this.post({ type: 'categoryRuns', runs: runs.map(lean) });
+    } catch (error) {
+      this.post({ type: 'categoryRunsError', runDirs, ...failureText(error) });
     }
   }
 

@@ -1,8 +1,11 @@
 // Two runs side by side: accuracy of each with its interval, the paired difference with its
 // interval (the core's statistic), flipped questions, McNemar's p, and the same per category.
 import { pairedDifferenceInterval, wilsonInterval } from '../eval/metrics';
-import { percent, pointsIntervalText, pointsText } from './format';
-import type { AnswerRecord, RunComparison } from '../protocol/benchProtocol';
+import { DASH, percent, pointsIntervalText, pointsText } from './format';
+import type { AnswerRecord, RunComparison, StoredRunInfo } from '../protocol/benchProtocol';
+import { distinctLabels, type CategoryTableWords } from '../eval/report/categories';
+import { runFacts } from './runView';
+import type { Strings } from './strings';
 
 export { pairedDifferenceInterval };
 
@@ -109,12 +112,27 @@ export function compareView(comparison: RunComparison, answersA: readonly Answer
 export {
   categoryChartData,
   categoriesToCsv,
+  categoriesToJson,
   categoriesToMarkdown,
   coverageRows,
   coverageText,
+  distinctLabels,
   MAX_CATEGORY_RUNS,
   type CategoryChartData,
   type CategoryRunInput,
   type CategorySeries,
   type CategoryTableWords,
 } from '../eval/report/categories';
+
+/** The category table's words in the panel's language. */
+export function categoryWords(t: Strings): CategoryTableWords {
+  return { category: t.colCategory, n: t.colN, run: t.catRun, answered: t.catAnswered, leftOut: t.catLeftOut, coverage: t.catCoverage, firstOrder: t.catFirstOrder };
+}
+
+/** A chart's series names: each run's model (its folder name when it names none), made distinct. */
+export function chartLabels(runs: readonly StoredRunInfo[]): string[] {
+  return distinctLabels(runs.map((run) => {
+    const facts = runFacts(run);
+    return facts.model === DASH ? facts.name : facts.model;
+  }));
+}

@@ -52,7 +52,7 @@ test('a medlocal-protocol run and three imported baselines in one per-category t
   const [local, ...imported] = runs;
   assert.ok(local && local.size < 400, `the medlocal protocol answers fewer questions than the official 400: ${local?.size}`);
   for (const run of imported) assert.equal(run.size, 400);
-  const common = [...(local?.keys() ?? [])].filter((id) => runs.every((run) => run.has(id)));
+  const common: string[] = [...(local?.keys() ?? [])].filter((id) => runs.every((run) => run.has(id)));
 
   const json = cli(['bench', 'categories', ...dirs, '--json']);
   assert.equal(json.status, 0, json.stderr);
@@ -69,7 +69,7 @@ test('a medlocal-protocol run and three imported baselines in one per-category t
   assert.equal(parsed.categories.reduce((sum, row) => sum + row.n, 0), common.length - uncategorised);
   assert.ok(parsed.categories.length > 5, `several categories: ${parsed.categories.length}`);
   for (const row of parsed.categories) {
-    const ids = common.filter((id) => local?.get(id)?.category === row.category);
+    const ids: string[] = common.filter((id) => local?.get(id)?.category === row.category);
     assert.equal(row.n, ids.length, row.category);
     row.runs.forEach((cell, index) => {
       const expected = ids.filter((id) => runs[index]?.get(id)?.correct === true).length;
