@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { categoriesToCsv, categoriesToJson, categoriesToMarkdown, categoryChartData, distinctLabels, MAX_CATEGORY_RUNS } from '../eval/report/categories';
 import type { StoredRun } from '../eval/runFiles';
-import { format, msg } from '../shared/messages/index';
+import { msg, type Message } from '../shared/messages/index';
 import { EXIT, UsageError, type Io } from './cliShared';
 
 export interface CategoriesOptions {
@@ -13,12 +13,12 @@ export interface CategoriesOptions {
   json: boolean;
 }
 
-export function runCategories(dirs: readonly string[], options: CategoriesOptions, io: Io, read: (dir: string) => StoredRun): number {
+export function runCategories(dirs: readonly string[], options: CategoriesOptions, io: Io, read: (dir: string) => StoredRun, warn: (message: Message) => void): number {
   if (dirs.length < 2 || dirs.length > MAX_CATEGORY_RUNS) throw new UsageError(msg('cliCategoriesNeedRuns', MAX_CATEGORY_RUNS));
   if (options.csv && options.json) throw new UsageError(msg('cliCategoriesOneFormat'));
   const runs = dirs.map((dir) => read(dir));
   // Damaged records were dropped and verdicts recomputed: said, never silently left out.
-  for (const run of runs) if (run.dropped) io.err(`medlocal: ${format(io.locale, run.dropped)}\n`);
+  for (const run of runs) if (run.dropped) warn(run.dropped);
   const labels = distinctLabels(dirs.map((dir) => basename(dir.replace(/[\\/]+$/, '')) || dir));
   const data = categoryChartData(runs.map((run, index) => ({ label: labels[index] ?? String(index + 1), answers: run.answers })));
   if (options.json) io.out(categoriesToJson(data, dirs));

@@ -140,7 +140,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
     if (values.lang !== undefined && values.lang !== 'ja' && values.lang !== 'en') throw new UsageError(msg('cliBadLang', values.lang));
     if (positionals[0] !== 'bench') throw new UsageError(positionals[0] === undefined ? msg('cliMissingCommand') : msg('cliUnknownCommand', positionals[0]));
     if (positionals[1] === 'compare') return runCompare(positionals.slice(2), values.json === true, io);
-    if (positionals[1] === 'categories') return runCategories(positionals.slice(2), { csv: values.csv === true, json: values.json === true }, io, readRunInput);
+    if (positionals[1] === 'categories') return runCategories(positionals.slice(2), { csv: values.csv === true, json: values.json === true }, io, readRunInput, (message) => warn(io, message));
     if (positionals[1] === 'score') return scoreCommand(values, deps, io);
     if (positionals.length > 1) throw new UsageError(msg('cliUnexpectedArgument', positionals[1] ?? ''));
     return await runBench(values, deps, io);
