@@ -27,7 +27,7 @@ import { keptSentence, runBenchmark, RunInterruptedError, type BenchmarkResult }
 import { SCORING_MODES, type ScoringMode } from '../eval/scoring';
 import { checkApiKey, redactSecrets } from '../shared/secrets';
 import { checkSameAdapters, pairStoredDir, parseLoraFlags, runLoraPair, type RunContext, type RunHalf, type StoredRunFacts } from './loraPair';
-import { comparisonTable, datasetTable, progressLine, summaryTable } from './report';
+import { comparisonTable, datasetTable, pairingLines, progressLine, summaryTable } from './report';
 import { format, msg, toLocale, type Locale, type Message } from '../shared/messages/index';
 import { describeError, describeNext, errorMessage, UserError } from '../shared/userError';
 import { runScore } from './score';
@@ -186,7 +186,8 @@ function runCompare(dirs: string[], json: boolean, io: Io): number {
   const comparison = compareRuns(runA.answers, runB.answers);
   const english = (note: Message | undefined) => (note ? format('en', note) : null);
   const dropped = { droppedA: english(runA.dropped), droppedB: english(runB.dropped) };
-  io.out(json ? JSON.stringify({ runA: dirA, runB: dirB, ...comparison, ...dropped }) + '\n' : comparisonTable(comparison, dirA, dirB));
+  const pairing = pairingLines(comparison).map((line) => line.replace(/^\s*pairing\s+/, '')).join(' ');
+  io.out(json ? JSON.stringify({ runA: dirA, runB: dirB, ...comparison, ...(pairing ? { pairingNote: pairing } : {}), ...dropped }) + '\n' : comparisonTable(comparison, dirA, dirB));
   return EXIT.ok;
 }
 

@@ -1,11 +1,11 @@
 // Two runs side by side: accuracy of each with its interval, the paired difference with its
 // interval (the core's statistic), flipped questions, McNemar's p, and the same per category.
-import { pairedDifferenceInterval, wilsonInterval } from '../eval/metrics';
+import { pairAnswers, pairedDifferenceInterval, wilsonInterval, type Pairing } from '../eval/metrics';
 import { DASH, percent, pointsIntervalText, pointsText } from './format';
 import type { AnswerRecord, RunComparison, StoredRunInfo } from '../protocol/benchProtocol';
 import { distinctLabels, type CategoryTableWords } from '../eval/report/categories';
 import { runFacts } from './runView';
-import type { Strings } from './strings';
+import { format, type Strings } from './strings';
 
 export { pairedDifferenceInterval };
 
@@ -40,6 +40,15 @@ export interface CompareView {
   significant: boolean;
   /** Per category, on the questions both runs answered. */
   categories: CompareGroupRow[];
+  /** How the answers were paired: a shuffled run by its first order, or two shuffled runs by (question, order). */
+  pairing: Pairing;
+}
+
+/** What the comparison says about its pairing (shuffled runs), in the panel's language; undefined when neither run is shuffled. */
+export function pairingNote(view: Pick<CompareView, 'pairing' | 'common'>, t: Strings): string | undefined {
+  if (view.pairing === 'questionAndOrder') return format(t.shufflePairing, view.common);
+  if (view.pairing === 'firstOrder') return t.shuffleFirstOrder;
+  return undefined;
 }
 
 function compareGroup(key: string, pairs: ReadonlyArray<[AnswerRecord, AnswerRecord]>): CompareGroupRow {
@@ -72,12 +81,8 @@ function compareGroup(key: string, pairs: ReadonlyArray<[AnswerRecord, AnswerRec
 }
 
 export function compareView(comparison: RunComparison, answersA: readonly AnswerRecord[], answersB: readonly AnswerRecord[]): CompareView {
-  const byIdB = new Map(answersB.map((record) => [record.id, record]));
-  const pairs: Array<[AnswerRecord, AnswerRecord]> = [];
-  for (const a of answersA) {
-    const b = byIdB.get(a.id);
-    if (b) pairs.push([a, b]);
-  }
+  // The same pairs as the core's comparison: a shuffled run by its first order, two shuffled runs by (question, order).
+  const { pairs, pairing } = pairAnswers(answersA, answersB);
   const byCategory = new Map<string, Array<[AnswerRecord, AnswerRecord]>>();
   for (const pair of pairs) {
     const key = pair[0].category ?? '(none)';
@@ -105,6 +110,7 @@ export function compareView(comparison: RunComparison, answersA: readonly Answer
     mcnemarP: comparison.mcnemarP,
     significant: comparison.mcnemarP < 0.05,
     categories: [...byCategory.keys()].sort().map((key) => compareGroup(key, byCategory.get(key) ?? [])),
+    pairing,
   };
 }
 

@@ -5,6 +5,7 @@
 import {
   categoryChartData,
   compareView,
+  pairingNote,
   intervalText,
   percent,
   pointsIntervalText,
@@ -163,10 +164,12 @@ export class CompareView implements View {
       h('div', { className: 'card', attrs: { role: 'group', 'aria-label': label, 'data-testid': `compare-${id}` } }, h('span', { className: 'card-label', text: label }), h('span', { className: 'card-value', text: value }), h('span', { className: 'card-detail', text: detail }));
     const notes = [format(t.compareCommon, view.common)];
     if (view.onlyInA.length + view.onlyInB.length > 0) notes.push(format(t.compareOnly, view.onlyInA.length, view.onlyInB.length));
+    const pairing = pairingNote(view, t);
     return h(
       'section',
       { attrs: { 'aria-label': t.cardsLabel } },
       h('p', { className: 'muted', text: notes.join(' · ') }),
+      pairing ? h('p', { className: 'note', attrs: { 'data-testid': 'compare-pairing' }, text: pairing }) : undefined,
       h(
         'div',
         { className: 'cards' },
