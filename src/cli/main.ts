@@ -20,7 +20,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROMPT_FORMAT_IDS } from '../eval/formats';
 import { compareRuns } from '../eval/metrics';
-import { checkRunnable, planRun, recipeFromManifest, RECIPE_KEY, runFolderName, type RunRecipe } from '../eval/plan';
+import { checkRunnable, planRun, recipeDifferences, recipeFromManifest, RECIPE_KEY, runFolderName, type RunRecipe } from '../eval/plan';
 import { datasetFactsIn } from '../eval/question';
 import { readManifest, readRun } from '../eval/runFiles';
 import { keptSentence, runBenchmark, RunInterruptedError, type BenchmarkResult } from '../eval/runner';
@@ -32,7 +32,7 @@ import { format, msg, toLocale, type Locale, type Message } from '../shared/mess
 import { describeError, describeNext, errorMessage, UserError } from '../shared/userError';
 import { runScore } from './score';
 import { runCategories } from './categories';
-import { isProtocolId, PROTOCOL_IDS } from '../eval/protocols';
+import { isProtocolId, PROTOCOL_IDS, type ProtocolId } from '../eval/protocols';
 
 import type { RunEngineFactory as CliEngineFactory } from '../engine/factory';
 export type { RunEngineFactory as CliEngineFactory, RunEngineHandle as CliEngineHandle } from '../engine/factory';
@@ -293,7 +293,26 @@ function resolveRecipe(values: ParsedOptions, storedDir: string | undefined): { 
     ...(template !== undefined ? { template } : {}),
     ...(protocol !== undefined && protocol !== 'medlocal' ? { protocol } : {}),
   };
+  if (stored.recipe && storedDir !== undefined) refuseOtherRecipe(storedDir, stored.recipe, values, shuffleK !== undefined ? recipe.shuffle : undefined);
   return { recipe, stored };
+}
+
+/** A resume that asks for other numbers-changing options than the run was started with is refused, naming both. */
+function refuseOtherRecipe(storedDir: string, before: RunRecipe, values: ParsedOptions, shuffle: RunRecipe['shuffle']): void {
+  const given: Partial<RunRecipe> = {
+    ...(values.dataset !== undefined ? { dataset: values.dataset } : {}),
+    ...(values.scoring !== undefined ? { scoring: values.scoring as ScoringMode } : {}),
+    ...(values.protocol !== undefined ? { protocol: values.protocol as ProtocolId } : {}),
+    ...(shuffle !== undefined ? { shuffle } : {}),
+    ...(values.language === 'ja' || values.language === 'en' ? { language: values.language } : {}),
+    ...(values.format !== undefined ? { format: values.format } : {}),
+    ...(values.template !== undefined ? { template: values.template } : {}),
+  };
+  const [first] = recipeDifferences(before, given);
+  if (!first) return;
+  const flag = `--${first.field}`;
+  const storedFlagValue = first.field === 'shuffle' && before.shuffle ? `${before.shuffle.k} --seed ${before.shuffle.seed}` : first.stored;
+  throw new InputError(msg('resumeRecipeDiffers', storedDir, `${flag} ${first.stored}`, `${flag} ${first.given}`), msg('nextResumeSameRecipeCli', flag, `${flag} ${storedFlagValue}`));
 }
 
 function storedRun(runDir: string): StoredRunFacts {
