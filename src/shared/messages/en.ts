@@ -446,6 +446,8 @@ export const en = {
   predNoId: 'line without an id (problem_id or id): not scored',
   predNotJson: '{0}: not scored',
   predBadHarnessLine: 'harness result line without a list of choice texts and a text answer: not scored',
+  predHarnessUnknownId: 'id not in the dataset {0} (its harness question set): scored from the line\'s own question, choices and gold, as the harness does; check that the results and the dataset are the same exam',
+  predHarnessMissing: 'in the dataset\'s harness question set but not in the results: not scored (the harness scores only its result lines); the figures cover the results\' questions only',
   predHarnessDuplicate: 'duplicate id (first at line {0}): scored again, as the harness does',
   recNotNumber: '{0} is not a number',
   recNotFinite: '{0} is not a finite number',

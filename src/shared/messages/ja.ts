@@ -430,6 +430,8 @@ export const ja: Record<keyof typeof en, string> = {
   predNoId: 'ID（problem_id または id）のない行です（採点しません）',
   predNotJson: '{0}（採点しません）',
   predBadHarnessLine: '選択肢テキストの一覧とテキストの回答がない harness の結果行です（採点しません）',
+  predHarnessUnknownId: 'データセット {0}（harness の問題集合）にない ID です。harness と同じく、この行自身の問題文・選択肢・正解で採点します。結果とデータセットが同じ試験か確認してください',
+  predHarnessMissing: 'データセットの harness 問題集合にありますが、結果にありません。採点しません（harness は結果の行だけを採点します）。数値は結果にある問題だけのものです',
   predHarnessDuplicate: 'ID が重複しています（最初は {0} 行目）。harness と同じく、もう一度採点します',
   recNotNumber: '{0} が数値ではありません',
   recNotFinite: '{0} が有限の数値ではありません',
