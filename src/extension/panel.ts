@@ -375,11 +375,10 @@ export class BenchmarkPanel implements vscode.Disposable {
     if (!path) return;
     try {
       const info = await this.server.predictionsInfo(path);
-      const options = await chooseImportOptions(path, info, this.t);
+      const options = await chooseImportOptions(path, info, dataset, this.t);
       if (!options) return;
-      // Harness results carry their gold answers; the other kinds are scored against the panel's dataset.
-      const needsDataset = info.kind !== 'harness' && options.protocol !== 'harness';
-      const result = await this.server.importPredictions({ predictions: path, ...options, ...(needsDataset && dataset ? { dataset } : {}) });
+      // Scored against the panel's dataset (harness results carry their gold answers; with a dataset their ids are checked against it).
+      const result = await this.server.importPredictions({ predictions: path, ...options, ...(dataset ? { dataset } : {}) });
       this.log.info(`Benchmark panel: imported predictions under ${result.protocol} → ${result.runDir}`);
       if (result.issues.length > 0) {
         for (const issue of result.issues.slice(0, 50)) this.log.warn(`Benchmark panel: import: ${issue}`);

@@ -1,5 +1,5 @@
-// The panel's strings for comparing several runs (the per-category chart of N runs) and for
-// shuffled runs in the summary and the comparison, in English and Japanese. Spread into the one
+// The panel's strings for comparing several runs (the per-category chart of N runs), for shuffled
+// runs in the summary and the comparison, and for the protocols an import can use, in English and Japanese. Spread into the one
 // table in strings.ts (kept apart only to keep each file short).
 
 export const COMPARE_EN = {
@@ -21,6 +21,13 @@ export const COMPARE_EN = {
   cardShuffleDetail: 'accuracy mean {0}, min {1}, max {2}; consistency {3} ({4} of {5} questions kept the same answer text)',
   shufflePairing: 'Both runs are shuffled: answers are paired by (question, order); the flips and McNemar count {0} (question, order) pairs, which are not independent (the orders of one question share the question), so read the p-value as indicative only.',
   shuffleFirstOrder: 'A shuffled run is compared by its first order only (permutation 0): one answer per question.',
+  // Import predictions: the protocols that can score them
+  importWhyHarnessResults: "the harness's own scoring of its result lines (question, choices and gold come from the file); the only protocol these files can be scored under",
+  importWhyOfficial: "IgakuQA's official script: every question of the chosen IgakuQA folder, strict prediction strings, points, required/general, pass/fail",
+  importWhyHarness: "the research harness's question set and rules, the predictions read as its responses (exact and gestalt match)",
+  importWhyMedlocal: "MedLocal's lenient parser and scoring; not comparable with published figures",
+  importNeedsDataset: 'These predictions hold no gold answers: choose the dataset they answer under Configure (an IgakuQA folder for the official scoring), then import them again.',
+  importOfficialNeedsIgakuqa: 'igakuqa-official is not offered: it needs an IgakuQA folder as the dataset (Configure), not {0}.',
 };
 
 export const COMPARE_JA: Record<keyof typeof COMPARE_EN, string> = {
@@ -41,4 +48,10 @@ export const COMPARE_JA: Record<keyof typeof COMPARE_EN, string> = {
   cardShuffleDetail: '正答率 平均 {0}・最小 {1}・最大 {2}、一貫性 {3}（{5} 問中 {4} 問が同じ選択肢テキストを答えた）',
   shufflePairing: '両方の実行がシャッフルされているため、解答を（問題, 順序）の組で対応づけています。正誤の変化と McNemar 検定は {0} 組で数えていますが、同じ問題の順序どうしは独立ではないので、p 値は目安としてのみ読んでください。',
   shuffleFirstOrder: 'シャッフルした実行は、最初の順序（permutation 0）だけで比較しています（1問につき1解答）。',
+  importWhyHarnessResults: 'harness 自身による結果行の採点（問題文・選択肢・正解はファイルから）。このファイルを採点できる唯一のプロトコルです',
+  importWhyOfficial: 'IgakuQA の公式スクリプト: 選んだ IgakuQA フォルダーの全問題、厳密な予測文字列、得点、必修/一般、合否',
+  importWhyHarness: '研究用ハーネスの問題集合と規則。予測をその応答として読みます（完全一致・ゲシュタルト一致）',
+  importWhyMedlocal: 'MedLocal 独自の寛容な解析と採点。公表値とは比較できません',
+  importNeedsDataset: 'この予測には正解が含まれていません。「設定」で予測が答えたデータセット（公式採点には IgakuQA フォルダー）を選んでから、もう一度取り込んでください。',
+  importOfficialNeedsIgakuqa: 'igakuqa-official は選べません。データセットに IgakuQA フォルダーが必要です（「設定」）。現在: {0}',
 };
