@@ -143,6 +143,8 @@ export class BarChart {
     this.element = h('div', { className: 'chart' }, canvas);
     // Height follows the number of bars (CSSOM custom property, read by panel.css).
     this.element.style.setProperty('--bars', String(Math.max(1, labels.length * Math.max(1, series.length))));
+    // Several runs per category (the category chart of N runs): thinner bars keep the chart a readable height.
+    this.element.style.setProperty('--bar-px', series.length > 2 ? '14px' : '24px');
     this.chart = new Chart(canvas, configuration(labels, series, palette()));
   }
 
