@@ -7,6 +7,7 @@
 //                  [--language ja|en] [--limit N] [--seed S] [--shuffle K] [--parallel N] [--threads N] [--out DIR] [--resume DIR]
 //                  [--lora ADAPTER.gguf[:SCALE]]... [--compare-base] [--dry-run] [--json] [--lang ja|en]
 //   medlocal bench compare RUN_A RUN_B [--json]
+//   medlocal bench categories RUN_A RUN_B [RUN...] [--csv | --json]
 //   medlocal bench score [--dataset DATASET] --predictions FILE|DIR [--name MODEL] [--protocol P] [--out DIR] [--json]
 //
 // Exit codes: 0 done, 1 the run failed, 2 bad usage or input, 130 cancelled (Ctrl-C; resumable).
@@ -19,18 +20,19 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROMPT_FORMAT_IDS } from '../eval/formats';
 import { compareRuns } from '../eval/metrics';
-import { checkRunnable, planRun, recipeFromManifest, RECIPE_KEY, runFolderName, type RunRecipe } from '../eval/plan';
+import { checkRunnable, planRun, recipeDifferences, recipeFromManifest, RECIPE_KEY, runFolderName, type RunRecipe } from '../eval/plan';
 import { datasetFactsIn } from '../eval/question';
 import { readManifest, readRun } from '../eval/runFiles';
 import { keptSentence, runBenchmark, RunInterruptedError, type BenchmarkResult } from '../eval/runner';
 import { SCORING_MODES, type ScoringMode } from '../eval/scoring';
 import { checkApiKey, redactSecrets } from '../shared/secrets';
 import { checkSameAdapters, pairStoredDir, parseLoraFlags, runLoraPair, type RunContext, type RunHalf, type StoredRunFacts } from './loraPair';
-import { comparisonTable, datasetTable, progressLine, summaryTable } from './report';
+import { comparisonTable, datasetTable, pairingLines, progressLine, summaryTable } from './report';
 import { format, msg, toLocale, type Locale, type Message } from '../shared/messages/index';
 import { describeError, describeNext, errorMessage, UserError } from '../shared/userError';
 import { runScore } from './score';
-import { isProtocolId, PROTOCOL_IDS } from '../eval/protocols';
+import { runCategories } from './categories';
+import { isProtocolId, PROTOCOL_IDS, type ProtocolId } from '../eval/protocols';
 
 import type { RunEngineFactory as CliEngineFactory } from '../engine/factory';
 export type { RunEngineFactory as CliEngineFactory, RunEngineHandle as CliEngineHandle } from '../engine/factory';
@@ -89,6 +91,8 @@ const USAGE = `usage:
                   OUT/base and OUT/lora, compared in OUT/comparison.json)
                  [--lang ja|en]   (language of messages; default from LC_ALL / LC_MESSAGES / LANG)
   medlocal bench compare RUN_A RUN_B [--json]
+  medlocal bench categories RUN_A RUN_B [RUN...] [--csv | --json]
+                 (per-category accuracy of up to 8 runs on the questions all of them answered; Markdown by default)
   medlocal bench score [--dataset DATASET] --predictions FILE|DIR [--name MODEL] [--protocol P] [--out DIR] [--json]
 formats: ${PROMPT_FORMAT_IDS.join(', ')}
 `;
@@ -116,6 +120,7 @@ const OPTIONS = {
   'compare-base': { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
+  csv: { type: 'boolean' },
   lang: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -135,6 +140,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
     if (values.lang !== undefined && values.lang !== 'ja' && values.lang !== 'en') throw new UsageError(msg('cliBadLang', values.lang));
     if (positionals[0] !== 'bench') throw new UsageError(positionals[0] === undefined ? msg('cliMissingCommand') : msg('cliUnknownCommand', positionals[0]));
     if (positionals[1] === 'compare') return runCompare(positionals.slice(2), values.json === true, io);
+    if (positionals[1] === 'categories') return runCategories(positionals.slice(2), { csv: values.csv === true, json: values.json === true }, io, readRunInput, (message) => warn(io, message));
     if (positionals[1] === 'score') return scoreCommand(values, deps, io);
     if (positionals.length > 1) throw new UsageError(msg('cliUnexpectedArgument', positionals[1] ?? ''));
     return await runBench(values, deps, io);
@@ -180,7 +186,8 @@ function runCompare(dirs: string[], json: boolean, io: Io): number {
   const comparison = compareRuns(runA.answers, runB.answers);
   const english = (note: Message | undefined) => (note ? format('en', note) : null);
   const dropped = { droppedA: english(runA.dropped), droppedB: english(runB.dropped) };
-  io.out(json ? JSON.stringify({ runA: dirA, runB: dirB, ...comparison, ...dropped }) + '\n' : comparisonTable(comparison, dirA, dirB));
+  const pairing = pairingLines(comparison).map((line) => line.replace(/^\s*pairing\s+/, '')).join(' ');
+  io.out(json ? JSON.stringify({ runA: dirA, runB: dirB, ...comparison, ...(pairing ? { pairingNote: pairing } : {}), ...dropped }) + '\n' : comparisonTable(comparison, dirA, dirB));
   return EXIT.ok;
 }
 
@@ -286,7 +293,26 @@ function resolveRecipe(values: ParsedOptions, storedDir: string | undefined): { 
     ...(template !== undefined ? { template } : {}),
     ...(protocol !== undefined && protocol !== 'medlocal' ? { protocol } : {}),
   };
+  if (stored.recipe && storedDir !== undefined) refuseOtherRecipe(storedDir, stored.recipe, values, shuffleK !== undefined ? recipe.shuffle : undefined);
   return { recipe, stored };
+}
+
+/** A resume that asks for other numbers-changing options than the run was started with is refused, naming both. */
+function refuseOtherRecipe(storedDir: string, before: RunRecipe, values: ParsedOptions, shuffle: RunRecipe['shuffle']): void {
+  const given: Partial<RunRecipe> = {
+    ...(values.dataset !== undefined ? { dataset: values.dataset } : {}),
+    ...(values.scoring !== undefined ? { scoring: values.scoring as ScoringMode } : {}),
+    ...(values.protocol !== undefined ? { protocol: values.protocol as ProtocolId } : {}),
+    ...(shuffle !== undefined ? { shuffle } : {}),
+    ...(values.language === 'ja' || values.language === 'en' ? { language: values.language } : {}),
+    ...(values.format !== undefined ? { format: values.format } : {}),
+    ...(values.template !== undefined ? { template: values.template } : {}),
+  };
+  const [first] = recipeDifferences(before, given);
+  if (!first) return;
+  const flag = `--${first.field}`;
+  const storedFlagValue = first.field === 'shuffle' && before.shuffle ? `${before.shuffle.k} --seed ${before.shuffle.seed}` : first.stored;
+  throw new InputError(msg('resumeRecipeDiffers', storedDir, `${flag} ${first.stored}`, `${flag} ${first.given}`), msg('nextResumeSameRecipeCli', flag, `${flag} ${storedFlagValue}`));
 }
 
 function storedRun(runDir: string): StoredRunFacts {

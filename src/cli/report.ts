@@ -136,6 +136,15 @@ export function datasetTable(summary: DatasetFactsText, label: string): string {
   return lines.join('\n') + '\n';
 }
 
+/** How a comparison with shuffled runs paired its answers, and what that means for McNemar's p. */
+export function pairingLines(comparison: Pick<RunComparison, 'pairing' | 'common'>): string[] {
+  if (comparison.pairing === 'questionAndOrder') {
+    return [`  pairing            both runs are shuffled: answers paired by (question, order); the ${comparison.common} (question, order) pairs are not independent (a question's orders share it), so McNemar's p is indicative only`];
+  }
+  if (comparison.pairing === 'firstOrder') return ['  pairing            a shuffled run is compared by its first order only (permutation 0): one answer per question'];
+  return [];
+}
+
 export function comparisonTable(comparison: RunComparison, dirA: string, dirB: string): string {
   const list = (ids: string[]): string => (ids.length === 0 ? '' : `: ${ids.join(', ')}`);
   const lines = [
@@ -147,6 +156,7 @@ export function comparisonTable(comparison: RunComparison, dirA: string, dirB: s
     `  right -> wrong     ${comparison.rightToWrong.length}${list(comparison.rightToWrong)}`,
     `  wrong -> right     ${comparison.wrongToRight.length}${list(comparison.wrongToRight)}`,
     `  McNemar exact p    ${pValueText(comparison.mcnemarP)}${comparison.mcnemarP < 0.05 ? ' (significant at 0.05)' : ' (not significant at 0.05)'}`,
+    ...pairingLines(comparison),
   ];
   return lines.join('\n') + '\n';
 }

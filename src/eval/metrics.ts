@@ -200,8 +200,38 @@ export interface RunComparison {
   rightToWrong: string[];
   /** Wrong in A, right in B. */
   wrongToRight: string[];
-  /** McNemar's exact two-sided p-value on the flips. */
+  /**
+   * McNemar's exact two-sided p-value on the flips. Under `questionAndOrder` pairing the pairs of
+   * one question's orders are not independent: the p-value is indicative only (every report says so).
+   */
   mcnemarP: number;
+  /** How the answers were paired (see Pairing). */
+  pairing: Pairing;
+}
+
+/**
+ * How two runs' answers pair up: `question` (neither run shuffled), `firstOrder` (one run shuffled:
+ * its first order, permutation 0, one answer per question), `questionAndOrder` (both shuffled: per
+ * (question, order), so one question gives K pairs that are not independent).
+ */
+export type Pairing = 'question' | 'firstOrder' | 'questionAndOrder';
+
+export function pairingOf(answersA: readonly AnswerRecord[], answersB: readonly AnswerRecord[]): Pairing {
+  const a = isShuffled(answersA);
+  const b = isShuffled(answersB);
+  return a && b ? 'questionAndOrder' : a || b ? 'firstOrder' : 'question';
+}
+
+/** The pairs of two runs' answers under their pairing, in A's order (what compareRuns counts). */
+export function pairAnswers(answersA: readonly AnswerRecord[], answersB: readonly AnswerRecord[]): { pairs: Array<[AnswerRecord, AnswerRecord]>; key: (record: AnswerRecord) => string; pairing: Pairing } {
+  const { a, b, key } = pairableAnswers(answersA, answersB);
+  const byKeyB = new Map(b.map((record) => [key(record), record]));
+  const pairs: Array<[AnswerRecord, AnswerRecord]> = [];
+  for (const record of a) {
+    const other = byKeyB.get(key(record));
+    if (other) pairs.push([record, other]);
+  }
+  return { pairs, key, pairing: pairingOf(answersA, answersB) };
 }
 
 /**
@@ -228,6 +258,7 @@ export function compareRuns(allA: readonly AnswerRecord[], allB: readonly Answer
     rightToWrong: [],
     wrongToRight: [],
     mcnemarP: 1,
+    pairing: pairingOf(allA, allB),
   };
   let correctA = 0;
   let correctB = 0;

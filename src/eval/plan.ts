@@ -170,3 +170,37 @@ export function runFolderName(recipe: RunRecipe, modelName: string, now: Date): 
   const model = modelName.replace(/\.gguf$/i, '');
   return [stamp, dataset, recipe.scoring, model].map((part) => part.replace(/[^\p{L}\p{N}._-]+/gu, '_')).filter(Boolean).join('-');
 }
+
+/** A recipe field that changes the numbers, as the resumed run stored it and as asked now. */
+export interface RecipeDifference {
+  field: 'dataset' | 'scoring' | 'protocol' | 'shuffle' | 'language' | 'format' | 'template';
+  stored: string;
+  given: string;
+}
+
+/**
+ * What a resume asks for that differs from the run's stored recipe: only the fields `given` names
+ * are compared (a field left out keeps the stored value); protocol medlocal is the same as none,
+ * shuffle compares K and seed. Resuming with any difference would mix two recipes in one result.
+ * --limit and the sample's --seed are not compared: they choose which questions are asked (a run
+ * may grow from its first 4 to its first 8), and every kept answer stays an answer of the same recipe.
+ */
+export function recipeDifferences(stored: RunRecipe, given: Partial<RunRecipe>): RecipeDifference[] {
+  const shown = (value: unknown): string => (value === undefined ? '(none)' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+  const differences: RecipeDifference[] = [];
+  const compare = (field: RecipeDifference['field'], before: unknown, now: unknown) => {
+    if (shown(before) !== shown(now)) differences.push({ field, stored: shown(before), given: shown(now) });
+  };
+  if (given.dataset !== undefined) compare('dataset', stored.dataset, given.dataset);
+  if (given.scoring !== undefined) compare('scoring', stored.scoring, given.scoring);
+  if (given.protocol !== undefined) compare('protocol', stored.protocol ?? 'medlocal', given.protocol);
+  if (given.shuffle !== undefined) {
+    const text = (spec: ShuffleSpec | undefined) => (spec === undefined ? '(none)' : `K ${spec.k}, seed ${spec.seed}`);
+    if (text(stored.shuffle) !== text(given.shuffle)) differences.push({ field: 'shuffle', stored: text(stored.shuffle), given: text(given.shuffle) });
+  }
+  // A run that stored no language used its dataset's own (MedQA en, IgakuQA ja...): not second-guessed here.
+  if (given.language !== undefined && stored.language !== undefined) compare('language', stored.language, given.language);
+  if (given.format !== undefined) compare('format', stored.format ?? (stored.template === undefined ? DEFAULT_FORMAT[stored.scoring] : undefined), given.format);
+  if (given.template !== undefined) compare('template', stored.template, given.template);
+  return differences;
+}

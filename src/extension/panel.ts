@@ -198,6 +198,8 @@ export class BenchmarkPanel implements vscode.Disposable {
         return this.question(message.runDir, message.id);
       case 'compare':
         return this.compare(message.runA, message.runB);
+      case 'compareCategories':
+        return this.compareCategories(message.runDirs);
       case 'datasetFacts':
         return this.datasetFacts(message.dataset, message.language);
       case 'start':
@@ -332,6 +334,16 @@ export class BenchmarkPanel implements vscode.Disposable {
     }
   }
 
+  /** The runs of a category chart (each checked against the run-folder guard), in the order asked. */
+  private async compareCategories(runDirs: string[]): Promise<void> {
+    try {
+      const runs = await Promise.all(runDirs.map((runDir) => this.readRun(runDir)));
+      this.post({ type: 'categoryRuns', runs: runs.map(lean) });
+    } catch (error) {
+      this.post({ type: 'categoryRunsError', runDirs, ...failureText(error) });
+    }
+  }
+
   private async datasetFacts(dataset: string, language: 'ja' | 'en'): Promise<void> {
     try {
       this.post({ type: 'datasetFacts', dataset, language, facts: await this.server.datasetFacts(dataset, language) });
@@ -363,11 +375,10 @@ export class BenchmarkPanel implements vscode.Disposable {
     if (!path) return;
     try {
       const info = await this.server.predictionsInfo(path);
-      const options = await chooseImportOptions(path, info, this.t);
+      const options = await chooseImportOptions(path, info, dataset, this.t);
       if (!options) return;
-      // Harness results carry their gold answers; the other kinds are scored against the panel's dataset.
-      const needsDataset = info.kind !== 'harness' && options.protocol !== 'harness';
-      const result = await this.server.importPredictions({ predictions: path, ...options, ...(needsDataset && dataset ? { dataset } : {}) });
+      // Scored against the panel's dataset (harness results carry their gold answers; with a dataset their ids are checked against it).
+      const result = await this.server.importPredictions({ predictions: path, ...options, ...(dataset ? { dataset } : {}) });
       this.log.info(`Benchmark panel: imported predictions under ${result.protocol} → ${result.runDir}`);
       if (result.issues.length > 0) {
         for (const issue of result.issues.slice(0, 50)) this.log.warn(`Benchmark panel: import: ${issue}`);

@@ -2,7 +2,8 @@
 // to read it as), predictions to import (the path, the model, the protocol) and changing the model.
 import * as vscode from 'vscode';
 import type { BenchPredictionsInfo } from '../protocol/benchProtocol';
-import { DATASET_KINDS, PROTOCOL_IDS, type ProtocolId } from '../protocol/webviewMessages';
+import { DATASET_KINDS, type ProtocolId } from '../protocol/webviewMessages';
+import { importProtocolOptions } from '../view/importProtocols';
 import { format, type Strings } from '../view/strings';
 
 /** The kinds a single chosen file can be read as (igakuqa is a folder, sample no file at all). */
@@ -38,19 +39,24 @@ export async function choosePredictionsPath(kind: 'folder' | 'file', t: Strings)
 }
 
 /**
- * The model (when the folder holds several) and the protocol for predictions, the predictions'
- * own protocol first; undefined when a pick is cancelled.
+ * The model (when the folder holds several) and the protocol for predictions: only the protocols
+ * that can score them against `dataset` (importProtocolOptions), each saying why, the predictions'
+ * own first; undefined when a pick is cancelled or nothing can score them (said in an error).
  */
-export async function chooseImportOptions(path: string, info: BenchPredictionsInfo, t: Strings): Promise<{ name?: string; protocol: ProtocolId } | undefined> {
+export async function chooseImportOptions(path: string, info: BenchPredictionsInfo, dataset: string | undefined, t: Strings): Promise<{ name?: string; protocol: ProtocolId } | undefined> {
+  const choice = importProtocolOptions(info, dataset, t);
+  if (choice.options.length === 0) {
+    void vscode.window.showErrorMessage(format(t.importFailed, choice.note ?? ''));
+    return undefined;
+  }
   let name: string | undefined;
   if (info.models.length > 1) {
     name = await vscode.window.showQuickPick(info.models, { title: format(t.importModelTitle, path) });
     if (name === undefined) return undefined;
   }
-  const ordered = [info.protocol, ...PROTOCOL_IDS.filter((id) => id !== info.protocol)];
   const picked = await vscode.window.showQuickPick(
-    ordered.map((id) => ({ label: id, ...(id === info.protocol ? { description: t.importProtocolDefault } : {}) })),
-    { title: t.importProtocolTitle },
+    choice.options.map((option) => ({ label: option.protocol, detail: option.detail, ...(option.isDefault ? { description: t.importProtocolDefault } : {}) })),
+    { title: t.importProtocolTitle, ...(choice.note ? { placeHolder: choice.note } : {}) },
   );
   if (!picked) return undefined;
   return { ...(name !== undefined ? { name } : {}), protocol: picked.label };

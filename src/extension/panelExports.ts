@@ -1,11 +1,26 @@
-// The benchmark panel's exports: a run (answers CSV, JSON, Markdown report) or a comparison of two
-// runs (CSV, JSON, Markdown), rendered by the view model and saved where the user picks.
+// The benchmark panel's exports: a run (answers CSV, JSON, Markdown report), a comparison of two
+// runs (CSV, JSON, Markdown) or the per-category table of several, rendered by the view model and saved where the user picks.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { plainForMessage } from '../shared/foreignText';
 import type { RunComparison, StoredRunInfo } from '../protocol/benchProtocol';
 import type { ExportFormat, ExportTarget } from '../protocol/webviewMessages';
-import { answersToCsv, baseName, comparisonToCsv, comparisonToJson, comparisonToMarkdown, CSV_BOM, runToJson, runToMarkdown } from '../view/benchViewModel';
+import {
+  answersToCsv,
+  baseName,
+  categoriesToCsv,
+  categoriesToJson,
+  categoriesToMarkdown,
+  categoryChartData,
+  categoryWords,
+  chartLabels,
+  comparisonToCsv,
+  comparisonToJson,
+  comparisonToMarkdown,
+  CSV_BOM,
+  runToJson,
+  runToMarkdown,
+} from '../view/benchViewModel';
 import { format, type Strings } from '../view/strings';
 
 /** What an export reads: a listed run, and the comparison of two. */
@@ -21,6 +36,15 @@ export async function exportContent(source: ExportSource, kind: ExportFormat, ta
     if (kind === 'csv') return { content: CSV_BOM + answersToCsv(run.answers), fileName: `${name}-answers.csv`, folder: run.runDir };
     if (kind === 'json') return { content: runToJson(run), fileName: `${name}.json`, folder: run.runDir };
     return { content: runToMarkdown(run, t), fileName: `${name}-report.md`, folder: run.runDir };
+  }
+  if (target.kind === 'categories') {
+    const runs = await Promise.all(target.runDirs.map((runDir) => source.readRun(runDir)));
+    const data = categoryChartData(runs.map((run, index) => ({ label: chartLabels(runs)[index] ?? baseName(run.runDir), answers: run.answers })));
+    const name = `categories-${runs.length}-runs`;
+    const folder = path.dirname(runs[0]?.runDir ?? '.');
+    if (kind === 'csv') return { content: CSV_BOM + categoriesToCsv(data), fileName: `${name}.csv`, folder };
+    if (kind === 'json') return { content: categoriesToJson(data, target.runDirs), fileName: `${name}.json`, folder };
+    return { content: `# ${format(t.catTitle, runs.length)}\n\n${categoriesToMarkdown(data, categoryWords(t))}`, fileName: `${name}.md`, folder };
   }
   const [runA, runB] = await Promise.all([source.readRun(target.runA), source.readRun(target.runB)]);
   const comparison = await source.compare(target.runA, target.runB);

@@ -23,7 +23,11 @@ export interface BenchStartParams {
   parallel?: number;
   /** Folder that holds run folders; the run gets a new folder inside it. */
   resultsDir: string;
-  /** Continue this run folder instead (its own dataset/format/scoring are used). */
+  /**
+   * Continue this run folder instead, with its stored recipe. The dataset and scoring given must be
+   * the run's own, and any protocol, shuffle, language or format given too: a resume that asks for
+   * other numbers is refused (naming both values), never silently mixed.
+   */
   resumeDir?: string;
 }
 

@@ -73,7 +73,14 @@ export interface FollowedRun {
   cancelling?: boolean;
 }
 
-export type ExportTarget = { kind: 'run'; runDir: string } | { kind: 'compare'; runA: string; runB: string };
+/** The most runs one category chart takes (as MAX_CATEGORY_RUNS in the evaluation core's report). */
+export const MAX_CHART_RUNS = 8;
+
+export type ExportTarget =
+  | { kind: 'run'; runDir: string }
+  | { kind: 'compare'; runA: string; runB: string }
+  /** The per-category table of 2 to MAX_CHART_RUNS runs. */
+  | { kind: 'categories'; runDirs: string[] };
 
 // ---- extension → webview ----------------------------------------------------------------------
 
@@ -112,6 +119,9 @@ export type ExtensionToWebview =
   | ({ type: 'questionError'; runDir: string; id: string } & FailureText)
   | { type: 'comparison'; runA: StoredRunInfo; runB: StoredRunInfo; comparison: RunComparison }
   | ({ type: 'compareError'; runA: string; runB: string } & FailureText)
+  /** The runs of a category chart, in the order asked. */
+  | { type: 'categoryRuns'; runs: StoredRunInfo[] }
+  | ({ type: 'categoryRunsError'; runDirs: string[] } & FailureText)
   | { type: 'showRun'; runDir: string };
 
 // ---- webview → extension ----------------------------------------------------------------------
@@ -122,6 +132,8 @@ export type WebviewToExtension =
   | { type: 'loadRun'; runDir: string }
   | { type: 'question'; runDir: string; id: string }
   | { type: 'compare'; runA: string; runB: string }
+  /** Per-category accuracy of 2 to MAX_CHART_RUNS distinct runs in one chart. */
+  | { type: 'compareCategories'; runDirs: string[] }
   | { type: 'datasetFacts'; dataset: string; language: ExamLanguage }
   | { type: 'start'; choices: BenchChoices }
   | { type: 'cancel'; runId: string }
@@ -215,11 +227,21 @@ function shuffleChoice(value: unknown): BenchChoices['shuffle'] {
   return { k, seed };
 }
 
+/** 2 to MAX_CHART_RUNS distinct run folders. */
+function chartRuns(value: unknown): string[] {
+  if (!Array.isArray(value)) throw new Invalid('runDirs is not a list');
+  if (value.length < 2 || value.length > MAX_CHART_RUNS) throw new Invalid(`runDirs does not hold 2 to ${MAX_CHART_RUNS} runs`);
+  const runDirs = value.map((item: unknown, index) => text(item, `runDirs[${index}]`, MAX_PATH));
+  if (new Set(runDirs).size !== runDirs.length) throw new Invalid('runDirs names a run twice');
+  return runDirs;
+}
+
 function exportTarget(value: unknown): ExportTarget {
   const fields = record(value, 'target');
+  if (fields.kind === 'categories') return { kind: 'categories', runDirs: chartRuns(fields.runDirs) };
   if (fields.kind === 'run') return { kind: 'run', runDir: text(fields.runDir, 'runDir', MAX_PATH) };
   if (fields.kind === 'compare') return { kind: 'compare', runA: text(fields.runA, 'runA', MAX_PATH), runB: text(fields.runB, 'runB', MAX_PATH) };
-  throw new Invalid('target.kind is not run or compare');
+  throw new Invalid('target.kind is not run, compare or categories');
 }
 
 function parseFields(fields: Fields): WebviewToExtension {
@@ -243,6 +265,8 @@ function parseFields(fields: Fields): WebviewToExtension {
       if (runA === runB) throw new Invalid('runA and runB are the same run');
       return { type: 'compare', runA, runB };
     }
+    case 'compareCategories':
+      return { type: 'compareCategories', runDirs: chartRuns(fields.runDirs) };
     case 'datasetFacts':
       return { type: 'datasetFacts', dataset: dataset(fields.dataset), language: oneOf(fields.language, 'language', ['ja', 'en'] as const) };
     case 'start':
@@ -304,6 +328,8 @@ export interface PanelState {
   runDir?: string;
   /** The two runs shown under Compare. */
   compare?: [string, string];
+  /** The runs of the category chart shown under Compare (instead of the two runs). */
+  chartRuns?: string[];
   filters: QuestionFilters;
   /** Finished runs whose end the webview has already shown (so a reload does not jump again). */
   seenFinished?: string;
@@ -349,6 +375,7 @@ export function parsePanelState(value: unknown): PanelState {
   const compareA = optional(() => text((fields.compare as unknown[] | undefined)?.[0], 'runA', MAX_PATH));
   const compareB = optional(() => text((fields.compare as unknown[] | undefined)?.[1], 'runB', MAX_PATH));
   const runDir = optional(() => text(fields.runDir, 'runDir', MAX_PATH));
+  const savedChartRuns = optional(() => chartRuns(fields.chartRuns));
   const seenFinished = optional(() => text(fields.seenFinished, 'seenFinished', MAX_ID));
   return {
     version: 1,
@@ -357,6 +384,7 @@ export function parsePanelState(value: unknown): PanelState {
     countMode: optional(() => oneOf(fields.countMode, 'countMode', ['all', 'first', 'random'] as const)) ?? 'all',
     ...(runDir ? { runDir } : {}),
     ...(compareA && compareB && compareA !== compareB ? { compare: [compareA, compareB] as [string, string] } : {}),
+    ...(savedChartRuns ? { chartRuns: savedChartRuns } : {}),
     filters: {
       wrongOnly: filters.wrongOnly === true,
       category: typeof filters.category === 'string' ? filters.category.slice(0, MAX_ID) : '',

@@ -1,8 +1,11 @@
 // Two runs side by side: accuracy of each with its interval, the paired difference with its
 // interval (the core's statistic), flipped questions, McNemar's p, and the same per category.
-import { pairedDifferenceInterval, wilsonInterval } from '../eval/metrics';
-import { percent, pointsIntervalText, pointsText } from './format';
-import type { AnswerRecord, RunComparison } from '../protocol/benchProtocol';
+import { pairAnswers, pairedDifferenceInterval, wilsonInterval, type Pairing } from '../eval/metrics';
+import { DASH, percent, pointsIntervalText, pointsText } from './format';
+import type { AnswerRecord, RunComparison, StoredRunInfo } from '../protocol/benchProtocol';
+import { distinctLabels, type CategoryTableWords } from '../eval/report/categories';
+import { runFacts } from './runView';
+import { format, type Strings } from './strings';
 
 export { pairedDifferenceInterval };
 
@@ -37,6 +40,15 @@ export interface CompareView {
   significant: boolean;
   /** Per category, on the questions both runs answered. */
   categories: CompareGroupRow[];
+  /** How the answers were paired: a shuffled run by its first order, or two shuffled runs by (question, order). */
+  pairing: Pairing;
+}
+
+/** What the comparison says about its pairing (shuffled runs), in the panel's language; undefined when neither run is shuffled. */
+export function pairingNote(view: Pick<CompareView, 'pairing' | 'common'>, t: Strings): string | undefined {
+  if (view.pairing === 'questionAndOrder') return format(t.shufflePairing, view.common);
+  if (view.pairing === 'firstOrder') return t.shuffleFirstOrder;
+  return undefined;
 }
 
 function compareGroup(key: string, pairs: ReadonlyArray<[AnswerRecord, AnswerRecord]>): CompareGroupRow {
@@ -69,12 +81,8 @@ function compareGroup(key: string, pairs: ReadonlyArray<[AnswerRecord, AnswerRec
 }
 
 export function compareView(comparison: RunComparison, answersA: readonly AnswerRecord[], answersB: readonly AnswerRecord[]): CompareView {
-  const byIdB = new Map(answersB.map((record) => [record.id, record]));
-  const pairs: Array<[AnswerRecord, AnswerRecord]> = [];
-  for (const a of answersA) {
-    const b = byIdB.get(a.id);
-    if (b) pairs.push([a, b]);
-  }
+  // The same pairs as the core's comparison: a shuffled run by its first order, two shuffled runs by (question, order).
+  const { pairs, pairing } = pairAnswers(answersA, answersB);
   const byCategory = new Map<string, Array<[AnswerRecord, AnswerRecord]>>();
   for (const pair of pairs) {
     const key = pair[0].category ?? '(none)';
@@ -102,51 +110,35 @@ export function compareView(comparison: RunComparison, answersA: readonly Answer
     mcnemarP: comparison.mcnemarP,
     significant: comparison.mcnemarP < 0.05,
     categories: [...byCategory.keys()].sort().map((key) => compareGroup(key, byCategory.get(key) ?? [])),
+    pairing,
   };
 }
 
-/** One run's per-category accuracy, for the comparison chart. */
-export interface CategorySeries {
-  label: string;
-  /** 0-1, one per category. */
-  values: number[];
-  /** 95% Wilson intervals, one per category. */
-  intervals: Array<[number, number]>;
-  correct: number[];
+// Per-category accuracy of N runs (the chart and its table): the evaluation core's, as the CLI's `bench categories`.
+export {
+  categoryChartData,
+  categoriesToCsv,
+  categoriesToJson,
+  categoriesToMarkdown,
+  coverageRows,
+  coverageText,
+  distinctLabels,
+  MAX_CATEGORY_RUNS,
+  type CategoryChartData,
+  type CategoryRunInput,
+  type CategorySeries,
+  type CategoryTableWords,
+} from '../eval/report/categories';
+
+/** The category table's words in the panel's language. */
+export function categoryWords(t: Strings): CategoryTableWords {
+  return { category: t.colCategory, n: t.colN, run: t.catRun, answered: t.catAnswered, leftOut: t.catLeftOut, coverage: t.catCoverage, firstOrder: t.catFirstOrder };
 }
 
-export interface CategoryChartData {
-  /** The categories of the questions every run answered, sorted (questions without one are left out). */
-  categories: string[];
-  /** Questions per category (the same for every run). */
-  counts: number[];
-  series: CategorySeries[];
-}
-
-/**
- * Per-category accuracy of several runs on the questions all of them answered (a shuffled run's
- * first order), so the bars of one category compare like with like.
- */
-export function categoryChartData(runs: ReadonlyArray<{ label: string; answers: readonly AnswerRecord[] }>): CategoryChartData {
-  const firstOrder = runs.map((run) => new Map(run.answers.filter((a) => (a.permutation ?? 0) === 0).map((a) => [a.id, a])));
-  const [first, ...rest] = firstOrder;
-  const common = [...(first?.keys() ?? [])].filter((id) => rest.every((run) => run.has(id)));
-  const idsByCategory = new Map<string, string[]>();
-  for (const id of common) {
-    const category = first?.get(id)?.category;
-    if (category === undefined || category === '') continue;
-    idsByCategory.set(category, [...(idsByCategory.get(category) ?? []), id]);
-  }
-  const categories = [...idsByCategory.keys()].sort();
-  const counts = categories.map((category) => idsByCategory.get(category)?.length ?? 0);
-  const series = runs.map((run, index) => {
-    const correct = categories.map((category) => (idsByCategory.get(category) ?? []).filter((id) => firstOrder[index]?.get(id)?.correct === true).length);
-    return {
-      label: run.label,
-      values: correct.map((c, i) => ((counts[i] ?? 0) === 0 ? 0 : c / (counts[i] ?? 1))),
-      intervals: correct.map((c, i) => wilsonInterval(c, counts[i] ?? 0)),
-      correct,
-    };
-  });
-  return { categories, counts, series };
+/** A chart's series names: each run's model (its folder name when it names none), made distinct. */
+export function chartLabels(runs: readonly StoredRunInfo[]): string[] {
+  return distinctLabels(runs.map((run) => {
+    const facts = runFacts(run);
+    return facts.model === DASH ? facts.name : facts.model;
+  }));
 }

@@ -4,9 +4,10 @@
 import type { GroupStats } from '../eval/metrics';
 import { jsonDocument } from '../eval/report/json';
 import { markdownTable } from '../eval/report/markdown';
-import { compareView } from './compare';
+import { compareView, pairingNote } from './compare';
+import { pairAnswers } from '../eval/metrics';
 import { choiceLetters, dateText, DASH, intervalText, percent, pointsIntervalText, pointsText, pValueText, statusLabel } from './format';
-import { groupRows, humanRows, runFacts, runSummary, summaryCards } from './runView';
+import { groupRows, humanRows, runFacts, runSummary, shuffleSeedOf, summaryCards } from './runView';
 import { format, STRINGS, type Strings } from './strings';
 import type { AnswerRecord, RunComparison, StoredRunInfo } from '../protocol/benchProtocol';
 
@@ -19,7 +20,8 @@ const EN = STRINGS.en;
 export function comparisonToJson(runA: StoredRunInfo, runB: StoredRunInfo, comparison: RunComparison): string {
   const view = compareView(comparison, runA.answers, runB.answers);
   const { categories, ...overall } = view;
-  return jsonDocument('medlocal-benchmark-comparison', { runA: runA.runDir, runB: runB.runDir, ...overall, categories });
+  const pairing = pairingNote(view, EN);
+  return jsonDocument('medlocal-benchmark-comparison', { runA: runA.runDir, runB: runB.runDir, ...overall, ...(pairing ? { pairingNote: pairing } : {}), categories });
 }
 
 function groupTable(title: string, groups: Record<string, GroupStats>, t: Strings): string {
@@ -51,7 +53,7 @@ export function runToMarkdown(run: StoredRunInfo, t: Strings = EN): string {
       ],
     ),
   );
-  sections.push(`## ${t.mdSummary}`, markdownTable([t.mdMetric, t.mdValue], summaryCards(summary, t).map((card) => [card.label, `${card.value} (${card.detail})`]), 'lr'));
+  sections.push(`## ${t.mdSummary}`, markdownTable([t.mdMetric, t.mdValue], summaryCards(summary, t, shuffleSeedOf(run)).map((card) => [card.label, `${card.value} (${card.detail})`]), 'lr'));
   const blocks = groupTable(t.colBlock, summary.byBlock, t);
   if (blocks) sections.push(`## ${t.mdByBlock}`, blocks);
   const categories = groupTable(t.colCategory, summary.byCategory, t);
@@ -104,6 +106,8 @@ export function comparisonToMarkdown(runA: StoredRunInfo, runB: StoredRunInfo, c
       'lr',
     ),
   );
+  const pairing = pairingNote(view, t);
+  if (pairing) sections.push(`> ${pairing}`);
   if (view.categories.length > 1 || (view.categories[0] && view.categories[0].key !== '(none)')) {
     sections.push(
       `## ${t.mdByCategory}`,
@@ -114,14 +118,17 @@ export function comparisonToMarkdown(runA: StoredRunInfo, runB: StoredRunInfo, c
       ),
     );
   }
+  const paired = pairAnswers(runA.answers, runB.answers);
+  const pairsByKey = new Map(paired.pairs.map((pair) => [paired.key(pair[0]), pair]));
   if (view.rightToWrong.length + view.wrongToRight.length > 0) {
     sections.push(
       `## ${t.mdFlips}`,
       markdownTable(
         [t.colQuestion, t.colCategory, t.runA, t.runB],
         [...view.rightToWrong, ...view.wrongToRight].map((id) => {
-          const a = runA.answers.find((record) => record.id === id);
-          const b = runB.answers.find((record) => record.id === id);
+          // Keys as the comparison's pairs: `id` (a shuffled run's first order) or `id#k` (both shuffled).
+          const a = pairsByKey.get(id)?.[0];
+          const b = pairsByKey.get(id)?.[1];
           const mark = (record: AnswerRecord | undefined) => (record ? `${choiceLetters(record.predicted)} ${record.correct ? '✓' : '✗'}` : DASH);
           return [id, a?.category ?? DASH, mark(a), mark(b)];
         }),

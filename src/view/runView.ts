@@ -70,7 +70,7 @@ export function runFacts(run: StoredRunInfo): RunFacts {
 
 // ---- summary cards ------------------------------------------------------------------------
 
-export type CardId = 'accuracy' | 'exactMatch' | 'gestalt' | 'points' | 'kinki' | 'multiAnswer' | 'human' | 'errors' | 'protocol';
+export type CardId = 'accuracy' | 'exactMatch' | 'gestalt' | 'points' | 'kinki' | 'multiAnswer' | 'human' | 'errors' | 'protocol' | 'shuffle';
 
 export interface SummaryCard {
   id: CardId;
@@ -80,7 +80,15 @@ export interface SummaryCard {
   tone: 'neutral' | 'warning' | 'bad';
 }
 
-export function summaryCards(summary: RunSummary, t: Strings = EN): SummaryCard[] {
+/** The seed a shuffled run drew its orders from (the manifest's recipe), when it says. */
+export function shuffleSeedOf(run: Pick<StoredRunInfo, 'manifest'>): number | undefined {
+  const recipe = run.manifest?.['recipe'] as { shuffle?: { seed?: unknown } } | undefined;
+  const seed = recipe?.shuffle?.seed;
+  return typeof seed === 'number' ? seed : undefined;
+}
+
+/** `seed`: the shuffled run's seed (shuffleSeedOf), shown on its shuffle card. */
+export function summaryCards(summary: RunSummary, t: Strings = EN, seed?: number): SummaryCard[] {
   const cards: SummaryCard[] = [
     {
       id: 'accuracy',
@@ -118,6 +126,16 @@ export function summaryCards(summary: RunSummary, t: Strings = EN): SummaryCard[
   }
   if (summary.errors > 0) {
     cards.push({ id: 'errors', label: t.cardErrors, value: String(summary.errors), detail: t.cardErrorsDetail, tone: 'warning' });
+  }
+  if (summary.shuffle) {
+    const shuffle = summary.shuffle;
+    cards.push({
+      id: 'shuffle',
+      label: t.cardShuffle,
+      value: format(t.cardShuffleValue, shuffle.permutations, seed ?? DASH),
+      detail: format(t.cardShuffleDetail, percent(shuffle.accuracy.mean), percent(shuffle.accuracy.min), percent(shuffle.accuracy.max), percent(shuffle.consistency), shuffle.consistentQuestions, shuffle.questions),
+      tone: shuffle.consistency < 1 ? 'warning' : 'neutral',
+    });
   }
   cards.push(protocolCard(summary, t));
   return cards;

@@ -1,9 +1,12 @@
-// Every string the benchmark panel shows, in English and Japanese, in one table. The language is
+// Every string the benchmark panel shows, in English and Japanese, in one table (with stringsCompare.ts). The language is
 // VS Code's display language (vscode.env.language, sent in the panel's init message). The shared
 // view model (src/view/benchViewModel.ts) and the extension's exports use the same table, so a
 // Markdown report reads like the panel. Pure data: no DOM, no `vscode`.
 
+import { COMPARE_EN, COMPARE_JA } from './stringsCompare';
+
 const en = {
+  ...COMPARE_EN,
   title: 'MedLocal Benchmark',
   loading: 'Loading…',
   tabsLabel: 'Benchmark views',
@@ -245,6 +248,7 @@ export type StringKey = keyof typeof en;
 export type Strings = Record<StringKey, string>;
 
 const ja: Strings = {
+  ...COMPARE_JA,
   title: 'MedLocal ベンチマーク',
   loading: '読み込み中…',
   tabsLabel: 'ベンチマークの表示',

@@ -45,7 +45,11 @@ export interface AppData {
   comparison?: { runA: StoredRunInfo; runB: StoredRunInfo; comparison: RunComparison };
   compareLoading?: [string, string];
   compareError?: string;
-  /** Runs ticked in History for comparison (at most two, oldest dropped). */
+  /** The runs of the category chart (several runs under Compare, instead of two). */
+  categoryRuns?: StoredRunInfo[];
+  categoryLoading?: string[];
+  categoryError?: string;
+  /** Runs ticked in History: two to compare, or up to MAX_CHART_RUNS for the category chart. */
   selected: string[];
 }
 
@@ -189,11 +193,38 @@ export class App {
   }
 
   openComparison(runA: string, runB: string): void {
+    const { chartRuns: _chart, ...state } = this.state;
+    this.state = state;
     this.update({ compare: [runA, runB], tab: 'compare' });
+    delete this.data.categoryRuns;
+    delete this.data.categoryLoading;
+    delete this.data.categoryError;
     this.data.compareLoading = [runA, runB];
     delete this.data.compareError;
     this.selectTab('compare');
     post({ type: 'compare', runA, runB });
+    this.render('compare');
+  }
+
+  /** Several runs' accuracy by category in one chart, under Compare. */
+  openCategoryChart(runDirs: string[]): void {
+    this.update({ chartRuns: runDirs, tab: 'compare' });
+    this.data.categoryLoading = runDirs;
+    delete this.data.categoryRuns;
+    delete this.data.categoryError;
+    this.selectTab('compare');
+    post({ type: 'compareCategories', runDirs });
+    this.render('compare');
+  }
+
+  /** Leaves the category chart for the A/B comparison (when there is one). */
+  closeCategoryChart(): void {
+    const { chartRuns: _chart, ...state } = this.state;
+    this.state = state;
+    this.save();
+    delete this.data.categoryRuns;
+    delete this.data.categoryLoading;
+    delete this.data.categoryError;
     this.render('compare');
   }
 

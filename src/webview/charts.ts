@@ -14,12 +14,15 @@ export interface BarSeries {
   values: number[];
   /** 95% intervals (0-1), drawn as whiskers. */
   intervals?: Array<[number, number]>;
-  colour: 'primary' | 'secondary';
+  /** The theme's primary or secondary chart colour, or the n-th of the series palette (several runs). */
+  colour: 'primary' | 'secondary' | number;
 }
 
 interface Palette {
   primary: string;
   secondary: string;
+  /** One colour per series when a chart has several runs (the theme's chart colours first). */
+  series: string[];
   text: string;
   grid: string;
   font: string;
@@ -34,6 +37,16 @@ function palette(): Palette {
   return {
     primary: cssVariable('--vscode-charts-blue', '#3794ff'),
     secondary: cssVariable('--vscode-charts-orange', '#d18616'),
+    series: [
+      cssVariable('--vscode-charts-blue', '#3794ff'),
+      cssVariable('--vscode-charts-orange', '#d18616'),
+      cssVariable('--vscode-charts-green', '#89d185'),
+      cssVariable('--vscode-charts-purple', '#b180d7'),
+      cssVariable('--vscode-charts-red', '#f14c4c'),
+      cssVariable('--vscode-charts-yellow', '#cca700'),
+      '#4ec9b0',
+      '#ce9178',
+    ],
     text: cssVariable('--vscode-foreground', '#cccccc'),
     grid: cssVariable('--vscode-charts-lines', 'rgba(128,128,128,0.35)'),
     font: cssVariable('--vscode-font-family', 'sans-serif'),
@@ -85,7 +98,7 @@ function configuration(labels: string[], series: BarSeries[], colours: Palette):
       datasets: series.map((s) => ({
         label: s.label,
         data: s.values.map((v) => Math.round(v * 1000) / 10),
-        backgroundColor: s.colour === 'primary' ? colours.primary : colours.secondary,
+        backgroundColor: s.colour === 'primary' ? colours.primary : s.colour === 'secondary' ? colours.secondary : (colours.series[s.colour % colours.series.length] ?? colours.primary),
         borderWidth: 0,
         ...(s.intervals ? { intervals: s.intervals, whiskerColour: colours.text } : {}),
       })),
@@ -130,6 +143,8 @@ export class BarChart {
     this.element = h('div', { className: 'chart' }, canvas);
     // Height follows the number of bars (CSSOM custom property, read by panel.css).
     this.element.style.setProperty('--bars', String(Math.max(1, labels.length * Math.max(1, series.length))));
+    // Several runs per category (the category chart of N runs): thinner bars keep the chart a readable height.
+    this.element.style.setProperty('--bar-px', series.length > 2 ? '14px' : '24px');
     this.chart = new Chart(canvas, configuration(labels, series, palette()));
   }
 

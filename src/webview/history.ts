@@ -1,10 +1,11 @@
 // History: every run folder in the results folder (damaged ones listed as damaged, with why),
-// open / resume / reveal each, and tick two to compare. Compare: accuracies with intervals, the
+// open / resume / reveal each, and tick two to compare (or up to eight for the category chart). Compare: accuracies with intervals, the
 // difference B − A with its paired interval, McNemar's p, the questions that flipped, and the
 // per-category differences.
 import {
   categoryChartData,
   compareView,
+  pairingNote,
   intervalText,
   percent,
   pointsIntervalText,
@@ -15,7 +16,8 @@ import {
   historyRows,
   type CompareView as CompareModel,
 } from '../view/benchViewModel';
-import type { ExportFormat } from '../protocol/webviewMessages';
+import { MAX_CHART_RUNS, type ExportFormat } from '../protocol/webviewMessages';
+import { CategoryChartView } from './categoryChart';
 import type { StoredRunInfo } from '../protocol/benchProtocol';
 import type { App, View } from './app';
 import { BarChart } from './charts';
@@ -37,6 +39,12 @@ export class HistoryView implements View {
       if (a && b) this.app.openComparison(a, b);
     }, { id: 'history-compare', className: 'primary', attrs: { 'data-testid': 'compare-selected' } });
     compare.disabled = data.selected.length !== 2;
+    const chart = button(format(t.compareCategoriesSelected, data.selected.length), () => this.app.openCategoryChart([...data.selected]), {
+      id: 'history-compare-categories',
+      className: 'secondary',
+      attrs: { 'data-testid': 'compare-categories-selected' },
+    });
+    chart.disabled = data.selected.length < 2 || data.selected.length > MAX_CHART_RUNS;
     // Predictions are scored against the dataset chosen under Configure (harness results need none).
     const importFrom = (kind: 'folder' | 'file') => {
       const dataset = this.app.state.choices.dataset;
@@ -44,8 +52,8 @@ export class HistoryView implements View {
     };
     const importFolder = button(t.importFolder, () => importFrom('folder'), { id: 'history-import-folder', className: 'secondary', attrs: { title: t.importHint } });
     const importFile = button(t.importFile, () => importFrom('file'), { id: 'history-import-file', className: 'secondary', attrs: { title: t.importHint } });
-    const header = h('div', { className: 'history-header' }, h('h2', { text: format(t.historyTitle, data.resultsDir) }), h('div', { className: 'button-row' }, refresh, importFolder, importFile, compare));
-    const content: Array<HTMLElement | undefined> = [header, h('p', { className: 'muted', text: t.pickTwo })];
+    const header = h('div', { className: 'history-header' }, h('h2', { text: format(t.historyTitle, data.resultsDir) }), h('div', { className: 'button-row' }, refresh, importFolder, importFile, compare, chart));
+    const content: Array<HTMLElement | undefined> = [header, h('p', { className: 'muted', text: format(t.pickRuns, MAX_CHART_RUNS) })];
     if (data.runsError) content.push(h('p', { className: 'error', text: data.runsError }));
     const rows = historyRows(data.runs ?? []);
     if (data.runs === undefined) content.push(h('p', { className: 'muted', text: t.loading }));
@@ -74,7 +82,10 @@ export class HistoryView implements View {
             on: { change: () => this.toggle(row.runDir, select.checked) },
           });
           select.checked = data.selected.includes(row.runDir);
-          select.disabled = !row.comparable;
+          // A full chart takes no more runs: untick one first (said on the box).
+          const full = !select.checked && data.selected.length >= MAX_CHART_RUNS;
+          select.disabled = !row.comparable || full;
+          if (full) select.title = format(t.chartRunsFull, MAX_CHART_RUNS);
           const actions = h('div', { className: 'button-row compact' });
           if (!row.damaged) actions.append(button(t.open, () => this.app.openRun(row.runDir), { id: `open-${index}`, className: 'secondary', attrs: { 'aria-label': `${t.open}: ${row.name}` } }));
           if (row.resumable) {
@@ -106,8 +117,8 @@ export class HistoryView implements View {
   private toggle(runDir: string, checked: boolean): void {
     const selected = this.app.data.selected.filter((dir) => dir !== runDir);
     if (checked) selected.push(runDir);
-    // At most two: ticking a third drops the oldest tick.
-    this.app.data.selected = selected.slice(-2);
+    // Two for the A/B comparison, up to MAX_CHART_RUNS for the category chart (a full table disables the other boxes).
+    this.app.data.selected = selected.slice(-MAX_CHART_RUNS);
     this.render();
   }
 }
@@ -115,11 +126,17 @@ export class HistoryView implements View {
 export class CompareView implements View {
   readonly element = h('div', { className: 'compare', attrs: { 'data-testid': 'compare' } });
 
-  constructor(private readonly app: App) {}
+  constructor(private readonly app: App) {
+    this.chartView = new CategoryChartView(app);
+  }
+
+  private readonly chartView: CategoryChartView;
 
   render(): void {
     const { t, data } = this.app;
     this.app.compareCharts.clear();
+    // Several runs' category chart, when one was asked for (the A/B comparison stays behind it).
+    if (data.categoryLoading || data.categoryRuns || data.categoryError) return replaceChildren(this.element, this.chartView.render());
     if (data.compareLoading) return replaceChildren(this.element, h('p', { className: 'muted', text: t.loading }));
     if (data.compareError) return replaceChildren(this.element, h('p', { className: 'error', text: data.compareError }));
     const compared = data.comparison;
@@ -147,10 +164,12 @@ export class CompareView implements View {
       h('div', { className: 'card', attrs: { role: 'group', 'aria-label': label, 'data-testid': `compare-${id}` } }, h('span', { className: 'card-label', text: label }), h('span', { className: 'card-value', text: value }), h('span', { className: 'card-detail', text: detail }));
     const notes = [format(t.compareCommon, view.common)];
     if (view.onlyInA.length + view.onlyInB.length > 0) notes.push(format(t.compareOnly, view.onlyInA.length, view.onlyInB.length));
+    const pairing = pairingNote(view, t);
     return h(
       'section',
       { attrs: { 'aria-label': t.cardsLabel } },
       h('p', { className: 'muted', text: notes.join(' · ') }),
+      pairing ? h('p', { className: 'note', attrs: { 'data-testid': 'compare-pairing' }, text: pairing }) : undefined,
       h(
         'div',
         { className: 'cards' },

@@ -42,6 +42,11 @@ function followRun(run: FollowedRun): void {
   post({ type: 'refreshRuns' });
 }
 
+/** The answer is for the chart the panel is waiting for (the same runs, in the same order). */
+function sameRuns(waiting: readonly string[] | undefined, runDirs: readonly string[]): boolean {
+  return waiting !== undefined && waiting.length === runDirs.length && waiting.every((dir, index) => dir === runDirs[index]);
+}
+
 function handle(message: ExtensionToWebview): void {
   const { data, state } = app;
   switch (message.type) {
@@ -55,6 +60,10 @@ function handle(message: ExtensionToWebview): void {
       if (state.compare) {
         data.compareLoading = state.compare;
         post({ type: 'compare', runA: state.compare[0], runB: state.compare[1] });
+      }
+      if (state.chartRuns) {
+        data.categoryLoading = state.chartRuns;
+        post({ type: 'compareCategories', runDirs: state.chartRuns });
       }
       app.requestFacts();
       app.render();
@@ -120,6 +129,17 @@ function handle(message: ExtensionToWebview): void {
       delete data.compareLoading;
       delete data.comparison;
       data.compareError = withNextStep(message.error, message.next);
+      return app.render('compare');
+    case 'categoryRuns':
+      if (!sameRuns(data.categoryLoading, message.runs.map((run) => run.runDir))) return;
+      delete data.categoryLoading;
+      data.categoryRuns = message.runs;
+      return app.render('compare');
+    case 'categoryRunsError':
+      if (!sameRuns(data.categoryLoading, message.runDirs)) return;
+      delete data.categoryLoading;
+      delete data.categoryRuns;
+      data.categoryError = withNextStep(message.error, message.next);
       return app.render('compare');
     case 'showRun':
       return app.openRun(message.runDir);

@@ -3,6 +3,7 @@
 // question (prompt, model output, per-choice probabilities, gold, examinees' choices). Partial runs
 // (cancelled, failed, running) show what they answered so far.
 import {
+  shuffleSeedOf,
   cardsText,
   categoriesOf,
   dateText,
@@ -82,7 +83,7 @@ export class ResultsView implements View {
       ...notes,
       this.actions(run.runDir),
     );
-    const cards = summaryCards(summary, t);
+    const cards = summaryCards(summary, t, shuffleSeedOf(run));
     const cardSection = h(
       'section',
       { className: 'cards', attrs: { 'aria-label': t.cardsLabel, 'data-testid': 'summary-cards', 'data-run-dir': run.runDir } },

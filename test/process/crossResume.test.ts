@@ -52,8 +52,13 @@ async function resumeInServer(runDir: string): Promise<BenchFinishedEvent> {
       resolve(event);
     });
   });
-  // The dataset/scoring given here differ from the run's: the run's own recipe must win.
-  await server.connection.sendRequest(BenchStartRequest.type, { dataset: 'jsonl:/nonexistent.jsonl', scoring: 'generate', parallel: 1, resultsDir: tmpdir(), resumeDir: runDir });
+  // Another dataset or scoring than the run's is refused, naming both (it would mix two recipes)...
+  await assert.rejects(
+    server.connection.sendRequest(BenchStartRequest.type, { dataset: 'jsonl:/nonexistent.jsonl', scoring: 'generate', parallel: 1, resultsDir: tmpdir(), resumeDir: runDir }),
+    (error: unknown) => error instanceof Error && /started with dataset sample; resuming it with dataset jsonl:\/nonexistent\.jsonl/.test(error.message),
+  );
+  // ...and the run's own (what the panel's Resume sends: the listing's dataset and scoring) resumes it with its stored recipe.
+  await server.connection.sendRequest(BenchStartRequest.type, { dataset: 'sample', scoring: 'letter', parallel: 1, resultsDir: tmpdir(), resumeDir: runDir });
   return finished;
 }
 

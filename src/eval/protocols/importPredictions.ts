@@ -54,6 +54,8 @@ const MSG = {
   notJson: (reason: Message) => msg('predNotJson', reason),
   badHarnessLine: msg('predBadHarnessLine'),
   harnessDuplicate: (line: number) => msg('predHarnessDuplicate', line),
+  harnessUnknownId: (dataset: string) => msg('predHarnessUnknownId', dataset),
+  harnessMissing: msg('predHarnessMissing'),
 } as const;
 
 export const BASELINE_FILE = /^(\d+-[A-Za-z]+)_(.+)\.jsonl$/;
@@ -91,16 +93,22 @@ function detectKind(file: string): PredictionsKind {
   throw new UserError(MSG.unknownLayout(file));
 }
 
-/** Reads and scores the predictions. `questions` (the dataset) is needed except for harness results. */
+/**
+ * Reads and scores the predictions. `questions` (the dataset) is needed except for harness results;
+ * given with harness results, their problem_ids are checked against it (`dataset` names it in the issues).
+ */
 export function importPredictions(
   found: { files: string[]; kind: PredictionsKind; model?: string },
   protocol: ProtocolId,
   questions: readonly Question[] | undefined,
+  dataset?: string,
 ): ImportedPredictions {
   const result: ImportedPredictions = { kind: found.kind, ...(found.model ? { model: found.model } : {}), files: found.files, records: [], issues: [] };
   if (found.kind === 'harness') {
     if (protocol !== 'harness') throw new UserError(MSG.harnessOnlyHarness(protocol));
-    for (const file of found.files) readHarnessResults(file, result);
+    const lines = new Map<string, string>();
+    for (const file of found.files) readHarnessResults(file, result, lines);
+    if (questions) checkHarnessIds(result, lines, questions, dataset ?? '');
     return result;
   }
   if (!questions) throw new UserError(MSG.needsDataset(found.kind));
@@ -159,7 +167,20 @@ export function scorePrediction(question: Question, prediction: string, protocol
   }, 0);
 }
 
-function readHarnessResults(file: string, result: ImportedPredictions): void {
+/**
+ * Harness results scored with a dataset: every result line whose problem_id the dataset's harness
+ * question set lacks is reported at its file:line (still scored from its own fields, as the harness
+ * scores every line), and every question of that set the results lack is reported (not scored).
+ */
+function checkHarnessIds(result: ImportedPredictions, lines: ReadonlyMap<string, string>, questions: readonly Question[], dataset: string): void {
+  const known = new Set(questions.map((question) => question.id));
+  for (const [id, where] of lines) if (!known.has(id)) result.issues.push({ where, id, problem: MSG.harnessUnknownId(dataset) });
+  for (const question of questions) {
+    if (!lines.has(question.id)) result.issues.push({ where: question.block ?? question.source, id: question.id, problem: MSG.harnessMissing });
+  }
+}
+
+function readHarnessResults(file: string, result: ImportedPredictions, lines: Map<string, string>): void {
   const parsed = readJsonlFile(file);
   for (const issue of parsed.issues) result.issues.push({ where: `${file}:${issue.line}`, problem: MSG.notJson(issue.reason) });
   const seen = new Map<string, number>();
@@ -181,6 +202,7 @@ function readHarnessResults(file: string, result: ImportedPredictions): void {
     // The harness counts every line; a repeated id is reported but scored, as it scores it.
     if (earlier !== undefined) result.issues.push({ where, id: key, problem: MSG.harnessDuplicate(earlier) });
     else seen.set(key, line);
+    if (!lines.has(key)) lines.set(key, where);
     const texts = choices as string[];
     const parts = answer.split(',');
     const gold = normaliseIndexSet(texts.flatMap((text, index) => (parts.includes(text) ? [index] : [])));

@@ -37,7 +37,7 @@ export function scoreImportedPredictions(input: ScoreImportInput): ScoreImportRe
   const found = findPredictionFiles(input.predictions, input.name);
   const protocol: ProtocolId = input.protocol ?? DEFAULT_IMPORT_PROTOCOL[found.kind];
   const plan = input.dataset !== undefined ? planRun({ dataset: input.dataset, scoring: 'generate', protocol }) : undefined;
-  const imported = importPredictions(found, protocol, plan?.questions);
+  const imported = importPredictions(found, protocol, plan?.questions, input.dataset);
   const stamp = input.now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const label = (imported.model ?? basename(input.predictions).replace(/\.jsonl$/, '')).replace(/[^\p{L}\p{N}._-]+/gu, '_');
   const runDir = input.runDir ?? join(input.resultsDir ?? 'medlocal-runs', `${stamp}-score-${protocol}-${label}`);

@@ -1,6 +1,6 @@
 // CSV renderers: the run folder's summary.csv and the panel's answer and comparison exports, with
 // one field quoting rule (RFC 4180) and the spreadsheet-formula guard.
-import type { GroupStats, RunSummary } from '../metrics';
+import { pairAnswers, type GroupStats, type RunSummary } from '../metrics';
 import type { AnswerRecord } from '../records';
 import { choiceLetters } from './numbers';
 
@@ -109,15 +109,18 @@ export function answersToCsv(answers: readonly AnswerRecord[]): string {
 
 export const COMPARISON_CSV_HEADER = ['id', 'category', 'a_predicted', 'a_correct', 'b_predicted', 'b_correct', 'change'] as const;
 
-/** One row per question both runs answered: what each predicted and whether it flipped. */
+/**
+ * One row per question both runs answered: what each predicted and whether it flipped. The pairs are
+ * the comparison's: with a shuffled run, an `order` column after `id` says which order each row is
+ * (0 = the first order, when only one run is shuffled; the order both runs shared, when both are).
+ */
 export function comparisonToCsv(answersA: readonly AnswerRecord[], answersB: readonly AnswerRecord[]): string {
-  const byIdB = new Map(answersB.map((record) => [record.id, record]));
-  const rows: CsvValue[][] = [];
-  for (const a of answersA) {
-    const b = byIdB.get(a.id);
-    if (!b) continue;
+  const { pairs, pairing } = pairAnswers(answersA, answersB);
+  const withOrder = pairing !== 'question';
+  const rows: CsvValue[][] = pairs.map(([a, b]) => {
     const change = a.correct === b.correct ? (a.correct ? 'both_right' : 'both_wrong') : a.correct ? 'right_to_wrong' : 'wrong_to_right';
-    rows.push([a.id, a.category, letters(a.predicted), a.correct, letters(b.predicted), b.correct, change]);
-  }
-  return csvTable(COMPARISON_CSV_HEADER, rows);
+    return [a.id, ...(withOrder ? [a.permutation ?? b.permutation ?? 0] : []), a.category, letters(a.predicted), a.correct, letters(b.predicted), b.correct, change];
+  });
+  const [id, ...rest] = COMPARISON_CSV_HEADER;
+  return csvTable(withOrder ? [id ?? 'id', 'order', ...rest] : COMPARISON_CSV_HEADER, rows);
 }

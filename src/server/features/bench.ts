@@ -40,7 +40,7 @@ import {
 } from '../../eval/index';
 import { format, isMessage, msg, type Locale, type Message } from '../../shared/messages/index';
 import { errorMessage, UserError } from '../../shared/userError';
-import { checkRunnable, planRun, recipeFromManifest, RECIPE_KEY, runFolderName, type RunRecipe } from '../../eval/plan';
+import { checkRunnable, planRun, recipeDifferences, recipeFromManifest, RECIPE_KEY, runFolderName, type RunRecipe } from '../../eval/plan';
 import { listRuns } from '../../eval/runListing';
 import { describePredictions, scoreImportedPredictions } from '../../eval/protocols/scoreImport';
 import type { ModelHost } from '../modelHost';
@@ -104,6 +104,9 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
       // A run started anywhere (the panel, the command, the CLI) resumes with the recipe it stored.
       const stored = params.resumeDir ? recipeFromManifest((await readRunAsync(params.resumeDir)).manifest) : undefined;
       if (params.resumeDir && !stored) throw new UserError(msg('benchNoRecipe', params.resumeDir));
+      // Asked to resume with other numbers-changing options (protocol, shuffle, scoring, dataset...): refused, naming both.
+      const [differs] = stored && params.resumeDir ? recipeDifferences(stored, recipeFromStartParams(params)) : [];
+      if (differs && params.resumeDir) throw new UserError(msg('resumeRecipeDiffers', params.resumeDir, `${differs.field} ${differs.stored}`, `${differs.field} ${differs.given}`), msg('nextResumeSameRecipePanel'));
       const recipe: RunRecipe = stored ?? recipeFromStartParams(params);
       const plan = planRun(recipe);
       const { questions, format: promptFormat, files } = plan;

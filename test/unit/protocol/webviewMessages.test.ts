@@ -18,6 +18,9 @@ describe('messages from the webview: well-formed ones pass', () => {
     { type: 'resume', runDir: '/runs/2026-a' },
     { type: 'question', runDir: '/runs/2026-a', id: '116A1' },
     { type: 'compare', runA: '/runs/a', runB: '/runs/b' },
+    { type: 'compareCategories', runDirs: ['/runs/local', '/runs/gpt4', '/runs/chatgpt', '/runs/student-majority'] },
+    { type: 'compareCategories', runDirs: ['/runs/a', '/runs/b'] },
+    { type: 'export', format: 'json', target: { kind: 'categories', runDirs: ['/runs/a', '/runs/b', '/runs/c'] } },
     { type: 'datasetFacts', dataset: 'igakuqa:/data/IgakuQA/2022', language: 'ja' },
     { type: 'start', choices: { dataset: 'sample', language: 'en', format: 'igakuqa', scoring: 'letter' } },
     { type: 'start', choices: { dataset: 'medqa:/d/test.jsonl', language: 'en', format: 'medpalm_five_choice_cot', scoring: 'generate', limit: 50, seed: 7, parallel: 4 } },
@@ -84,7 +87,14 @@ describe('messages from the webview: malformed ones are dropped with a reason', 
     ['seed without limit', { type: 'start', choices: { dataset: 'sample', language: 'ja', format: 'igakuqa', scoring: 'letter', seed: 3 } }, /seed without limit/],
     ['cancel without runId', { type: 'cancel' }, /runId is not a string/],
     ['export format pdf', { type: 'export', format: 'pdf', target: { kind: 'run', runDir: '/r' } }, /format is not one of csv, json, markdown/],
-    ['export target kind', { type: 'export', format: 'csv', target: { kind: 'all' } }, /target.kind is not run or compare/],
+    ['export target kind', { type: 'export', format: 'csv', target: { kind: 'all' } }, /target.kind is not run, compare or categories/],
+    ['category chart of one run', { type: 'compareCategories', runDirs: ['/runs/a'] }, /runDirs does not hold 2 to 8 runs/],
+    ['category chart of nine runs', { type: 'compareCategories', runDirs: Array.from({ length: 9 }, (_, i) => `/runs/${i}`) }, /runDirs does not hold 2 to 8 runs/],
+    ['category chart naming a run twice', { type: 'compareCategories', runDirs: ['/runs/a', '/runs/b', '/runs/a'] }, /names a run twice/],
+    ['category chart runs not a list', { type: 'compareCategories', runDirs: '/runs/a,/runs/b' }, /runDirs is not a list/],
+    ['category chart run not a string', { type: 'compareCategories', runDirs: ['/runs/a', 7] }, /runDirs\[1\] is not a string/],
+    ['category chart run with a newline', { type: 'compareCategories', runDirs: ['/runs/a', '/runs/b\n/etc'] }, /control characters/],
+    ['category export naming a run twice', { type: 'export', format: 'csv', target: { kind: 'categories', runDirs: ['/r', '/r'] } }, /names a run twice/],
     ['export target missing', { type: 'export', format: 'csv' }, /target is not an object/],
     ['browse kind', { type: 'browse', kind: 'network' }, /kind is not one of folder, file/],
     ['protocol unknown', { type: 'start', choices: { dataset: 'sample', language: 'ja', format: 'igakuqa', scoring: 'letter', protocol: 'lenient' } }, /protocol is not one of medlocal, igakuqa-official, harness/],
@@ -142,6 +152,10 @@ describe('restored panel state', () => {
       seenFinished: 'run-1-1',
     });
     assert.equal(parsePanelState({ version: 1, choices: { protocol: 'igakuqa-official' } }).choices.protocol, 'igakuqa-official');
+    // The category chart's runs come back after a reload; a list that no longer checks out is dropped.
+    assert.deepEqual(parsePanelState({ version: 1, chartRuns: ['/runs/a', '/runs/b', '/runs/c'] }).chartRuns, ['/runs/a', '/runs/b', '/runs/c']);
+    assert.equal(parsePanelState({ version: 1, chartRuns: ['/runs/a', '/runs/a'] }).chartRuns, undefined);
+    assert.equal(parsePanelState({ version: 1, chartRuns: ['/runs/a'] }).chartRuns, undefined);
     assert.equal(parsePanelState({ version: 1, choices: { protocol: 'lenient' } }).choices.protocol, undefined);
     const broken = parsePanelState({ version: 1, tab: 'admin', choices: { dataset: 'ftp:x', scoring: 1 }, countMode: 'some', runDir: 5, compare: ['/a', '/a'], filters: { wrongOnly: 'yes', answers: 'both' } });
     assert.deepEqual(broken, { ...INITIAL_STATE, choices: {} });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { wilsonInterval } from '../../../src/eval/metrics';
-import { categoryChartData } from '../../../src/view/benchViewModel';
+import { categoriesToMarkdown, categoryChartData, coverageText } from '../../../src/view/benchViewModel';
 import { answer } from './fixtures';
 
 const A = [
@@ -45,6 +45,11 @@ test('three runs: a question one run lacks leaves every series; a shuffled run c
   assert.deepEqual(data.categories, ['呼吸器', '循環器']);
   assert.deepEqual(data.counts, [1, 1]);
   assert.deepEqual(data.series.map((s) => s.correct), [[1, 1], [0, 1], [1, 0]]);
+  // What each bar covers: the 2 common questions; what each run answered beyond them; C's first order only.
+  assert.equal(data.common, 2);
+  assert.deepEqual(data.series.map((s) => [s.answered, s.leftOut, s.firstOrderOnly]), [[6, 4, false], [5, 3, false], [2, 0, true]]);
+  assert.match(coverageText(data), /the 2 questions all 3 runs answered \(0 of them without a category/);
+  assert.match(categoriesToMarkdown(data), /\| C \(shuffled: first order only\) \| 2 \| 0 \|/);
 });
 
 test('no common questions: no categories, an empty series per run', () => {

@@ -210,6 +210,43 @@ describe('the panel webview in Chromium, under its CSP', { skip: existsSync(CHRO
     await page.close();
   });
 
+  test('History: tick three runs, chart their accuracy by category together, export the table', async () => {
+    const h = await open();
+    await h.send(INIT);
+    await h.waitSent('refreshRuns');
+    const page = h.page;
+    const third = { ...LISTINGS[0], runDir: '/runs/20260201-imported-gpt4', model: 'gpt4' } as (typeof LISTINGS)[number];
+    await h.send({ type: 'runs', resultsDir: '/runs', runs: [...LISTINGS, third] });
+    await page.locator('[data-testid="tab-history"]').click();
+    const chartButton = page.locator('[data-testid="compare-categories-selected"]');
+    assert.equal(await chartButton.isDisabled(), true, 'no chart of fewer than two runs');
+    await page.locator('#select-0').check();
+    await page.locator('#select-1').check();
+    await page.locator('tr[data-run-dir="/runs/20260201-imported-gpt4"] input[type="checkbox"]').check();
+    assert.equal(await page.locator('[data-testid="compare-selected"]').isDisabled(), true, 'the A/B comparison takes exactly two');
+    assert.equal(await chartButton.innerText(), 'Compare categories (3 runs)');
+    await chartButton.click();
+    const runDirs = [LISTINGS[0]?.runDir ?? '', LISTINGS[1]?.runDir ?? '', third.runDir];
+    await h.waitSent('compareCategories', (m) => JSON.stringify(m.runDirs) === JSON.stringify(runDirs));
+    const answersC = ANSWERS_A.map((record, index) => ({ ...record, correct: index % 2 === 0 })).slice(0, 6);
+    await h.send({ type: 'categoryRuns', runs: [storedRun(runDirs[0] ?? '', ANSWERS_A), storedRun(runDirs[1] ?? '', ANSWERS_B), storedRun(runDirs[2] ?? '', answersC)] });
+    await page.locator('[data-testid="category-chart-coverage"]').waitFor();
+    // The third run answered 6 questions: every bar counts those 6, the others say what they left out.
+    assert.match(await page.locator('[data-testid="category-chart-coverage"]').innerText(), /the 6 questions all 3 runs answered/);
+    const coverage = await page.locator('[data-testid="category-chart-runs"] tbody tr').allInnerTexts();
+    assert.equal(coverage.length, 3);
+    assert.match(coverage[0] ?? '', /8\s+2/);
+    assert.match(coverage[1] ?? '', /9\s+3/);
+    assert.match(coverage[2] ?? '', /6\s+0/);
+    assert.equal(await page.locator('[data-testid="category-chart"] canvas').count(), 1);
+    const header = await page.locator('[data-testid="category-chart-table"] thead th').allInnerTexts();
+    assert.equal(header.length, 5, `category, n and one column per run: ${header.join(' | ')}`);
+    await page.locator('[data-testid="categories-export-json"]').click();
+    await h.waitSent('export', (m) => (m.target as { kind?: string }).kind === 'categories');
+    await noViolations(h);
+    await page.close();
+  });
+
   test('Japanese strings, restored state, dataset problems with file:line', async () => {
     const h = await open({ version: 1, tab: 'configure', choices: { dataset: 'jsonl:/d/broken.jsonl', language: 'en', scoring: 'generate' }, countMode: 'random', filters: { wrongOnly: false, category: '', answers: 'any', search: '' } });
     await h.send({ ...INIT, locale: 'ja' });
