@@ -5,6 +5,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
+import { TARGETS, targetSpec } from './targets.mjs';
 
 const EOCD_SIGNATURE = 0x06054b50;
 const CENTRAL_SIGNATURE = 0x02014b50;
@@ -117,26 +118,15 @@ export function hostTarget() {
   return `${process.platform}-${arch}`;
 }
 
-/** vsce targets → node-llama-cpp's prebuilt binary packages, by backend. */
-export const TARGET_BINARIES = {
-  'linux-x64': { cpu: 'linux-x64', cuda: 'linux-x64-cuda', 'cuda-ext': 'linux-x64-cuda-ext', vulkan: 'linux-x64-vulkan' },
-  'linux-arm64': { cpu: 'linux-arm64' },
-  'linux-armhf': { cpu: 'linux-armv7l' },
-  'win32-x64': { cpu: 'win-x64', cuda: 'win-x64-cuda', 'cuda-ext': 'win-x64-cuda-ext', vulkan: 'win-x64-vulkan' },
-  'win32-arm64': { cpu: 'win-arm64' },
-  // The Metal build is the only macOS arm64 build; it runs on the CPU too.
-  'darwin-arm64': { cpu: 'mac-arm64-metal' },
-  'darwin-x64': { cpu: 'mac-x64' },
-};
+/** vsce targets → node-llama-cpp's prebuilt binary packages, by backend (from targets.mjs). */
+export const TARGET_BINARIES = Object.fromEntries(Object.entries(TARGETS).map(([target, spec]) => [target, spec.binaries]));
 
-/** The backends a flag set selects, in a fixed order; cuda-ext (a fallback build) needs cuda. */
+/**
+ * The binary packages of a backend choice, in a fixed order (no choice: every backend the target
+ * has, i.e. what may ship); cuda-ext (a fallback build) needs cuda.
+ */
 export function binaryPackagesFor(target, backends) {
-  const table = TARGET_BINARIES[target];
-  if (!table) {
-    throw new Error(
-      `node-llama-cpp has no prebuilt binaries for the target ${target}. Targets: ${Object.keys(TARGET_BINARIES).join(', ')}.`,
-    );
-  }
+  const table = targetSpec(target).binaries;
   const wanted = backends ?? Object.keys(table);
   if (!wanted.includes('cpu')) throw new Error('The cpu backend always ships: it is the fallback when a GPU backend cannot start.');
   if (wanted.includes('cuda-ext') && !wanted.includes('cuda')) throw new Error('cuda-ext is an extension of the cuda build: add cuda too.');
