@@ -15,27 +15,28 @@
 //   --out <file>             where to write the vsix
 //   --out-dir <folder>       where to write vsix files under their own names (--all-targets: dist-vsix)
 //   --skip-build             package dist/ as it is (it must be a production build)
-//   --stage                  package from a staging folder even when the binaries are installed here
+//   --stage                  (accepted for compatibility: every package is staged now)
 //   --top <n>                how many of the largest entries to print (default 12)
 //
 // The allow-list is .vscodeignore; its "native binaries" block is rewritten per target into a
-// temporary ignore file. When the target's binary packages are installed in node_modules (this
-// machine's platform), vsce runs in the repository. Otherwise (another platform) the package is
-// staged in a temporary folder: the files vsce would ship, node-llama-cpp and its run-time
-// dependencies, and the target's binary packages fetched with `npm pack`.
+// temporary ignore file. Every vsix is packaged from a staging folder: the extension's own files
+// (as `vsce ls` lists them), node-llama-cpp with the run-time dependencies it declares, and the
+// target's binary packages (copied from node_modules when installed at that version, else
+// unpacked from `npm pack` tarballs).
 //
-// targets.mjs says which node-llama-cpp version each target ships. Where it is the installed one,
-// node-llama-cpp and its dependencies are copied from node_modules; where it is another (Windows and
-// macOS: 3.21.1), `npm install --ignore-scripts --omit=optional` puts that version and the dependencies
-// it declares into a cache folder (seeded with package-lock.json so shared dependencies keep their
-// locked versions), and they are copied from there. No install script ever runs. Cache:
-// ${MEDLOCAL_CACHE:-~/.cache/medlocal}/npm-packs (binary tarballs) and .../stage-<os>-<cpu>-node-llama-cpp-<v>;
-// once filled, packaging needs no network.
+// targets.mjs says which node-llama-cpp version each target ships (Linux 3.22.1, Windows and macOS
+// 3.21.1). `npm install --ignore-scripts --omit=optional --omit=peer --os <os> --cpu <cpu>` puts that
+// version and its dependencies into a cache folder once (seeded with package-lock.json, so shared
+// dependencies keep their locked versions); no install script ever runs. Staging does not depend on
+// the state of the repository's node_modules beyond the binary packages (a worktree whose
+// node_modules is a symlink makes `npm list` report everything extraneous).
+// Cache: ${MEDLOCAL_CACHE:-~/.cache/medlocal}/npm-packs (binary tarballs) and
+// .../stage-<os>-<cpu>-node-llama-cpp-<version>; once filled, packaging needs no network.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_TARGETS, targetSpec, vsixFileName } from './targets.mjs';
 import { binaryPackagesFor, describeVsix, formatMB, hostTarget, listZip, vsixProblems } from './vsix.mjs';
@@ -136,17 +137,6 @@ function installedVersion(dir) {
   }
 }
 
-/** node-llama-cpp's run-time dependency folders (what vsce itself would take), without native packages. */
-function runtimeDependencyFolders() {
-  const result = spawnSync(npm, ['list', '--production', '--parseable', '--depth=99999', '--loglevel=error'], { cwd: root, encoding: 'utf8', shell: isWindows, maxBuffer: 16 * 1024 * 1024 });
-  if (result.status !== 0) fail(`npm list --production failed:\n${result.stderr}`);
-  return result.stdout
-    .split(/\r?\n/)
-    .filter((line) => line && resolve(line) !== root)
-    .map((line) => relative(root, line).split(sep).join('/'))
-    .filter((rel) => !/^node_modules\/(@node-llama-cpp\/|typescript$|@reflink\/)/.test(rel));
-}
-
 /** Copies a package folder without its nested node_modules (those are listed on their own). */
 function copyPackage(from, to) {
   const nested = join(from, 'node_modules');
@@ -229,8 +219,8 @@ function packageFolders(dir, base = 'node_modules') {
 
 const NOT_SHIPPED = /^node_modules\/(@node-llama-cpp\/|typescript$|@reflink\/)/;
 
-/** A folder holding exactly what the vsix needs, for a target whose binaries are not installed here. */
-function stage(target, spec, binaries, ignoreFile, workDir, installed) {
+/** A folder holding exactly what the vsix needs. */
+function stage(target, spec, binaries, ignoreFile, workDir) {
   const dir = join(workDir, 'stage');
   mkdirSync(dir, { recursive: true });
   // The extension's own files: whatever the allow-list lets through, as vsce lists them.
@@ -244,13 +234,9 @@ function stage(target, spec, binaries, ignoreFile, workDir, installed) {
   manifest.dependencies = { ...manifest.dependencies, 'node-llama-cpp': spec.nodeLlamaCpp };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   cpSync(join(root, '.vscodeignore'), join(dir, '.vscodeignore'));
-  if (spec.nodeLlamaCpp === installed) {
-    for (const folder of runtimeDependencyFolders()) copyPackage(join(root, folder), join(dir, folder));
-  } else {
-    const tree = dependencyTree(spec);
-    console.log(`package: node-llama-cpp@${spec.nodeLlamaCpp} and its dependencies for ${spec.npmOs}-${spec.npmCpu} (from ${tree.from}: ${tree.dir})`);
-    for (const folder of packageFolders(tree.dir).filter((f) => !NOT_SHIPPED.test(f))) copyPackage(join(tree.dir, folder), join(dir, folder));
-  }
+  const tree = dependencyTree(spec);
+  console.log(`package: node-llama-cpp@${spec.nodeLlamaCpp} and its dependencies for ${spec.npmOs}-${spec.npmCpu} (from ${tree.from}: ${tree.dir})`);
+  for (const folder of packageFolders(tree.dir).filter((f) => !NOT_SHIPPED.test(f))) copyPackage(join(tree.dir, folder), join(dir, folder));
   for (const { name } of binaries) {
     const from = fetchBinaryPackage(name, spec.nodeLlamaCpp, join(dir, 'node_modules', name));
     console.log(`package: ${name}@${spec.nodeLlamaCpp} for ${target} (from ${from})`);
@@ -279,8 +265,7 @@ function packageTarget(options, target, out) {
   const workDir = mkdtempSync(join(tmpdir(), 'medlocal-package-'));
   try {
     const ignoreFile = ignoreFileFor(binaries, workDir);
-    const installedHere = spec.nodeLlamaCpp === installed && binaries.every(({ name }) => installedVersion(join(root, 'node_modules', name)) === installed);
-    const cwd = installedHere && !options.stage ? root : stage(binaryTarget, spec, binaries, ignoreFile, workDir, installed);
+    const cwd = stage(binaryTarget, spec, binaries, ignoreFile, workDir);
     const args = ['package', '--out', file, '--ignoreFile', ignoreFile, '--allow-missing-repository', '--no-rewrite-relative-links'];
     if (target) args.push('--target', target);
     console.log(`package: vsce ${args.join(' ')}${cwd === root ? '' : `  (staged in ${cwd})`}`);
