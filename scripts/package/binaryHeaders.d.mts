@@ -7,6 +7,8 @@ export interface BinaryHeader {
   kind?: string;
   /** Mach-O: the minimum macOS version from LC_BUILD_VERSION / LC_VERSION_MIN_MACOSX. */
   minOS?: string;
+  /** PE: the DLLs it imports (import and delay-load tables). */
+  imports?: string[];
   /** Fat Mach-O: each slice. */
   slices?: BinaryHeader[];
 }

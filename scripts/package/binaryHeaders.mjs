@@ -7,7 +7,8 @@
 //   inspectFile(path)     the same on a file (reads only the header bytes it needs)
 //
 // Result: undefined when the bytes are not a native binary, else
-//   { format: 'elf' | 'pe' | 'macho', arch, bits, kind?, minOS?, slices? }
+//   { format: 'elf' | 'pe' | 'macho', arch, bits, kind?, minOS?, slices?, imports? }
+// (imports: PE only, the DLL names of its import and delay-load tables)
 // arch is Node's name ('x64', 'arm64', 'arm', 'ia32', …) or `unknown-<number>`.
 import { closeSync, openSync, readSync } from 'node:fs';
 
@@ -51,7 +52,51 @@ function pe(read) {
   const magic = h.readUInt16LE(24);
   const bits = magic === 0x20b ? 64 : magic === 0x10b ? 32 : undefined;
   if (!bits) return undefined;
-  return { format: 'pe', arch: name(PE_MACHINES, machine), bits, kind: characteristics & 0x2000 ? 'dll' : characteristics & 0x0002 ? 'executable' : 'object' };
+  const result = { format: 'pe', arch: name(PE_MACHINES, machine), bits, kind: characteristics & 0x2000 ? 'dll' : characteristics & 0x0002 ? 'executable' : 'object' };
+  const imports = peImports(read, offset, h.readUInt16LE(6), h.readUInt16LE(20), bits);
+  if (imports) result.imports = imports;
+  return result;
+}
+
+/**
+ * The DLL names a PE file imports (import table and delay-load table), in file order, or undefined
+ * when its headers do not hold them. Reads the section table to turn RVAs into file offsets.
+ */
+function peImports(read, peOffset, sectionCount, optionalSize, bits) {
+  const optional = peOffset + 24;
+  const directories = read(optional + (bits === 64 ? 112 : 96), 16 * 8);
+  if (directories.length < 16 * 8) return undefined;
+  const sectionTable = read(optional + optionalSize, sectionCount * 40);
+  const sections = [];
+  for (let i = 0; i + 40 <= sectionTable.length; i += 40) {
+    sections.push({ va: sectionTable.readUInt32LE(i + 12), size: Math.max(sectionTable.readUInt32LE(i + 8), sectionTable.readUInt32LE(i + 16)), raw: sectionTable.readUInt32LE(i + 20) });
+  }
+  const fileOffset = (rva) => {
+    const section = sections.find((s) => rva >= s.va && rva < s.va + s.size);
+    return section ? rva - section.va + section.raw : undefined;
+  };
+  const cString = (rva) => {
+    const at = fileOffset(rva);
+    if (at === undefined) return undefined;
+    const bytes = read(at, 256);
+    const end = bytes.indexOf(0);
+    return bytes.toString('latin1', 0, end < 0 ? bytes.length : end);
+  };
+  const names = [];
+  // [directory index, descriptor size, offset of the name RVA in a descriptor]
+  for (const [index, size, nameAt] of [[1, 20, 12], [13, 32, 4]]) {
+    const rva = directories.readUInt32LE(index * 8);
+    if (rva === 0) continue;
+    const start = fileOffset(rva);
+    if (start === undefined) continue;
+    for (let i = 0; i < 4096; i++) {
+      const descriptor = read(start + i * size, size);
+      if (descriptor.length < size || descriptor.every((b) => b === 0)) break;
+      const dll = cString(descriptor.readUInt32LE(nameAt));
+      if (dll && !names.includes(dll)) names.push(dll);
+    }
+  }
+  return names;
 }
 
 function macosVersion(encoded) {

@@ -112,14 +112,42 @@ test('ELF: class (32/64), byte order and e_machine (x86-64, aarch64, arm)', () =
   assert.equal(inspectBuffer(elf(64, 9999))?.arch, 'unknown-9999');
 });
 
+/** A PE32+ DLL with one section holding an import table that names `dlls`. */
+function peWithImports(dlls: string[]): Buffer {
+  const b = pe(0x8664, 0x20b);
+  const out = Buffer.alloc(0x600);
+  b.copy(out, 0);
+  const peOffset = 0x80;
+  out.writeUInt16LE(1, peOffset + 6); // one section
+  const optional = peOffset + 24;
+  out.writeUInt32LE(0x1000, optional + 112 + 8); // data directory 1 (imports): RVA
+  out.writeUInt32LE(20 * (dlls.length + 1), optional + 112 + 12);
+  const section = optional + 240;
+  out.write('.idata\0\0', section, 'latin1');
+  out.writeUInt32LE(0x400, section + 8); // VirtualSize
+  out.writeUInt32LE(0x1000, section + 12); // VirtualAddress
+  out.writeUInt32LE(0x400, section + 16); // SizeOfRawData
+  out.writeUInt32LE(0x200, section + 20); // PointerToRawData
+  dlls.forEach((dll, i) => {
+    const nameRva = 0x1100 + i * 0x40;
+    out.writeUInt32LE(nameRva, 0x200 + i * 20 + 12);
+    out.write(`${dll}\0`, 0x200 + (nameRva - 0x1000), 'latin1');
+  });
+  return out;
+}
+
 test('PE: machine (AMD64, ARM64, i386) and PE32 vs PE32+, DLL vs executable', () => {
-  assert.deepEqual(inspectBuffer(pe(0x8664, 0x20b)), { format: 'pe', arch: 'x64', bits: 64, kind: 'dll' });
-  assert.deepEqual(inspectBuffer(pe(0xaa64, 0x20b)), { format: 'pe', arch: 'arm64', bits: 64, kind: 'dll' });
-  assert.deepEqual(inspectBuffer(pe(0x14c, 0x10b, false)), { format: 'pe', arch: 'ia32', bits: 32, kind: 'executable' });
+  assert.deepEqual(inspectBuffer(pe(0x8664, 0x20b)), { format: 'pe', arch: 'x64', bits: 64, kind: 'dll', imports: [] });
+  assert.deepEqual(inspectBuffer(pe(0xaa64, 0x20b)), { format: 'pe', arch: 'arm64', bits: 64, kind: 'dll', imports: [] });
+  assert.deepEqual(inspectBuffer(pe(0x14c, 0x10b, false)), { format: 'pe', arch: 'ia32', bits: 32, kind: 'executable', imports: [] });
   // An MZ stub without a PE header (a DOS program, or a text file starting with "MZ") is no PE.
   const dos = pe(0x8664, 0x20b);
   dos.write('XX', 0x80, 'latin1');
   assert.equal(inspectBuffer(dos), undefined);
+});
+
+test('PE: the DLLs of the import table', () => {
+  assert.deepEqual(inspectBuffer(peWithImports(['KERNEL32.dll', 'cublas64_13.dll', 'vulkan-1.dll']))?.imports, ['KERNEL32.dll', 'cublas64_13.dll', 'vulkan-1.dll']);
 });
 
 test('Mach-O thin: cpu type, 64-bit magic and the minimum macOS (LC_BUILD_VERSION, LC_VERSION_MIN_MACOSX)', () => {

@@ -32,6 +32,9 @@ const FOREIGN_EXTENSIONS: Record<TargetSpec['native']['format'], string[]> = {
   macho: ['.dll', '.exe', '.lib', '.exp', '.pdb'],
 };
 
+/** DLLs every Windows 10/11 has, and the Node/Electron host an addon is loaded into. */
+const WINDOWS_DLLS = /^(kernel32|advapi32|shell32|user32|ws2_32|ole32|oleaut32|bcrypt|crypt32|ntdll|ucrtbase|dbghelp|shlwapi|version|winmm|api-ms-win-[\w-]+|node\.exe|node\.dll|nw\.dll)(\.dll)?$/;
+
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : []));
 }
@@ -91,6 +94,28 @@ for (const target of checkedTargets()) {
       assert.ok(natives.length > 0, 'no native file at all');
       const minOS = [...new Set(natives.map((n) => n.header.minOS).filter(Boolean))];
       console.log(`[${target}] ${natives.length} native files in ${files.length}, all ${spec.native.format} ${spec.native.arch} ${spec.native.bits}-bit${minOS.length ? `; minimum macOS ${minOS.join(', ')}` : ''}`);
+    });
+
+    test('Windows: every DLL the native files import ships beside them, is part of Windows, or is a requirement the READMEs name', (t) => {
+      if (spec.native.format !== 'pe') return t.skip(`${target} has no PE files (ELF/Mach-O dependencies are not read)`);
+      const readmes = ['README.md', 'README.ja.md'].map((f) => readFileSync(join(ROOT, f), 'utf8').toLowerCase());
+      const external = new Map<string, Set<string>>();
+      for (const file of files) {
+        const header = inspectFile(file);
+        if (header?.format !== 'pe') continue;
+        const beside = new Set(readdirSync(join(file, '..')).map((n) => n.toLowerCase()));
+        for (const dll of header.imports ?? []) {
+          const lower = dll.toLowerCase();
+          if (beside.has(lower) || WINDOWS_DLLS.test(lower)) continue;
+          const users = external.get(lower) ?? new Set<string>();
+          users.add(relative(extensionDir, file).split(sep).slice(2, 3).join(''));
+          external.set(lower, users);
+        }
+      }
+      const unnamed = [...external.keys()].filter((dll) => readmes.some((readme) => !readme.includes(dll)));
+      console.log(`[${target}] DLLs needed from the system: ${[...external].map(([dll, users]) => `${dll} (${[...users].join(', ')})`).join('; ')}`);
+      assert.deepEqual(unnamed, [], 'each must be named in README.md and README.ja.md');
+      assert.ok(external.size > 0);
     });
 
     test("only the target's own @node-llama-cpp packages ship", () => {
