@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { architectures, inspectFile, type BinaryHeader } from '../../scripts/package/binaryHeaders.mjs';
 import { targetSpec, type TargetSpec } from '../../scripts/package/targets.mjs';
+import { shippedPackages } from '../../scripts/package/notices.mjs';
 import { binaryPackagesFor, extractZip } from '../../scripts/package/vsix.mjs';
 import { checkedTargets, ensureVsix, readmeSizes, ROOT } from './support/vsixFiles';
 
@@ -141,6 +142,15 @@ for (const target of checkedTargets()) {
       assert.deepEqual(missing, []);
     });
 
+    test('THIRD_PARTY_NOTICES.md lists every package it ships in node_modules, at its version', () => {
+      const notices = readFileSync(join(ROOT, 'THIRD_PARTY_NOTICES.md'), 'utf8');
+      const missing = shippedPackages(vsix)
+        .filter((p) => !p.name.startsWith('@node-llama-cpp/'))
+        .filter((p) => !notices.includes(`| ${p.name} | ${p.version} |`))
+        .map((p) => `${p.name}@${p.version}`);
+      assert.deepEqual(missing, [], 'run `npm run notices` (it reads the vsix files in dist-vsix/ too)');
+    });
+
     test('its size is the one README.md and README.ja.md state (±10%)', () => {
       const mb = statSync(vsix).size / (1024 * 1024);
       for (const readme of ['README.md', 'README.ja.md']) {
@@ -178,7 +188,8 @@ for (const target of checkedTargets()) {
         const backend = gpu === false || gpu === 'metal' ? 'cpu' : gpu;
         const expected = join(extensionDir, 'node_modules', '@node-llama-cpp', spec.binaries[backend]!);
         assert.ok(prebuilt.binaryPath.startsWith(expected + sep), `${String(gpu)}: ${prebuilt.binaryPath} is not in ${expected}`);
-        assert.deepEqual({ ...inspectFile(prebuilt.binaryPath)!, kind: undefined, minOS: undefined }, { ...spec.native, kind: undefined, minOS: undefined });
+        const header = inspectFile(prebuilt.binaryPath)!;
+        assert.deepEqual({ format: header.format, arch: header.arch, bits: header.bits }, spec.native, prebuilt.binaryPath);
         if (prebuilt.extBackendsPath) assert.ok(existsSync(prebuilt.extBackendsPath) === spec.defaultBackends.includes('cuda-ext'), `${String(gpu)}: cuda-ext folder ${prebuilt.extBackendsPath}`);
       }
       assert.deepEqual(found, spec.runtimeGpus);
