@@ -39,7 +39,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_TARGETS, targetSpec, vsixFileName } from './targets.mjs';
-import { binaryPackagesFor, describeVsix, formatMB, hostTarget, listZip, vsixProblems } from './vsix.mjs';
+import { binaryPackagesFor, describeVsix, formatMB, hostTarget, listZip, readZipEntry, vsixProblems } from './vsix.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const isWindows = process.platform === 'win32';
@@ -106,15 +106,22 @@ function vsce(cwd, args) {
   return run(process.execPath, [vsceScript(), ...args], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
+const isDevelopmentBuild = (text) => /\/\/# sourceMappingURL=/.test(text) || text.split('\n').length > 200;
+
 function checkProductionBundles() {
   for (const bundle of ['dist/extension.js', 'dist/server.js']) {
     const file = join(root, bundle);
     if (!existsSync(file)) fail(`${bundle} is missing`);
-    const text = readFileSync(file, 'utf8');
-    if (/\/\/# sourceMappingURL=/.test(text) || text.split('\n').length > 200) {
-      fail(`${bundle} is a development build (source map or unminified); run without --skip-build`);
-    }
+    if (isDevelopmentBuild(readFileSync(file, 'utf8'))) fail(`${bundle} is a development build (source map or unminified); run without --skip-build`);
   }
+}
+
+/** The bundles inside a built vsix: a `npm run build` while packaging would have put development bundles in. */
+function developmentBundlesIn(file, entries) {
+  return ['dist/extension.js', 'dist/server.js', 'dist/cli.js']
+    .map((bundle) => ({ bundle, entry: entries.find((e) => e.name === `extension/${bundle}`) }))
+    .filter(({ entry }) => entry && isDevelopmentBuild(readZipEntry(file, entry).toString('utf8')))
+    .map(({ bundle }) => `${bundle}: a development build (was \`npm run build\` run while packaging?)`);
 }
 
 /** .vscodeignore with the native-binaries block replaced by the given packages. */
@@ -275,7 +282,7 @@ function packageTarget(options, target, out) {
   }
 
   const entries = listZip(file);
-  const problems = vsixProblems(entries, { required: binaries.map((b) => b.name) });
+  const problems = [...vsixProblems(entries, { required: binaries.map((b) => b.name) }), ...developmentBundlesIn(file, entries)];
   console.log(describeVsix(relative(process.cwd(), file) || file, entries, options.top));
   console.log(`package: node-llama-cpp ${spec.nodeLlamaCpp}; ${binaries.map((b) => `${b.backend} (${b.name})`).join(', ')}; ${formatMB(statSync(file).size)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (problems.length > 0) {

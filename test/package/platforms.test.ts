@@ -20,7 +20,7 @@ import { checkedTargets, ensureVsix, readmeSizes, ROOT } from './support/vsixFil
 
 /** Library files each backend's package must carry, besides llama-addon.node. */
 const BACKEND_LIBRARIES: Record<string, RegExp[]> = {
-  cpu: [/^(lib)?ggml-base\.(so|dll|dylib)$/, /^(lib)?ggml-cpu[-\w]*\.(so|dll)$/],
+  cpu: [/^(lib)?ggml-base\.(so|dll|dylib)$/, /^(lib)?ggml-cpu[-\w.]*\.(so|dll)$/],
   cuda: [/^(lib)?ggml-cuda\.(so|dll)$/],
   'cuda-ext': [/^(lib)?ggml-cuda\.(so|dll)$/],
   vulkan: [/^(lib)?ggml-vulkan\.(so|dll)$/],
@@ -117,6 +117,14 @@ for (const target of checkedTargets()) {
       console.log(`[${target}] DLLs needed from the system: ${[...external].map(([dll, users]) => `${dll} (${[...users].join(', ')})`).join('; ')}`);
       assert.deepEqual(unnamed, [], 'each must be named in README.md and README.ja.md');
       assert.ok(external.size > 0);
+    });
+
+    test('its bundles are production builds (minified, no source maps)', () => {
+      for (const bundle of ['dist/extension.js', 'dist/server.js', 'dist/cli.js']) {
+        const code = readFileSync(join(extensionDir, bundle), 'utf8');
+        assert.doesNotMatch(code, /\/\/# sourceMappingURL=/, bundle);
+        assert.ok(code.split('\n').length < 200, `${bundle} is not minified`);
+      }
     });
 
     test("only the target's own @node-llama-cpp packages ship", () => {
