@@ -47,6 +47,8 @@ export const TARGETS = {
     runtimeGpus: [false],
     allTargets: true,
   },
+  // Not in --all-targets: @node-llama-cpp/linux-armv7l@3.22.1 carries aarch64 (64-bit) files, not
+  // 32-bit ARM ones (binaryHeaders.mjs reads them), so this vsix fails the package test.
   'linux-armhf': {
     nodeLlamaCpp: '3.22.1',
     npmOs: 'linux',
