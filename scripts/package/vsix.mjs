@@ -203,11 +203,18 @@ export function describeVsix(file, entries, top = 12) {
 /** What a vsix is built from: a vsix older than any of these is stale. */
 export const PACKAGE_INPUTS = ['src', 'media', 'l10n', 'package.json', 'package.nls.json', 'package.nls.ja.json', '.vscodeignore', 'esbuild.mjs', 'README.md', 'README.ja.md', 'CHANGELOG.md', 'LICENSE', 'THIRD_PARTY_NOTICES.md', 'scripts/package', 'node_modules/node-llama-cpp/package.json'];
 
+/**
+ * Build outputs inside the inputs: every packaging run rewrites them (from src/, an input itself),
+ * so they would make each vsix built before the latest run look stale.
+ */
+const GENERATED_INPUTS = ['media/panel.js'];
+
 /** The newest modification time (ms) of the files below `paths`, relative to `root`. */
 export function newestInput(root, paths = PACKAGE_INPUTS) {
   let newest = 0;
+  const generated = new Set(GENERATED_INPUTS.map((p) => join(root, p)));
   const visit = (path) => {
-    if (!existsSync(path)) return;
+    if (!existsSync(path) || generated.has(path)) return;
     const stats = statSync(path);
     if (stats.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
     else newest = Math.max(newest, stats.mtimeMs);
