@@ -4,7 +4,9 @@
 //   * "shipped-packages" block: the packages a vsix carries in node_modules (node-llama-cpp and
 //     its run-time dependencies, each with its own licence file), with versions and licences.
 //
-//   node scripts/package/notices.mjs [file.vsix]     (default: medlocal-<version>.vsix)
+//   node scripts/package/notices.mjs [file.vsix …]   (default: medlocal-<version>.vsix and every
+//                                                    vsix in dist-vsix/, so the table covers the
+//                                                    node-llama-cpp 3.21.1 of the Windows/macOS files)
 //
 // Run it after a dependency update; test/package/vsix.test.ts fails when a shipped package is
 // missing from the table.
@@ -103,10 +105,16 @@ function replaceBlock(text, [start, end], body) {
 
 async function main() {
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const vsix = resolve(process.argv[2] ?? join(root, `${manifest.name}-${manifest.version}.vsix`));
+  const distVsix = join(root, 'dist-vsix');
+  const vsixFiles = process.argv.length > 2
+    ? process.argv.slice(2).map((f) => resolve(f))
+    : [join(root, `${manifest.name}-${manifest.version}.vsix`), ...(existsSync(distVsix) ? readdirSync(distVsix).filter((f) => f.endsWith('.vsix')).map((f) => join(distVsix, f)) : [])].filter((f) => existsSync(f));
+  if (vsixFiles.length === 0) throw new Error('no vsix to read: run `npm run package` first');
   const file = join(root, 'THIRD_PARTY_NOTICES.md');
   const bundled = await bundledPackages();
-  const shipped = shippedPackages(vsix);
+  const merged = new Map(vsixFiles.flatMap((vsix) => shippedPackages(vsix)).map((p) => [`${p.name}@${p.version}`, p]));
+  const shipped = [...merged.values()].sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version, undefined, { numeric: true }));
+  const vsix = vsixFiles.map((f) => relative(root, f)).join(', ');
   let text = readFileSync(file, 'utf8');
   text = replaceBlock(text, MARKERS.bundled, bundledBlock(bundled));
   text = replaceBlock(text, MARKERS.shipped, shippedBlock(shipped));

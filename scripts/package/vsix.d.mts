@@ -13,7 +13,8 @@ export function readZipEntry(file: string, entry: ZipEntry): Buffer;
 /** Extracts every entry below `destination`; returns `<destination>/extension`. */
 export function extractZip(file: string, destination: string): string;
 
-export type Backend = 'cpu' | 'cuda' | 'cuda-ext' | 'vulkan';
+export type { Backend } from "./targets.mjs";
+import type { Backend } from "./targets.mjs";
 export function hostTarget(): string;
 export const TARGET_BINARIES: Record<string, Partial<Record<Backend, string>>>;
 export function binaryPackagesFor(target: string, backends?: readonly string[]): Array<{ backend: Backend; name: string }>;

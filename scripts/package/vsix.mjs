@@ -5,6 +5,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
+import { TARGETS, targetSpec } from './targets.mjs';
 
 const EOCD_SIGNATURE = 0x06054b50;
 const CENTRAL_SIGNATURE = 0x02014b50;
@@ -117,26 +118,15 @@ export function hostTarget() {
   return `${process.platform}-${arch}`;
 }
 
-/** vsce targets → node-llama-cpp's prebuilt binary packages, by backend. */
-export const TARGET_BINARIES = {
-  'linux-x64': { cpu: 'linux-x64', cuda: 'linux-x64-cuda', 'cuda-ext': 'linux-x64-cuda-ext', vulkan: 'linux-x64-vulkan' },
-  'linux-arm64': { cpu: 'linux-arm64' },
-  'linux-armhf': { cpu: 'linux-armv7l' },
-  'win32-x64': { cpu: 'win-x64', cuda: 'win-x64-cuda', 'cuda-ext': 'win-x64-cuda-ext', vulkan: 'win-x64-vulkan' },
-  'win32-arm64': { cpu: 'win-arm64' },
-  // The Metal build is the only macOS arm64 build; it runs on the CPU too.
-  'darwin-arm64': { cpu: 'mac-arm64-metal' },
-  'darwin-x64': { cpu: 'mac-x64' },
-};
+/** vsce targets → node-llama-cpp's prebuilt binary packages, by backend (from targets.mjs). */
+export const TARGET_BINARIES = Object.fromEntries(Object.entries(TARGETS).map(([target, spec]) => [target, spec.binaries]));
 
-/** The backends a flag set selects, in a fixed order; cuda-ext (a fallback build) needs cuda. */
+/**
+ * The binary packages of a backend choice, in a fixed order (no choice: every backend the target
+ * has, i.e. what may ship); cuda-ext (a fallback build) needs cuda.
+ */
 export function binaryPackagesFor(target, backends) {
-  const table = TARGET_BINARIES[target];
-  if (!table) {
-    throw new Error(
-      `node-llama-cpp has no prebuilt binaries for the target ${target}. Targets: ${Object.keys(TARGET_BINARIES).join(', ')}.`,
-    );
-  }
+  const table = targetSpec(target).binaries;
   const wanted = backends ?? Object.keys(table);
   if (!wanted.includes('cpu')) throw new Error('The cpu backend always ships: it is the fallback when a GPU backend cannot start.');
   if (wanted.includes('cuda-ext') && !wanted.includes('cuda')) throw new Error('cuda-ext is an extension of the cuda build: add cuda too.');
@@ -213,11 +203,18 @@ export function describeVsix(file, entries, top = 12) {
 /** What a vsix is built from: a vsix older than any of these is stale. */
 export const PACKAGE_INPUTS = ['src', 'media', 'l10n', 'package.json', 'package.nls.json', 'package.nls.ja.json', '.vscodeignore', 'esbuild.mjs', 'README.md', 'README.ja.md', 'CHANGELOG.md', 'LICENSE', 'THIRD_PARTY_NOTICES.md', 'scripts/package', 'node_modules/node-llama-cpp/package.json'];
 
+/**
+ * Build outputs inside the inputs: every packaging run rewrites them (from src/, an input itself),
+ * so they would make each vsix built before the latest run look stale.
+ */
+const GENERATED_INPUTS = ['media/panel.js'];
+
 /** The newest modification time (ms) of the files below `paths`, relative to `root`. */
 export function newestInput(root, paths = PACKAGE_INPUTS) {
   let newest = 0;
+  const generated = new Set(GENERATED_INPUTS.map((p) => join(root, p)));
   const visit = (path) => {
-    if (!existsSync(path)) return;
+    if (!existsSync(path) || generated.has(path)) return;
     const stats = statSync(path);
     if (stats.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
     else newest = Math.max(newest, stats.mtimeMs);
