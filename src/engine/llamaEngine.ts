@@ -10,7 +10,7 @@ import { errorText, UserError } from '../shared/userError';
 import type { LoraAdapterInfo } from './modelInfo';
 import { promises as fs } from 'node:fs';
 import { loadNodeLlamaCpp, type NodeLlamaCpp } from './nodeLlamaCpp';
-import { sharedLlama } from './llamaRuntime';
+import { cpuRequest, sharedLlama, type RequestedGpu } from './llamaRuntime';
 import { abortError, SequenceScheduler, type Lease } from './scheduler';
 import { checkGgufComplete } from './models/inspect';
 import { planThreads } from './threads';
@@ -302,17 +302,20 @@ export class LlamaEngine implements InferenceEngine {
 export { logProbsFromLogits } from './scoringPaths';
 
 async function resolveLlama(nlc: NodeLlamaCpp, settings: ModelSettings, maxThreads: number, log?: (m: string) => void): Promise<ResolvedLlama> {
-  const requested = settings.gpu === 'cpu' ? false : settings.gpu;
+  const cpu = cpuRequest();
+  const wantsCpu = settings.gpu === 'cpu';
+  const requested: RequestedGpu = settings.gpu === 'cpu' ? cpu.gpu : settings.gpu;
   try {
     const llama = await sharedLlama(nlc, requested, { maxThreads, log });
-    const backend: Backend = llama.gpu === false ? 'cpu' : llama.gpu;
+    // The CPU: the CPU build, or on Apple silicon the Metal build with no layers offloaded (cpuRequest).
+    const backend: Backend = wantsCpu || llama.gpu === false ? 'cpu' : llama.gpu;
     const fallbackReason = requested === 'auto' && backend === 'cpu' ? await noGpuReason(nlc) : undefined;
     return { llama, backend, fallbackReason };
   } catch (error) {
-    if (requested === false) throw loadError(msg('cpuEngineCannotStart', errorText(error)), msg('nextReinstall'));
-    const fallbackReason = msg('backendFallback', requested, errorText(error));
+    if (wantsCpu) throw loadError(msg('cpuEngineCannotStart', errorText(error)), msg('nextReinstall'));
+    const fallbackReason = msg('backendFallback', String(settings.gpu), errorText(error));
     log?.(format('en', fallbackReason));
-    const llama = await sharedLlama(nlc, false, { maxThreads, log });
+    const llama = await sharedLlama(nlc, cpu.gpu, { maxThreads, log });
     return { llama, backend: 'cpu', fallbackReason };
   }
 }

@@ -17,6 +17,15 @@ import type { NodeLlamaCpp } from './nodeLlamaCpp';
 /** What getLlama is asked for: a GPU type, 'auto', or false for the CPU. */
 export type RequestedGpu = 'auto' | Exclude<LlamaGpuType, false> | false;
 
+/**
+ * What to ask getLlama for when the user wants the CPU. node-llama-cpp ships no CPU-only binary for
+ * Apple silicon (its only darwin-arm64 package is the Metal build: getLlama({ gpu: false }) finds no
+ * binary there), so on darwin-arm64 the CPU is the Metal build with no layers offloaded.
+ */
+export function cpuRequest(platform: string = process.platform, arch: string = process.arch): { gpu: RequestedGpu; gpuLayers: 0 } {
+  return { gpu: platform === 'darwin' && arch === 'arm64' ? 'metal' : false, gpuLayers: 0 };
+}
+
 export interface SharedLlamaOptions {
   /** Upper bound on the threads llama.cpp may use (applied to a reused Llama too); unset: left as is. */
   maxThreads?: number;
