@@ -102,16 +102,18 @@ async function handle(message: ParentMessage): Promise<void> {
   controllers.set(message.id, controller);
   const handler = handlers[message.op] as (args: unknown, id: number, signal: AbortSignal) => Promise<unknown>;
   const counts = message.op !== 'countTokens' && message.op !== 'doctor';
+  // Counters go out before the reply, so a caller that reads them after the reply sees this call's.
   try {
     const pending = handler(message.args, message.id, controller.signal);
     if (counts) sendStats();
     const value = await pending;
-    send({ type: 'result', id: message.id, value });
-  } catch (error) {
-    send({ type: 'error', id: message.id, error: toWire(error) });
-  } finally {
     controllers.delete(message.id);
     if (counts) sendStats();
+    send({ type: 'result', id: message.id, value });
+  } catch (error) {
+    controllers.delete(message.id);
+    if (counts) sendStats();
+    send({ type: 'error', id: message.id, error: toWire(error) });
   }
 }
 
