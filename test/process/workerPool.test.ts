@@ -65,7 +65,7 @@ describe('engine worker pool', () => {
     try {
       assert.equal(threadCount(four.child.pid!) - threadCount(unpinned.child.pid!), 0);
     } finally {
-      await Promise.all([pinned.stop(), four.stop()]);
+      await Promise.all([unpinned.stop(), four.stop()]);
     }
   });
 
