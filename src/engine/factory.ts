@@ -78,14 +78,15 @@ export type RunEngineFactory = (options: {
 /**
  * The CLI's engine: one context sequence per parallel question and none held back for interactive
  * work (the CLI has none), or the remote server with at least two request slots. The local model
- * runs in the CLI's own process unless `engineProcess` is set: the CLI has no editor to keep
- * responsive, and its libuv pool is pinned for the engine (bin.ts).
+ * runs in the CLI's own process unless `engineProcess` is set, or MEDLOCAL_ENGINE_PROCESS=1 is in
+ * the environment (to measure both): the CLI has no editor to keep responsive, its libuv pool is
+ * pinned for the engine (bin.ts), and one process less is one hop less per request.
  */
 export const createRunEngine: RunEngineFactory = async ({ modelPath, parallel, threads, signal, remote, loraAdapters, engineProcess }) => {
   const target: EngineTarget = remote
     ? { kind: 'remote', remote: { ...remote, slots: Math.max(2, parallel) } }
     : { kind: 'local', model: { path: modelPath, gpu: 'auto', gpuLayers: 'auto', contextSize: 4096, threads: threads ?? 'auto', loraAdapters: loraAdapters ?? [] } };
-  const engine = await createEngine(target, { sequences: Math.max(1, parallel), reserveForInteractive: 0, inProcess: !engineProcess, ...(signal ? { signal } : {}) });
+  const engine = await createEngine(target, { sequences: Math.max(1, parallel), reserveForInteractive: 0, inProcess: !(engineProcess ?? process.env.MEDLOCAL_ENGINE_PROCESS === '1'), ...(signal ? { signal } : {}) });
   const { info } = engine;
   return {
     engine,
