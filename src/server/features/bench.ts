@@ -147,7 +147,7 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
       })
         .then((result) => {
           if (engineStopped !== undefined && result.status !== 'completed') {
-            const message = msg('benchEngineStopped', engineStopped, result.answers.length, result.runDir);
+            const message = msg('benchEngineStopped', engineStopped, result.answers.length, result.runDir, result.runDir);
             log(`benchmark ${runId} stopped: ${format('en', message)}`);
             return connection.sendNotification(BenchFinishedNotification.type, { runId, runDir: result.runDir, status: 'failed', error: format(locale(), message), answered: result.answers.length });
           }

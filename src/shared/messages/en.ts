@@ -72,7 +72,7 @@ export const en = {
   nextEngineRestarts: 'MedLocal restarts the engine by itself: try again in a few seconds. Hovers and dictionaries keep working meanwhile.',
   engineRestarting: 'The engine process stopped ({0}); restarting it in {1} s (attempt {2}).',
   engineGaveUp: 'The engine process stopped {0} times in a row shortly after starting (last: {1}); MedLocal stopped restarting it.',
-  benchEngineStopped: 'The engine process stopped ({0}) during the benchmark; the {1} answers so far are kept in {2}. Once the model is ready again, resume the run (Resume in the benchmark panel, or medlocal bench --resume {2}).',
+  benchEngineStopped: 'The engine process stopped ({0}) during the benchmark; the {1} answers so far are kept in {2}. Once the model is ready again, resume the run (Resume in the benchmark panel, or medlocal bench --resume {3}).',
   nextRestartAfterCrashes: 'Check MedLocal\'s log (MedLocal: Show Logs) for what the engine printed, check the model file and memory, then run MedLocal: Restart Server.',
   promptEmpty: 'The prompt is empty.',
   engineNoLogitsPrompt: 'The engine returned no logits for the prompt.',

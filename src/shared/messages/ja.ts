@@ -68,7 +68,7 @@ export const ja: Record<keyof typeof en, string> = {
   nextEngineRestarts: 'MedLocal がエンジンを自動で再起動します。数秒後にもう一度お試しください。その間もホバーと辞書は使えます。',
   engineRestarting: 'エンジンプロセスが停止しました（{0}）。{1} 秒後に再起動します（{2} 回目）。',
   engineGaveUp: 'エンジンプロセスが起動直後の停止を {0} 回続けました（最後: {1}）。MedLocal は再起動を中止しました。',
-  benchEngineStopped: 'ベンチマークの実行中にエンジンプロセスが停止しました（{0}）。ここまでの {1} 件の解答は {2} に保存されています。モデルの準備ができたら実行を再開してください（ベンチマークパネルの「再開」、または medlocal bench --resume {2}）。',
+  benchEngineStopped: 'ベンチマークの実行中にエンジンプロセスが停止しました（{0}）。ここまでの {1} 件の解答は {2} に保存されています。モデルの準備ができたら実行を再開してください（ベンチマークパネルの「再開」、または medlocal bench --resume {3}）。',
   nextRestartAfterCrashes: 'MedLocal のログ（MedLocal: ログを表示）でエンジンの出力を確認し、モデルファイルとメモリを確認してから MedLocal: サーバーを再起動 を実行してください。',
   promptEmpty: 'プロンプトが空です。',
   engineNoLogitsPrompt: 'エンジンがプロンプトのロジットを返しませんでした。',
