@@ -90,7 +90,7 @@ function vsce(cwd, args) {
 }
 
 function checkProductionBundles() {
-  for (const bundle of ['dist/extension.js', 'dist/server.js']) {
+  for (const bundle of ['dist/extension.js', 'dist/server.js', 'dist/engine.js']) {
     const file = join(root, bundle);
     if (!existsSync(file)) fail(`${bundle} is missing`);
     const text = readFileSync(file, 'utf8');
