@@ -22,6 +22,8 @@ export interface ModelHostOptions {
   settingsWaitMs?: number;
   /** First back-off before restarting a dead engine process (default 1 s; doubled per crash). */
   restartDelayMs?: number;
+  /** Starts an engine (default: the factory's createEngine; tests pass engines that die on cue). */
+  createEngine?: typeof createEngine;
   onStatus(status: HostStatus): void;
   log(message: string): void;
 }
@@ -156,7 +158,7 @@ export class ModelHost {
     this.publish({ state: 'loading', progress: 0, message: msg('loadingModel', what) });
     let lastReported = 0;
     const started = Date.now();
-    this.loading = createEngine(target, {
+    this.loading = (this.options.createEngine ?? createEngine)(target, {
       cores: this.options.cores,
       sequences: this.options.sequences,
       signal: controller.signal,
@@ -205,6 +207,7 @@ export class ModelHost {
   private engineStopped(generation: number, how: string): void {
     if (generation !== this.generation) return;
     this.engine = undefined;
+    this.loading = undefined;
     this.crashes = Date.now() - this.startedAt < FAST_CRASH_MS ? this.crashes + 1 : 1;
     if (this.crashes > MAX_FAST_CRASHES) {
       this.options.log(`Engine process stopped ${this.crashes - 1} times in a row; not restarting it.`);
@@ -214,7 +217,7 @@ export class ModelHost {
     }
     const delay = Math.min((this.options.restartDelayMs ?? 1_000) * 2 ** (this.crashes - 1), MAX_RESTART_DELAY_MS);
     this.options.log(`Engine process stopped (${how}); restarting in ${delay} ms (attempt ${this.crashes}).`);
-    this.publish({ state: 'loading', progress: 0, message: msg('engineRestarting', how, Math.round(delay / 100) / 10, this.crashes), next: msg('nextEngineRestarts') });
+    this.publish({ state: 'loading', progress: 0, message: msg('engineRestarting', how, Number((delay / 1000).toFixed(2)), this.crashes), next: msg('nextEngineRestarts') });
     // Requests that arrive meanwhile wait on this (getEngine) and get the restarted engine.
     this.reloading = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
