@@ -67,13 +67,19 @@ async function measure(label, serverPath, model) {
       if (!result) throw new Error('the hover found no term');
       return performance.now() - started;
     };
-    /** Samples reads and hovers alternately while `active()` holds; only samples that ended while it still held count. */
+    /**
+     * Samples reads and hovers, each in its own paced loop (a slow read never delays a hover), while
+     * `active()` holds; a sample counts when it started in the phase, however long it then took.
+     */
     const sample = async (samples, active) => {
-      for (let i = 0; active(); i++) {
-        const took = await (i % 2 ? hover() : read());
-        if (active()) (i % 2 ? samples.hover : samples.read).push(took);
-        if (took < PACE_MS) await sleep(PACE_MS - took);
-      }
+      const loop = async (measure, into) => {
+        while (active()) {
+          const took = await measure();
+          into.push(took);
+          if (took < PACE_MS) await sleep(PACE_MS - took);
+        }
+      };
+      await Promise.all([loop(read, samples.read), loop(hover, samples.hover)]);
     };
     const rows = {};
     // Idle baseline.
