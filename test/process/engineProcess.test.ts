@@ -3,7 +3,8 @@
 // batch, hovers answer while the engine process is killed and restarted, and a cancel stops
 // generation in the engine process within one token.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -157,4 +158,27 @@ test('a cancelled generation stops in the engine process within one token', asyn
   } finally {
     await engine.dispose();
   }
+});
+
+test('the CLI with MEDLOCAL_ENGINE_PROCESS=1 scores exactly as in its own process', async () => {
+  const { ensureTinyModel } = await import('../fixtures/gguf/tinyModel');
+  const model = await ensureTinyModel();
+  const cli = join(__dirname, '..', '..', 'dist', 'cli.js');
+  const runs: Array<{ mode: string; scores: unknown[]; ms: number }> = [];
+  for (const engineProcess of ['', '1']) {
+    const out = join(mkdtempSync(join(tmpdir(), 'medlocal-cli-engine-')), 'run');
+    const started = performance.now();
+    const result = spawnSync(process.execPath, [cli, 'bench', '--dataset', 'sample', '--model', model, '--limit', '8', '--scoring', 'letter', '--threads', '1', '--out', out, '--json'], {
+      encoding: 'utf8',
+      timeout: 180_000,
+      env: { ...process.env, MEDLOCAL_ENGINE_PROCESS: engineProcess },
+    });
+    const ms = performance.now() - started;
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal((JSON.parse(result.stdout) as { status: string }).status, 'completed');
+    const answers = readFileSync(join(out, 'answers.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { id: string; predicted: unknown; choiceScores?: unknown });
+    runs.push({ mode: engineProcess ? 'engine process' : 'in process', scores: answers.map((a) => [a.id, a.predicted, a.choiceScores]).sort(), ms });
+  }
+  console.log(`CLI, 8 letter questions, tiny model: ${runs.map((r) => `${r.mode} ${(r.ms / 1000).toFixed(1)} s`).join(', ')} (wall time incl. start-up; machine shared)`);
+  assert.deepEqual(runs[1]!.scores, runs[0]!.scores);
 });
