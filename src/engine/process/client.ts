@@ -109,6 +109,7 @@ export class EngineProcess {
     options: { signal?: AbortSignal | undefined; onChunk?: (text: string) => void; onProgress?: (fraction: number) => void } = {},
   ): Promise<EngineCalls[K]['reply']> {
     if (this.exitError) return Promise.reject(this.exitError);
+    if (this.closing || !this.child.connected) return Promise.reject(new UserError(msg('modelUnloaded')));
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const id = this.nextId++;
