@@ -1,4 +1,4 @@
-// Bundles: the extension (CommonJS, `vscode` external), the language server and the CLI (Node,
+// Bundles: the extension (CommonJS, `vscode` external), the language server, its engine process and the CLI (Node,
 // node-llama-cpp external: it is native and ESM, shipped as a package and loaded with import()).
 // Usage: node esbuild.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
@@ -25,6 +25,8 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] },
   { ...common, entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
+  // The engine process the server (and the CLI with --engine-process) forks: node-llama-cpp only.
+  { ...common, entryPoints: ['src/engine/process/main.ts'], outfile: 'dist/engine.js' },
 ];
 if (existsSync('src/webview/main.ts')) {
   // The benchmark panel's script: browser code, bundled with its chart library into media/ (no CDN).

@@ -44,6 +44,7 @@ async function bundledPackages() {
   const entries = [
     ['dist/extension.js', 'src/extension/main.ts', 'node', ['vscode']],
     ['dist/server.js', 'src/server/main.ts', 'node', []],
+    ['dist/engine.js', 'src/engine/process/main.ts', 'node', []],
     ['dist/cli.js', 'src/cli/bin.ts', 'node', []],
     ['media/panel.js', 'src/webview/main.ts', 'browser', []],
   ].filter(([, entry]) => existsSync(join(root, entry)));

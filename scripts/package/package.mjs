@@ -109,7 +109,7 @@ function vsce(cwd, args) {
 const isDevelopmentBuild = (text) => /\/\/# sourceMappingURL=/.test(text) || text.split('\n').length > 200;
 
 function checkProductionBundles() {
-  for (const bundle of ['dist/extension.js', 'dist/server.js']) {
+  for (const bundle of ['dist/extension.js', 'dist/server.js', 'dist/engine.js']) {
     const file = join(root, bundle);
     if (!existsSync(file)) fail(`${bundle} is missing`);
     if (isDevelopmentBuild(readFileSync(file, 'utf8'))) fail(`${bundle} is a development build (source map or unminified); run without --skip-build`);

@@ -165,7 +165,7 @@ export function vsixProblems(entries, binaries) {
   for (const name of shipped) {
     if (name.endsWith('-cuda-ext') && !shipped.has(name.slice(0, -'-ext'.length))) problems.push(`${name}: ships without the CUDA build it extends`);
   }
-  for (const file of ['package.json', 'dist/extension.js', 'dist/server.js', 'node_modules/node-llama-cpp/package.json', 'node_modules/node-llama-cpp/dist/index.js']) {
+  for (const file of ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/engine.js', 'node_modules/node-llama-cpp/package.json', 'node_modules/node-llama-cpp/dist/index.js']) {
     if (!names.includes(file)) problems.push(`${file}: missing`);
   }
   return problems;

@@ -1,10 +1,13 @@
 // The one way to get an engine, for the language server and the CLI alike: the local GGUF model
 // through node-llama-cpp, or an OpenAI-compatible server. Callers say what to run and how many
-// requests may be in flight; the factory picks the engine class and its options.
+// requests may be in flight; the factory picks the engine class and its options. A local model runs
+// in an engine process (process/client.ts) unless `inProcess` asks for this process (the CLI's
+// default); a remote server is only HTTP, so its client always stays in the caller's process.
 import { availableParallelism } from 'node:os';
 import type { LoraAdapterSetting, ModelSettings } from '../shared/settings';
 import type { HostedEngine } from './hosted';
 import { LlamaEngine } from './llamaEngine';
+import { ProcessEngine } from './process/client';
 import { RemoteEngine, type RemoteSettings } from './remoteEngine';
 import type { InferenceEngine } from './types';
 import { format } from '../shared/messages/index';
@@ -22,12 +25,25 @@ export interface CreateEngineOptions {
   signal?: AbortSignal;
   log?: (message: string) => void;
   onProgress?: (fraction: number) => void;
+  /** Load the local model into this process instead of an engine process. */
+  inProcess?: boolean;
 }
 
 export function createEngine(target: EngineTarget, options: CreateEngineOptions): Promise<HostedEngine> {
   if (target.kind === 'remote') {
     const reserve = options.reserveForInteractive ?? target.remote.reserveForInteractive;
     return RemoteEngine.connect({ ...target.remote, slots: Math.max(target.remote.slots ?? 0, options.sequences), ...(reserve !== undefined ? { reserveForInteractive: reserve } : {}) });
+  }
+  if (!options.inProcess) {
+    return ProcessEngine.load({
+      settings: target.model,
+      cores: options.cores ?? availableParallelism(),
+      sequences: options.sequences,
+      ...(options.reserveForInteractive !== undefined ? { reserveForInteractive: options.reserveForInteractive } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
   }
   return LlamaEngine.load({
     settings: target.model,
@@ -58,17 +74,22 @@ export type RunEngineFactory = (options: {
   signal?: AbortSignal;
   /** LoRA adapters applied to the local model (the manifest names each by its fingerprint). */
   loraAdapters?: LoraAdapterSetting[];
+  /** Run the local model in an engine process (default: in this process, see createRunEngine). */
+  engineProcess?: boolean;
 }) => Promise<RunEngineHandle>;
 
 /**
  * The CLI's engine: one context sequence per parallel question and none held back for interactive
- * work (the CLI has none), or the remote server with at least two request slots.
+ * work (the CLI has none), or the remote server with at least two request slots. The local model
+ * runs in the CLI's own process unless `engineProcess` is set, or MEDLOCAL_ENGINE_PROCESS=1 is in
+ * the environment (to measure both): the CLI has no editor to keep responsive, its libuv pool is
+ * pinned for the engine (bin.ts), and one process less is one hop less per request.
  */
-export const createRunEngine: RunEngineFactory = async ({ modelPath, parallel, threads, signal, remote, loraAdapters }) => {
+export const createRunEngine: RunEngineFactory = async ({ modelPath, parallel, threads, signal, remote, loraAdapters, engineProcess }) => {
   const target: EngineTarget = remote
     ? { kind: 'remote', remote: { ...remote, slots: Math.max(1, parallel) } }
     : { kind: 'local', model: { path: modelPath, gpu: 'auto', gpuLayers: 'auto', contextSize: 4096, threads: threads ?? 'auto', loraAdapters: loraAdapters ?? [] } };
-  const engine = await createEngine(target, { sequences: Math.max(1, parallel), reserveForInteractive: 0, ...(signal ? { signal } : {}) });
+  const engine = await createEngine(target, { sequences: Math.max(1, parallel), reserveForInteractive: 0, inProcess: !(engineProcess ?? process.env.MEDLOCAL_ENGINE_PROCESS === '1'), ...(signal ? { signal } : {}) });
   const { info } = engine;
   return {
     engine,

@@ -92,7 +92,9 @@ test('control: the preload blocks and records every egress API, and lets loopbac
 test('the language server, through a full flow, attempts no connection off the machine', async () => {
   const dir = scratchDir('medlocal-egress-server-');
   const log = join(dir, 'egress.jsonl');
-  const server = await startFaultServer({ settings: settingsFor(modelPath, { hover: { explain: 'auto' } }), nodeArgs: ['--require', NO_EGRESS], env: { MEDLOCAL_EGRESS_LOG: log } });
+  // NODE_OPTIONS as well: the engine process the server forks (dist/engine.js, which runs the model)
+  // inherits the environment, not the server's command-line flags.
+  const server = await startFaultServer({ settings: settingsFor(modelPath, { hover: { explain: 'auto' } }), nodeArgs: ['--require', NO_EGRESS], env: { MEDLOCAL_EGRESS_LOG: log, NODE_OPTIONS: `--require ${NO_EGRESS}` } });
   const steps: string[] = [];
   try {
     await server.waitForStatus((s) => s.state === 'ready' || s.state === 'error');

@@ -150,7 +150,7 @@ describe('the vsix manifest', () => {
 
 describe('the vsix contents', () => {
   test('bundles are present and minified, with no source maps', () => {
-    for (const bundle of ['dist/extension.js', 'dist/server.js', 'dist/cli.js']) {
+    for (const bundle of ['dist/extension.js', 'dist/server.js', 'dist/engine.js', 'dist/cli.js']) {
       const code = text(bundle);
       assert.doesNotMatch(code, /\/\/# sourceMappingURL=/, bundle);
       assert.ok(code.split('\n').length < 200, `${bundle} is not minified (${code.split('\n').length} lines)`);
@@ -233,7 +233,10 @@ describe('started from the unpacked vsix', () => {
   test("the engine's native library is the vsix's own", (t) => {
     if (skip) return t.skip(skip);
     if (process.platform !== 'linux' || !server?.child.pid) return t.skip('reads /proc/<pid>/maps');
-    const maps = readFileSync(`/proc/${server.child.pid}/maps`, 'utf8');
+    // The model runs in the server's engine process (dist/engine.js), its only child.
+    const children = readFileSync(`/proc/${server.child.pid}/task/${server.child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    assert.equal(children.length, 1, `the server's children: ${children.join(', ')}`);
+    const maps = readFileSync(`/proc/${children[0]}/maps`, 'utf8');
     const libraries = [...new Set(maps.split('\n').map((line) => /\s(\/\S*llama-addon\.node)$/.exec(line)?.[1]).filter(Boolean))];
     assert.ok(libraries.length > 0, 'llama-addon.node is not loaded');
     for (const library of libraries) assert.ok(library!.startsWith(extensionDir), `${library} is not from ${extensionDir}`);

@@ -4,7 +4,7 @@ import type { Connection, Disposable } from 'vscode-languageserver';
 import { AskRequest, type AskParams, type AskResult } from '../../protocol/protocol';
 import type { InferenceEngine } from '../../engine/types';
 import { resolveLanguage } from '../../shared/language';
-import { ASK_CONTEXT_TOKENS, askPromptVersion, boundContext, buildAskPrompt } from '../qa/prompts';
+import { ASK_CONTEXT_TOKENS, askPromptVersion, boundContextAsync, buildAskPrompt } from '../qa/prompts';
 import type { ModelHost } from '../modelHost';
 import { signalFromToken, toResponseError } from './cancellation';
 import { msg, type Locale } from '../../shared/messages/index';
@@ -19,12 +19,12 @@ export interface AskRun {
 }
 
 /** The provider: plain data and a signal in, the answer out; no transport, testable with a fake engine. */
-export async function answerQuestion(engine: InferenceEngine & { countTokens?(text: string): number }, params: AskParams, run: AskRun): Promise<AskResult> {
+export async function answerQuestion(engine: InferenceEngine & { countTokens?(text: string): number | Promise<number> }, params: AskParams, run: AskRun): Promise<AskResult> {
   const question = params.question.trim();
   if (!question) throw new UserError(msg('questionEmpty'));
   const language = resolveLanguage(params.language, question);
   const maxTokens = Math.min(Math.max(1, Math.floor(params.maxTokens ?? DEFAULT_ASK_MAX_TOKENS)), MAX_ASK_TOKENS);
-  const context = params.context ? boundContext(params.context, ASK_CONTEXT_TOKENS, engine.countTokens?.bind(engine)) : '';
+  const context = params.context ? await boundContextAsync(params.context, ASK_CONTEXT_TOKENS, engine.countTokens?.bind(engine)) : '';
   const result = await engine.generate(buildAskPrompt(question, language, context), {
     maxTokens,
     priority: 'interactive',

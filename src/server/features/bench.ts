@@ -119,6 +119,13 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
       const runDir = params.resumeDir ?? join(params.resultsDir, `${runFolderName(recipe, info?.model.name ?? 'model', new Date())}-${counter}`);
       const controller = new AbortController();
       active.set(runId, { controller, runDir });
+      // The engine process died: the run stops as a cancel does (no answer recorded for the
+      // questions in flight, the manifest says 'cancelled'), so a resume loses nothing.
+      let engineStopped: string | undefined;
+      const unsubscribe = engine.onStopped?.((error, how) => {
+        engineStopped = how;
+        controller.abort(error);
+      });
       // Answers kept so far (resumed ones included): what a failed run still holds.
       let kept = 0;
       log(`benchmark ${runId}: ${questions.length} questions, ${recipe.scoring}, parallel ${params.parallel ?? 1} → ${runDir}`);
@@ -141,14 +148,24 @@ export function registerBench(connection: Connection, host: ModelHost, log: (mes
           void connection.sendNotification(BenchProgressNotification.type, { ...progress, runId, runDir, ci95: wilsonInterval(correct, progress.done) });
         },
       })
-        .then((result) => connection.sendNotification(BenchFinishedNotification.type, { runId, runDir: result.runDir, status: result.status, answered: result.answers.length, ...(result.summary ? { summary: result.summary } : {}) }))
+        .then((result) => {
+          if (engineStopped !== undefined && result.status !== 'completed') {
+            const message = msg('benchEngineStopped', engineStopped, result.answers.length, result.runDir, result.runDir);
+            log(`benchmark ${runId} stopped: ${format('en', message)}`);
+            return connection.sendNotification(BenchFinishedNotification.type, { runId, runDir: result.runDir, status: 'failed', error: format(locale(), message), answered: result.answers.length });
+          }
+          return connection.sendNotification(BenchFinishedNotification.type, { runId, runDir: result.runDir, status: result.status, answered: result.answers.length, ...(result.summary ? { summary: result.summary } : {}) });
+        })
         .catch((error: unknown) => {
           const message = error instanceof RunInterruptedError ? interruptedMessage(error) : errorMessage(error);
           const answered = error instanceof RunInterruptedError ? error.kept : kept;
           log(`benchmark ${runId} failed: ${format('en', message)}`);
           return connection.sendNotification(BenchFinishedNotification.type, { runId, runDir, status: 'failed', error: format(locale(), message), answered });
         })
-        .finally(() => active.delete(runId));
+        .finally(() => {
+          unsubscribe?.();
+          active.delete(runId);
+        });
       return { runId, runDir, total: questions.length, dataset: datasetFactsIn(facts, locale()) };
     } catch (error) {
       throw toResponseError(error, locale());

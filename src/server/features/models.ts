@@ -6,7 +6,8 @@ import { CuratedModelsRequest, DoctorRequest, DownloadModelRequest, InspectModel
 import type { ModelSettings } from '../../shared/settings';
 import type { ModelHost } from '../modelHost';
 import { CURATED_MODELS } from '../../engine/models/curated';
-import { diagnosticsText, doctorReportIn, fitEstimate, fitEstimateIn, gpuDoctor, type FitEstimate } from '../../engine/models/doctor';
+import { diagnosticsText, doctorReportIn, fitEstimateIn } from '../../engine/models/doctor';
+import { fromWire } from '../../engine/process/wire';
 import { downloadModel } from '../../engine/models/download';
 import { inspectModel } from '../../engine/models/inspect';
 import type { Locale } from '../../shared/messages/index';
@@ -42,17 +43,13 @@ export function registerModels(connection: Connection, host: ModelHost, settings
 
   const doctor = connection.onRequest(DoctorRequest.type, async (): Promise<DoctorResult> => {
     const current = settings();
-    const llama = host.current?.llamaInstance;
-    const report = await gpuDoctor({ ...(llama ? { llama } : {}), probeUnchosen: false });
-    let fit: FitEstimate | undefined;
-    let fitError: string | undefined;
-    if (current.path) {
-      try {
-        fit = await fitEstimate(current.path, { gpuLayers: current.gpuLayers, contextSize: current.contextSize, sequences: host.info?.sequences ?? 2, ...(llama ? { llama } : {}) });
-      } catch (error) {
-        fitError = describeError(error, locale());
-      }
-    }
+    // Native code runs only in the engine process: the loaded model's, or a short-lived one.
+    const reply = await host.diagnose({
+      probeUnchosen: false,
+      ...(current.path ? { fit: { path: current.path, gpuLayers: current.gpuLayers, contextSize: current.contextSize, sequences: host.info?.sequences ?? 2 } } : {}),
+    });
+    const { report, fit } = reply;
+    const fitError = reply.fitError ? describeError(fromWire(reply.fitError), locale()) : undefined;
     const info = host.info;
     const diagnostics = diagnosticsText({ doctor: report, extensionVersion: SERVER_VERSION, settings: current, ...(info ? { engine: info } : {}), ...(fit ? { fit } : {}) });
     // Reasons in the client's language; the diagnostics (for bug reports) stay in English.
@@ -69,7 +66,7 @@ export function registerModels(connection: Connection, host: ModelHost, settings
       started = performance.now();
       const generated = await engine.generate('Patient summary:', { maxTokens: 64, signal: linked.signal });
       const generationSeconds = (performance.now() - started) / 1000;
-      const promptTokens = engine.countTokens?.(SELF_BENCH_PROMPT) ?? SELF_BENCH_PROMPT.length;
+      const promptTokens = (await engine.countTokens?.(SELF_BENCH_PROMPT)) ?? SELF_BENCH_PROMPT.length;
       return {
         promptTokens,
         promptTokensPerSecond: promptTokens / promptSeconds,

@@ -48,10 +48,28 @@ export function boundContext(context: string, budget: number, countTokens: (text
     if (countTokens(text.slice(mid)) <= budget) high = mid;
     else low = mid + 1;
   }
+  return tailFrom(text, low);
+}
+
+/** boundContext with a tokenizer that answers asynchronously (an engine process's). */
+export async function boundContextAsync(context: string, budget: number, countTokens: (text: string) => number | Promise<number> = (t) => t.length): Promise<string> {
+  const text = context.trim();
+  if (!text || (await countTokens(text)) <= budget) return text;
+  let low = 0;
+  let high = text.length;
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    if ((await countTokens(text.slice(mid))) <= budget) high = mid;
+    else low = mid + 1;
+  }
+  return tailFrom(text, low);
+}
+
+/** The text from `low` on, starting at a line start: the partial first line is dropped unless it is all there is. */
+function tailFrom(text: string, low: number): string {
   const atLineStart = low === 0 || text[low - 1] === '\n';
   const tail = text.slice(low);
   if (atLineStart) return tail.trim();
-  // Drop the partial first line, unless it is all there is.
   const newline = tail.indexOf('\n');
   return (newline >= 0 && newline < tail.length - 1 ? tail.slice(newline + 1) : tail).trim();
 }

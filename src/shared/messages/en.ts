@@ -67,6 +67,13 @@ export const en = {
   nextCheckModelRestart: 'Check that the file is a complete GGUF model of a supported architecture, then run MedLocal: Restart Server.',
   nextCheckSettingsRestart: 'Check the model settings, then run MedLocal: Restart Server.',
   modelUnloaded: 'The model was unloaded.',
+  // The engine process (engine/process): the model runs in its own process, restarted when it dies
+  engineProcessStopped: 'The engine process stopped unexpectedly ({0}); the request was not finished.',
+  nextEngineRestarts: 'MedLocal restarts the engine by itself: try again in a few seconds. Hovers and dictionaries keep working meanwhile.',
+  engineRestarting: 'The engine process stopped ({0}); restarting it in {1} s (attempt {2}).',
+  engineGaveUp: 'The engine process stopped {0} times in a row shortly after starting (last: {1}); MedLocal stopped restarting it.',
+  benchEngineStopped: 'The engine process stopped ({0}) during the benchmark; the {1} answers so far are kept in {2}. Once the model is ready again, resume the run (Resume in the benchmark panel, or medlocal bench --resume {3}).',
+  nextRestartAfterCrashes: 'Check MedLocal\'s log (MedLocal: Show Logs) for what the engine printed, check the model file and memory, then run MedLocal: Restart Server.',
   promptEmpty: 'The prompt is empty.',
   engineNoLogitsPrompt: 'The engine returned no logits for the prompt.',
   engineNoLogitsContinuation: 'The engine returned no logits for a continuation.',

@@ -1,0 +1,148 @@
+// I/O latency in the language server during inference (issue #17): p50/p99 of a file read
+// (medlocal/bench/list over a results folder: a directory read and a file read on libuv's pool)
+// and of a hover (textDocument/hover, dictionary lookup), through the BUILT server, while
+//   * nothing runs (baseline),
+//   * the engine process evaluates a long prompt (~480 tokens, a prompt batch),
+//   * the engine process generates tokens.
+// Goals: p99 ≤ 5 ms for the read, ≤ 10 ms for the hover, during inference.
+// Model: the synthetic 238M llama (Q8_0, 16 layers), written once into the test models folder.
+// MEDLOCAL_COMPARE_SERVER_JS=path/to/other/dist/server.js adds the same rows for another build
+// (e.g. main's in-process engine) measured in the same run.
+// Run: npm run build && node --import tsx perf/io-latency.mjs [--samples N] [--threads N]
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const loadTs = async (path) => {
+  const mod = await import(path);
+  return mod.default ?? mod;
+};
+const { startTestServer } = await loadTs('../test/process/harness.ts');
+const { ensureSyntheticModel } = await loadTs('../test/process/syntheticModel.ts');
+const { AskRequest } = await loadTs('../src/protocol/protocol.ts');
+const { BenchListRequest } = await loadTs('../src/protocol/benchProtocol.ts');
+
+const argValue = (name, fallback) => {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+};
+const SAMPLES = argValue('--samples', 60);
+const THREADS = argValue('--threads', 1);
+const PACE_MS = 20;
+const LONG_QUESTION = 'The patient with chest pain and shortness of breath was admitted. '.repeat(40);
+const NOTE = '既往歴: 急性心筋梗塞（2019年 PCI後）。心不全の増悪あり。\n';
+const GOAL = { read: 5, hover: 10 };
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const percentile = (values, p) => {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
+
+function resultsFolder() {
+  const dir = mkdtempSync(join(tmpdir(), 'medlocal-io-bench-'));
+  mkdirSync(join(dir, 'run-1'));
+  writeFileSync(join(dir, 'run-1', 'manifest.json'), '{}');
+  return dir;
+}
+
+async function measure(label, serverPath, model) {
+  const server = await startTestServer({ model: { path: model, threads: THREADS, contextSize: 4096 } }, serverPath ? { serverPath } : {});
+  const resultsDir = resultsFolder();
+  const uri = 'file:///tmp/medlocal-io-bench.md';
+  try {
+    await server.waitForStatus((status) => status.state === 'ready', 300_000);
+    await server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'markdown', version: 1, text: NOTE } });
+    await server.waitForDictionaries(() => true, 60_000);
+    const read = async () => {
+      const started = performance.now();
+      await server.connection.sendRequest(BenchListRequest.type, { resultsDir });
+      return performance.now() - started;
+    };
+    const hover = async () => {
+      const started = performance.now();
+      const result = await server.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 6 } });
+      if (!result) throw new Error('the hover found no term');
+      return performance.now() - started;
+    };
+    /**
+     * Samples reads and hovers, each in its own paced loop (a slow read never delays a hover), while
+     * `active()` holds; a sample counts when it started in the phase, however long it then took.
+     */
+    const sample = async (samples, active) => {
+      const loop = async (measure, into) => {
+        while (active()) {
+          const took = await measure();
+          into.push(took);
+          if (took < PACE_MS) await sleep(PACE_MS - took);
+        }
+      };
+      await Promise.all([loop(read, samples.read), loop(hover, samples.hover)]);
+    };
+    const rows = {};
+    // Idle baseline.
+    rows.idle = { read: [], hover: [] };
+    for (let i = 0; i < SAMPLES * 2; i++) {
+      const took = await (i % 2 ? hover() : read());
+      (i % 2 ? rows.idle.hover : rows.idle.read).push(took);
+      await sleep(PACE_MS);
+    }
+    // Prompt batches: asks with a long question and one token out; sampled until the answer.
+    rows.prompt = { read: [], hover: [] };
+    let promptMs = 0;
+    let asks = 0;
+    while ((rows.prompt.read.length < SAMPLES || rows.prompt.hover.length < SAMPLES) && asks < 20) {
+      let done = false;
+      const started = performance.now();
+      const ask = server.connection.sendRequest(AskRequest.type, { question: `${asks} ${LONG_QUESTION}`, maxTokens: 1 }).finally(() => (done = true));
+      await sample(rows.prompt, () => !done);
+      await ask;
+      promptMs += performance.now() - started;
+      asks++;
+    }
+    // Generation: sampled between the first and the last streamed chunk.
+    rows.generation = { read: [], hover: [] };
+    let generated = 0;
+    let generationMs = 0;
+    for (let round = 0; (rows.generation.read.length < SAMPLES || rows.generation.hover.length < SAMPLES) && round < 10; round++) {
+      let streaming = false;
+      let done = false;
+      const token = `io-gen-${round}`;
+      let firstAt = 0;
+      const subscription = server.connection.onProgress(AskRequest.partialResult, token, () => {
+        if (!streaming) firstAt = performance.now();
+        streaming = true;
+      });
+      const ask = server.connection.sendRequest(AskRequest.type, { question: `Summarise case ${round}.`, maxTokens: 300, partialResultToken: token }).finally(() => (done = true));
+      while (!streaming && !done) await sleep(5);
+      await sample(rows.generation, () => !done);
+      const result = await ask;
+      subscription.dispose();
+      generated += result.tokens;
+      generationMs += performance.now() - firstAt;
+    }
+    console.log(`\n${label}: ${asks} long prompts (${(promptMs / asks).toFixed(0)} ms each), ${generated} tokens generated (${((generated / generationMs) * 1000).toFixed(1)} tok/s while sampled), threads ${THREADS}`);
+    console.log('phase        read p50   read p99   hover p50  hover p99  samples (read/hover)');
+    for (const [phase, values] of Object.entries(rows)) {
+      const cells = [percentile(values.read, 50), percentile(values.read, 99), percentile(values.hover, 50), percentile(values.hover, 99)].map((v) => `${v.toFixed(1)} ms`.padStart(9));
+      console.log(`${phase.padEnd(12)} ${cells.join('  ')}  ${values.read.length}/${values.hover.length}`);
+    }
+    const during = [rows.prompt, rows.generation];
+    const readP99 = Math.max(...during.map((r) => percentile(r.read, 99)));
+    const hoverP99 = Math.max(...during.map((r) => percentile(r.hover, 99)));
+    const idleRead = percentile(rows.idle.read, 99);
+    const idleHover = percentile(rows.idle.hover, 99);
+    console.log(
+      `during inference: read p99 ${readP99.toFixed(1)} ms (goal ≤ ${GOAL.read}; ${(readP99 / idleRead).toFixed(2)}× idle) ${readP99 <= GOAL.read ? 'MET' : 'NOT MET'}, ` +
+        `hover p99 ${hoverP99.toFixed(1)} ms (goal ≤ ${GOAL.hover}; ${(hoverP99 / idleHover).toFixed(2)}× idle) ${hoverP99 <= GOAL.hover ? 'MET' : 'NOT MET'}`,
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+const model = await ensureSyntheticModel();
+await measure('engine process (this build)', undefined, model);
+if (process.env.MEDLOCAL_COMPARE_SERVER_JS) await measure(`compared build ${process.env.MEDLOCAL_COMPARE_SERVER_JS}`, process.env.MEDLOCAL_COMPARE_SERVER_JS, model);
