@@ -82,21 +82,18 @@ export function buildLlamaCppTools(log = (line) => process.stderr.write(`${line}
 
 /**
  * CPU only, no OpenMP (like node-llama-cpp's prebuilt CPU binaries), no curl (nothing downloads),
- * the server without TLS (it listens on 127.0.0.1). On x86-64 Linux the instruction sets are the
- * ones /proc/cpuinfo lists, without AMX: GGML_NATIVE (-march=native) also turns on AMX where the
- * CPU reports it, and on this project's VMs AMX tile instructions die with SIGILL inside
- * llama-bench although the kernel grants the permission (node-llama-cpp's prebuilt CPU variants
- * run fine there). Elsewhere: GGML_NATIVE.
+ * the server without TLS (it listens on 127.0.0.1), tuned for this machine (GGML_NATIVE) but
+ * without AMX on x86-64: -march=native turns AMX on where the CPU reports it, and on this
+ * project's VMs AMX tile instructions died with SIGILL inside llama-bench. GCC and Clang let an
+ * explicit -mno-amx-* win over what -march=native implies, whatever the order. (Listing the
+ * instruction sets by hand instead, GGML_NATIVE=OFF, gave a llama-bench 3-4x slower than
+ * node-llama-cpp's own CPU variant on the same VM: not a fair baseline.)
  */
 function buildOptions() {
-  const common = ['-DCMAKE_BUILD_TYPE=Release', '-DGGML_OPENMP=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_CURL=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_SERVER=ON', '-DLLAMA_BUILD_TOOLS=ON'];
-  if (process.platform !== 'linux' || process.arch !== 'x64' || !existsSync('/proc/cpuinfo')) return [...common, '-DGGML_NATIVE=ON'];
-  const flags = new Set((readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/));
-  const isa = {
-    AVX: 'avx', AVX2: 'avx2', BMI2: 'bmi2', FMA: 'fma', F16C: 'f16c', AVX_VNNI: 'avx_vnni',
-    AVX512: 'avx512f', AVX512_VBMI: 'avx512vbmi', AVX512_VNNI: 'avx512_vnni', AVX512_BF16: 'avx512_bf16',
-  };
-  return [...common, '-DGGML_NATIVE=OFF', ...Object.entries(isa).map(([name, flag]) => `-DGGML_${name}=${flags.has(flag) ? 'ON' : 'OFF'}`), '-DGGML_AMX_TILE=OFF', '-DGGML_AMX_INT8=OFF', '-DGGML_AMX_BF16=OFF'];
+  const common = ['-DCMAKE_BUILD_TYPE=Release', '-DGGML_NATIVE=ON', '-DGGML_OPENMP=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_CURL=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_SERVER=ON', '-DLLAMA_BUILD_TOOLS=ON'];
+  if (process.arch !== 'x64' || process.platform === 'win32') return common;
+  const noAmx = '-mno-amx-tile -mno-amx-int8 -mno-amx-bf16';
+  return [...common, `-DCMAKE_C_FLAGS=${noAmx}`, `-DCMAKE_CXX_FLAGS=${noAmx}`];
 }
 
 /**
