@@ -226,9 +226,9 @@ export async function measureMc({ count, log = console.log, model }) {
     const dir = mkdtempSync(join(tmpdir(), 'medlocal-mc-'));
     const taskFile = join(dir, 'tasks.bin');
     writeFileSync(taskFile, encodeMcTasks(tasks));
-    // -nr (no weight repacking): a GGML_NATIVE build on a CPU that reports AMX repacks Q8_0 weights
-    // for AMX and dies with SIGILL where the OS does not grant AMX state (seen on the 2-vCPU VMs).
-    const args = ['-m', benchModel.path, '-bf', taskFile, '--multiple-choice', '-np', String(np), '-c', String(perSequence), '-b', String(batch), '-t', String(threads), '-tb', String(threads), '-nr'];
+    // Weight repacking stays on, as in node-llama-cpp; perf/llama-cpp.mjs builds without AMX, whose
+    // tile instructions died with SIGILL on the 2-vCPU VMs.
+    const args = ['-m', benchModel.path, '-bf', taskFile, '--multiple-choice', '-np', String(np), '-c', String(perSequence), '-b', String(batch), '-t', String(threads), '-tb', String(threads)];
     perplexity = await runPerplexity(binary, args);
     rmSync(dir, { recursive: true, force: true });
     const r = { label: 'llama-perplexity --multiple-choice', perSecond: questions.length / perplexity.seconds, peakRss: perplexity.peakRss, accuracy: rate(perplexity.correct) };
