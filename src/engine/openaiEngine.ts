@@ -3,15 +3,18 @@
 //
 // * generate: POST /chat/completions (ChatPrompt) or /completions (string), streamed as SSE.
 //   Aborting the signal closes the HTTP connection, which is how these servers learn to stop.
-// * scoreNextTokens: one token with top_logprobs (20). Servers return only the top alternatives,
-//   so a candidate outside them gets logProb -Infinity (probability 0): an underestimate that is
-//   harmless when one of the candidates is the model's clear choice, and visible when none is.
+// * scoreNextTokens: one token with top_logprobs (20). vLLM and OpenAI return only the top
+//   alternatives, so a candidate outside them gets logProb -Infinity (probability 0): an
+//   underestimate that is harmless when one of the candidates is the model's clear choice, and
+//   visible when none is. llama-server has no cap: it is asked again for the whole vocabulary when
+//   the top 20 miss a candidate, and candidates are matched by token id (POST /tokenize), which
+//   gives the same probabilities as local scoring of the same model.
 // * scoreContinuations: /completions with echo + logprobs + max_tokens 0, i.e. the log-probability
 //   of every prompt token (vLLM and OpenAI's legacy API support it; llama-server does not).
 //
 // The API key travels only in the Authorization header and is scrubbed from every message this
 // file produces; nothing here logs. Priority is not forwarded: the server schedules on its own.
-import { codePoints, isRecord, parseLogprobs, serverMessage, sseData, sumAfterBoundary, TLS_TRUST_CODES, topByText, type WireToken } from './models/openaiWire';
+import { codePoints, isRecord, parseLogprobs, serverMessage, sseData, sumAfterBoundary, TLS_TRUST_CODES, tokenizeIds, topById, topByText, type WireToken } from './models/openaiWire';
 import { checkApiKey, redactSecrets } from '../shared/secrets';
 import { abortError } from './scheduler';
 import { msg, type Message } from '../shared/messages/index';
@@ -67,8 +70,8 @@ export function isOpenAiError(error: unknown, kind: OpenAiErrorKind): error is U
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
-/** How many alternatives to ask llama-server for when the top 20 miss a candidate. */
-const WIDE_TOP_LOGPROBS = 1000;
+/** Alternatives to ask llama-server for when the top 20 miss a candidate and it did not say its vocabulary size (it caps at the vocabulary). */
+const WIDE_TOP_LOGPROBS = 262_144;
 const BASE_URL_HINT = msg('nextServerApiRoot', 'http://127.0.0.1:8080/v1', 'http://127.0.0.1:8000/v1');
 
 export class OpenAiEngine implements InferenceEngine {
@@ -81,6 +84,8 @@ export class OpenAiEngine implements InferenceEngine {
   private readonly rawKey: string | undefined;
   /** Vocabulary size when the server is llama.cpp's llama-server (which allows more than 20 alternatives). */
   private llamaVocab: number | undefined;
+  /** llama-server: each scored candidate's token id, or undefined when it is not one token. */
+  private readonly tokenIds = new Map<string, number | undefined>();
 
   constructor(options: OpenAiEngineOptions) {
     this.rawKey = options.apiKey;
@@ -225,24 +230,65 @@ export class OpenAiEngine implements InferenceEngine {
 
   async scoreNextTokens(prompt: Prompt, candidates: string[], options: RequestOptions = {}): Promise<CandidateScore[]> {
     const top = this.options.topLogprobs ?? 20;
-    let alternatives = await this.nextTokenAlternatives(prompt, top, options.signal);
-    // A candidate outside the top 20 would count as probability 0, which misstates a small model's
-    // choice (the top letter at 1, every other at 0). llama-server has no cap: ask it again for
-    // enough alternatives to cover the candidates (at most the vocabulary, or WIDE_TOP_LOGPROBS).
-    if (this.llamaVocab !== undefined && candidates.some((c) => !alternatives.has(c))) {
-      const wide = Math.min(this.llamaVocab, WIDE_TOP_LOGPROBS);
-      if (wide > top) alternatives = await this.nextTokenAlternatives(prompt, wide, options.signal);
+    if (this.llamaVocab === undefined) {
+      // vLLM, OpenAI: at most ~20 alternatives; a candidate outside them counts as probability 0.
+      const byText = topByText(await this.nextToken(prompt, top, options.signal));
+      return candidates.map((candidate) => ({ candidate, logProb: byText.get(candidate) ?? -Infinity }));
     }
-    return candidates.map((candidate) => ({ candidate, logProb: alternatives.get(candidate) ?? -Infinity }));
+    // llama-server: candidates matched by token id (what /tokenize makes of them, as a local engine
+    // would), and no cap on alternatives: when the top 20 miss a candidate, ask again for the whole
+    // vocabulary, so every candidate gets its own probability (a small model's letters are often far
+    // down the list; counting them as 0 would misstate its choice).
+    const ids = await this.llamaTokenIds(candidates, options.signal);
+    let token = await this.nextToken(prompt, top, options.signal);
+    let byId = topById(token);
+    let byText = topByText(token);
+    const covered = (c: string) => (ids.get(c) !== undefined ? byId.has(ids.get(c) as number) : byText.has(c));
+    if (!candidates.every(covered) && this.llamaVocab > top) {
+      token = await this.nextToken(prompt, this.llamaVocab, options.signal);
+      byId = topById(token);
+      byText = topByText(token);
+    }
+    return candidates.map((candidate) => {
+      const id = ids.get(candidate);
+      return { candidate, logProb: (id !== undefined ? byId.get(id) : byText.get(candidate)) ?? -Infinity };
+    });
   }
 
   /**
-   * The next token's `top` most likely alternatives with their log-probabilities. Greedy
+   * Each candidate's token id on llama-server (POST /tokenize at the server's root), when it is one
+   * token; cached. A server without /tokenize (or a candidate of several tokens) leaves the
+   * candidate to matching by text.
+   */
+  private async llamaTokenIds(candidates: string[], signal: AbortSignal | undefined): Promise<Map<string, number | undefined>> {
+    const missing = candidates.filter((c) => !this.tokenIds.has(c));
+    await Promise.all(
+      missing.map(async (content) => {
+        let ids: number[] | undefined;
+        try {
+          ids = tokenizeIds(await this.request('POST', '/tokenize', { content, add_special: false, parse_special: false }, signal, this.llamaRoot()));
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          ids = undefined;
+        }
+        this.tokenIds.set(content, ids?.length === 1 ? ids[0] : undefined);
+      }),
+    );
+    return new Map(candidates.map((c) => [c, this.tokenIds.get(c)]));
+  }
+
+  /** llama-server's own endpoints (/tokenize) sit at the root, beside the /v1 of the base URL. */
+  private llamaRoot(): string {
+    return this.base.href.replace(/\/+$/, '').replace(/\/v1$/, '');
+  }
+
+  /**
+   * The next token, with its `top` most likely alternatives and their log-probabilities. Greedy
    * (temperature 0) and, for llama-server, explicitly the probabilities before sampling
    * (`post_sampling_probs: false`; after sampling at temperature 0 the top token would have 1 and
    * every other 0); vLLM returns the model's own log-probabilities by default.
    */
-  private async nextTokenAlternatives(prompt: Prompt, top: number, signal: AbortSignal | undefined): Promise<Map<string, number>> {
+  private async nextToken(prompt: Prompt, top: number, signal: AbortSignal | undefined): Promise<WireToken> {
     const chat = typeof prompt !== 'string';
     const path = chat ? '/chat/completions' : '/completions';
     const body = {
@@ -254,8 +300,8 @@ export class OpenAiEngine implements InferenceEngine {
     };
     const choice = await this.firstChoice(path, body, signal, 'next-token');
     const tokens = parseLogprobs(choice.logprobs);
-    if (!tokens || tokens.length === 0 || tokens[0]?.top.length === 0) throw this.noLogprobs('next-token', path);
-    return topByText(tokens[0]);
+    if (!tokens?.[0] || tokens[0].top.length === 0) throw this.noLogprobs('next-token', path);
+    return tokens[0];
   }
 
   async scoreContinuations(prompt: Prompt, continuations: string[], options: RequestOptions = {}): Promise<ContinuationScore[]> {
@@ -346,8 +392,8 @@ export class OpenAiEngine implements InferenceEngine {
   // -------------------------------------------------------------------------------------------
   // HTTP
 
-  private async request(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined): Promise<unknown> {
-    const { response, done } = await this.send(method, path, body, signal, false);
+  private async request(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined, root?: string): Promise<unknown> {
+    const { response, done } = await this.send(method, path, body, signal, false, root);
     let text: string;
     try {
       text = await response.text();
@@ -370,7 +416,7 @@ export class OpenAiEngine implements InferenceEngine {
    * Sends a request. The timeout covers the answer's headers, and for non-streams also the body
    * (until `done`); a stream may then run as long as the generation does.
    */
-  private async send(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined, stream: boolean): Promise<{ response: Response; done: () => void }> {
+  private async send(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined, stream: boolean, root?: string): Promise<{ response: Response; done: () => void }> {
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
@@ -380,7 +426,7 @@ export class OpenAiEngine implements InferenceEngine {
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     let response: Response;
     try {
-      response = await fetch(this.url(path), {
+      response = await fetch(root !== undefined ? `${root}${path}` : this.url(path), {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
