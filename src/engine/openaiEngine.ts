@@ -14,11 +14,12 @@
 //
 // The API key travels only in the Authorization header and is scrubbed from every message this
 // file produces; nothing here logs. Priority is not forwarded: the server schedules on its own.
-import { codePoints, isRecord, parseLogprobs, serverMessage, sseData, sumAfterBoundary, TLS_TRUST_CODES, tokenizeIds, topById, topByText, type WireToken } from './models/openaiWire';
-import { checkApiKey, redactSecrets } from '../shared/secrets';
+import { BASE_URL_HINT, httpError, isOpenAiError, noLogprobsError, openAiError, parseBaseUrl, streamError, transportWarnings, unreachableError, usableKey, type ScoringMode } from './openaiErrors';
+import { codePoints, isRecord, parseLogprobs, serverMessage, sseData, sumAfterBoundary, tokenizeIds, topById, topByText, type WireToken } from './models/openaiWire';
+import { redactSecrets } from '../shared/secrets';
 import { abortError } from './scheduler';
 import { msg, type Message } from '../shared/messages/index';
-import { errorText, UserError } from '../shared/userError';
+import type { UserError } from '../shared/userError';
 import type {
   CandidateScore,
   ChatPrompt,
@@ -49,30 +50,12 @@ export interface OpenAiEngineOptions {
   renderChat?: (prompt: ChatPrompt) => string;
 }
 
-export type OpenAiErrorKind =
-  | 'badUrl'
-  | 'unreachable'
-  | 'tls'
-  | 'unauthorized'
-  | 'notOpenAi'
-  | 'noLogprobs'
-  | 'badRequest'
-  | 'contextOverflow'
-  | 'tooLarge'
-  | 'loading'
-  | 'server';
-
-/** A failure of the server or its URL: a UserError whose code is the kind of failure. */
-export const openAiError = (text: Message, kind: OpenAiErrorKind, next: Message): UserError => new UserError(text, next, kind);
-
-export function isOpenAiError(error: unknown, kind: OpenAiErrorKind): error is UserError {
-  return error instanceof UserError && error.code === kind;
-}
+export { isOpenAiError, openAiError, type OpenAiErrorKind } from './openaiErrors';
+export { isLoopbackHost } from './openaiErrors';
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 /** Alternatives to ask llama-server for when the top 20 miss a candidate and it did not say its vocabulary size (it caps at the vocabulary). */
 const WIDE_TOP_LOGPROBS = 262_144;
-const BASE_URL_HINT = msg('nextServerApiRoot', 'http://127.0.0.1:8080/v1', 'http://127.0.0.1:8000/v1');
 
 export class OpenAiEngine implements InferenceEngine {
   /** Things the user should know before sending patient text (shown next to the server setting). */
@@ -217,7 +200,8 @@ export class OpenAiEngine implements InferenceEngine {
       throw openAiError(msg('serverEventNotJson', this.serverName, path, this.redact(data.slice(0, 80))), 'notOpenAi', BASE_URL_HINT);
     }
     if (!isRecord(event)) throw openAiError(msg('serverEventNotObject', this.serverName, path), 'notOpenAi', BASE_URL_HINT);
-    if (isRecord(event.error)) throw openAiError(msg('serverReportedError', this.serverName, typeof event.error.message === 'string' ? this.redact(event.error.message) : msg('unknownError')), 'server', msg('nextCheckServerLog'));
+    // llama-server sends a failure after the stream began as an event: data: {"error":{…}}.
+    if (isRecord(event.error)) throw streamError(this.serverName, event.error, (text) => this.redact(text));
     return event;
   }
 
@@ -452,44 +436,15 @@ export class OpenAiEngine implements InferenceEngine {
 
   private async httpError(response: Response, path: string): Promise<UserError> {
     const said = await serverMessage(response);
-    const detail = this.redact(said.message);
-    const status = response.status;
-    const server = this.serverName;
-    if (status === 401 || status === 403) {
-      const text = !this.options.apiKey ? msg('serverNeedsKey', server, status) : detail ? msg('serverRejectedKeyDetail', server, status, detail) : msg('serverRejectedKey', server, status);
-      return openAiError(text, 'unauthorized', msg('nextSetApiKey'));
-    }
-    if (status === 404 || status === 405) return openAiError(msg('serverNoEndpoint', server, path, status), 'notOpenAi', BASE_URL_HINT);
-    // llama-server answers 503 {"error":{"message":"Loading model","type":"unavailable_error"}} until the model is in.
-    if (status === 503) return openAiError(msg('serverLoading', server, detail ? `: ${detail}` : ''), 'loading', msg('nextWaitServerLoaded'));
-    if (status === 413) return openAiError(msg('serverRequestTooLarge', server, detail ? `: ${detail}` : ''), 'tooLarge', msg('nextRaiseRequestLimit'));
-    // llama-server: 400 type exceed_context_size_error; vLLM: 400 "This model's maximum context length is N tokens…".
-    if (status === 400 && (said.type === 'exceed_context_size_error' || /context (size|length)|max(imum)? context/i.test(said.message))) {
-      return openAiError(msg('serverContextOverflow', server, detail || `HTTP ${status}`), 'contextOverflow', msg('nextRaiseServerContext'));
-    }
-    if (status >= 400 && status < 500) {
-      return openAiError(detail ? msg('serverRefusedDetail', server, path, status, detail) : msg('serverRefused', server, path, status), 'badRequest', msg('nextCheckModelLimits'));
-    }
-    return openAiError(detail ? msg('serverFailedDetail', server, path, status, detail) : msg('serverFailed', server, path, status), 'server', msg('nextCheckServerLogLoading'));
+    return httpError(this.serverName, response.status, path, { message: this.redact(said.message), ...(said.type ? { type: said.type } : {}) }, Boolean(this.options.apiKey));
   }
 
   private unreachable(error: unknown, timedOut: boolean, timeoutMs: number): UserError {
-    const next = msg('nextCheckServerRunning', BASE_URL_HINT);
-    if (timedOut) return openAiError(msg('serverUnreachableTimeout', this.serverName, Math.round(timeoutMs / 1000)), 'unreachable', next);
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    // An untrusted certificate is never worked around (no verification off, no retry over http).
-    if (cause?.code && TLS_TRUST_CODES.has(cause.code)) return openAiError(msg('serverTlsUntrusted', this.serverName, cause.code), 'tls', msg('nextTrustServerCa'));
-    return openAiError(msg('serverUnreachable', this.serverName, this.redact(cause?.code ?? cause?.message ?? errorText(error))), 'unreachable', next);
+    return unreachableError(this.serverName, error, timedOut, timeoutMs, (text) => this.redact(text));
   }
 
   private noLogprobs(mode: ScoringMode, path: string, detail?: Message): UserError {
-    const server = this.serverName;
-    const needed = msg('logprobsNeeded');
-    const text =
-      mode === 'next-token'
-        ? detail ? msg('serverNoNextTokenLogprobsDetail', server, path, detail, needed) : msg('serverNoNextTokenLogprobs', server, path, needed)
-        : detail ? msg('serverNoPromptLogprobsDetail', server, detail, needed) : msg('serverNoPromptLogprobs', server, needed);
-    return openAiError(text, 'noLogprobs', msg('nextServerWithLogprobs'));
+    return noLogprobsError(this.serverName, mode, path, detail);
   }
 
   /** Removes the API key (as given and trimmed) from any text that may reach a message or a log. */
@@ -500,8 +455,6 @@ export class OpenAiEngine implements InferenceEngine {
 
 // ---------------------------------------------------------------------------------------------
 
-type ScoringMode = 'next-token' | 'continuation';
-
 interface StreamState {
   text: string;
   chunks: number;
@@ -510,38 +463,6 @@ interface StreamState {
   stopReason?: unknown;
   usageTokens?: number;
   stopString?: boolean;
-}
-
-/** The key trimmed; one that cannot travel in an HTTP header is refused without quoting it. */
-function usableKey(raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  const checked = checkApiKey(raw);
-  if (!checked.ok) {
-    throw openAiError(msg('apiKeyInvalid', checked.reason), 'unauthorized', msg('nextSetApiKey'));
-  }
-  return checked.key || undefined;
-}
-
-function parseBaseUrl(baseUrl: string): URL {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw openAiError(msg('serverUrlInvalid', baseUrl), 'badUrl', BASE_URL_HINT);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw openAiError(msg('serverUrlScheme', url.protocol), 'badUrl', BASE_URL_HINT);
-  if (url.username || url.password) throw openAiError(msg('serverUrlCredentials'), 'badUrl', msg('nextKeyInSetting'));
-  return url;
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
-function transportWarnings(url: URL, withKey: boolean): Message[] {
-  if (url.protocol !== 'http:' || isLoopbackHost(url.hostname)) return [];
-  return [withKey ? msg('plainHttpWarningKey', url.origin) : msg('plainHttpWarning', url.origin)];
 }
 
 function mapFinish(finish: string | undefined, stopReason: unknown, stopStrings: string[] | undefined): StopReason {
