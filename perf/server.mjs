@@ -8,7 +8,7 @@
 //   (part of `npm run bench`; needs `npm run build` first for dist/cli.js)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { llamaToolPath } from './llama-cpp.mjs';
@@ -76,24 +76,25 @@ async function startServer(parallel) {
 }
 
 /** One `medlocal bench` run through the openai backend; returns questions/s over the CLI's wall time. */
-function benchOnce(baseUrl, parallel) {
+function benchOnce(baseUrl, parallel, questions = QUESTIONS) {
   const out = mkdtempSync(join(tmpdir(), 'medlocal-serverbench-'));
   const started = performance.now();
-  const result = spawnSync(process.execPath, [cli, 'bench', '--dataset', 'sample', '--backend', 'openai', '--base-url', baseUrl, '--scoring', SCORING, '--limit', String(QUESTIONS), '--parallel', String(parallel), '--out', join(out, 'run'), '--json'], { encoding: 'utf8', timeout: 600_000 });
+  const result = spawnSync(process.execPath, [cli, 'bench', '--dataset', 'sample', '--backend', 'openai', '--base-url', baseUrl, '--scoring', SCORING, '--limit', String(questions), '--parallel', String(parallel), '--out', join(out, 'run'), '--json'], { encoding: 'utf8', timeout: 600_000 });
   const seconds = (performance.now() - started) / 1000;
   rmSync(out, { recursive: true, force: true });
   if (result.status !== 0) throw new Error(`medlocal bench failed (N=${parallel}):\n${result.stderr}`);
   const answered = JSON.parse(result.stdout).answered;
-  if (answered !== QUESTIONS) throw new Error(`answered ${answered} of ${QUESTIONS}`);
+  if (answered !== questions) throw new Error(`answered ${answered} of ${questions}`);
   return { seconds, qps: answered / seconds };
 }
 
+console.log(`machine: ${availableParallelism()} CPUs (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the start)`);
 console.log(`server bench: ${QUESTIONS} sample questions, --scoring ${SCORING}, llama-server ${THREADS} threads, ${CONTEXT_PER_SLOT} context tokens per slot, ${modelPath}`);
 const rows = [];
 for (const n of LEVELS) {
   const llama = await startServer(n);
   try {
-    benchOnce(llama.baseUrl, n); // warm-up: page cache, first prompt
+    benchOnce(llama.baseUrl, n, n); // warm-up (one question per slot): page cache, first prompts
     const { seconds, qps } = benchOnce(llama.baseUrl, n);
     rows.push({ n, seconds, qps });
     console.log(`N=${n}: ${qps.toFixed(2)} questions/s (${seconds.toFixed(1)} s)`);
