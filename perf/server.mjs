@@ -1,10 +1,11 @@
 // Filling a server: `medlocal bench --backend openai --parallel N` against llama.cpp's own
 // llama-server started with N slots (--parallel N, the same context per slot), on the synthetic
-// benchmark model perf/engine.mjs uses, for N = 1, 2, 4, 8. Prints questions/s for each N and the
-// ratio to N = 1, all measured in this run on this machine. Without the llama-server binary it is
+// benchmark model perf/engine.mjs uses, for N = 1, 2, 4, 8, in interleaved rounds. Prints
+// questions/s for each N (best round) and the ratio to N = 1, all measured in this run on this
+// machine. Without the llama-server binary it is
 // skipped by name (build it with `npm run bench:llama-cpp`).
 //
-//   node --import tsx perf/server.mjs [--questions Q] [--scoring letter|generate] [--threads T]
+//   node --import tsx perf/server.mjs [--questions Q] [--rounds R] [--scoring letter|generate] [--threads T]
 //   (part of `npm run bench`; needs `npm run build` first for dist/cli.js)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,7 +20,8 @@ const option = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
-const QUESTIONS = Number(option('--questions', '24'));
+const QUESTIONS = Number(option('--questions', '8'));
+const ROUNDS = Number(option('--rounds', '2'));
 const SCORING = option('--scoring', 'letter');
 const THREADS = Number(option('--threads', String(availableParallelism())));
 const CONTEXT_PER_SLOT = 2048;
@@ -89,19 +91,24 @@ function benchOnce(baseUrl, parallel, questions = QUESTIONS) {
 }
 
 console.log(`machine: ${availableParallelism()} CPUs (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the start)`);
-console.log(`server bench: ${QUESTIONS} sample questions, --scoring ${SCORING}, llama-server ${THREADS} threads, ${CONTEXT_PER_SLOT} context tokens per slot, ${modelPath}`);
-const rows = [];
-for (const n of LEVELS) {
-  const llama = await startServer(n);
-  try {
-    benchOnce(llama.baseUrl, n, n); // warm-up (one question per slot): page cache, first prompts
-    const { seconds, qps } = benchOnce(llama.baseUrl, n);
-    rows.push({ n, seconds, qps });
-    console.log(`N=${n}: ${qps.toFixed(2)} questions/s (${seconds.toFixed(1)} s)`);
-  } finally {
-    await llama.stop();
+console.log(`server bench: ${QUESTIONS} sample questions per measurement, --scoring ${SCORING}, llama-server ${THREADS} threads, ${CONTEXT_PER_SLOT} context tokens per slot, ${ROUNDS} interleaved rounds (best of), ${modelPath}`);
+// One server per level, all started up front (an idle one costs no CPU), then the levels in turns,
+// round after round: a change in the machine's load falls on every level alike.
+const servers = new Map();
+try {
+  for (const n of LEVELS) servers.set(n, await startServer(n));
+  for (const n of LEVELS) benchOnce(servers.get(n).baseUrl, n, n); // warm-up (one question per slot): page cache, first prompts
+  const best = new Map();
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const n of LEVELS) {
+      const { seconds, qps } = benchOnce(servers.get(n).baseUrl, n);
+      console.log(`round ${round}, N=${n}: ${qps.toFixed(2)} questions/s (${seconds.toFixed(1)} s)`);
+      if (!best.has(n) || qps > best.get(n)) best.set(n, qps);
+    }
   }
+  const base = best.get(LEVELS[0]);
+  console.log(`\n| --parallel N (= llama-server --parallel) | questions/s | vs N=1 |\n|---|---|---|`);
+  for (const n of LEVELS) console.log(`| ${n} | ${best.get(n).toFixed(2)} | ${(best.get(n) / base).toFixed(2)}× |`);
+} finally {
+  await Promise.all([...servers.values()].map((server) => server.stop()));
 }
-const base = rows[0].qps;
-console.log(`\n| --parallel N (= llama-server --parallel) | questions/s | vs N=1 |\n|---|---|---|`);
-for (const row of rows) console.log(`| ${row.n} | ${row.qps.toFixed(2)} | ${(row.qps / base).toFixed(2)}× |`);
