@@ -8,7 +8,7 @@
 //   node --import tsx perf/server.mjs [--questions Q] [--rounds R] [--scoring letter|generate] [--threads T]
 //   (part of `npm run bench`; needs `npm run build` first for dist/cli.js)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,11 +77,30 @@ async function startServer(parallel) {
   };
 }
 
+// Every measurement gets questions no server has seen: llama-server keeps each slot's last prompt
+// (and more in its RAM prompt cache), so repeating questions would favour the levels with more
+// slots. Text-only IgakuQA 2018 questions (../shared/data), a fresh slice per run; without them,
+// the built-in sample (36 questions, repeated).
+const IGAKUQA_2018 = join(root, '..', 'shared', 'data', 'igakuqa', '2018');
+const pool = existsSync(IGAKUQA_2018)
+  ? readdirSync(IGAKUQA_2018).filter((f) => /^\d+-[A-Z]\.jsonl$/.test(f)).sort().flatMap((f) => readFileSync(join(IGAKUQA_2018, f), 'utf8').split('\n').filter((line) => line.includes('"text_only": true')))
+  : [];
+let taken = 0;
+function nextDataset(questions, out) {
+  if (pool.length < taken + questions) return 'sample';
+  const dir = join(out, 'questions');
+  mkdirSync(dir);
+  writeFileSync(join(dir, '112-A.jsonl'), pool.slice(taken, taken + questions).join('\n') + '\n');
+  taken += questions;
+  return `igakuqa:${dir}`;
+}
+
 /** One `medlocal bench` run through the openai backend; returns questions/s over the CLI's wall time. */
 function benchOnce(baseUrl, parallel, questions = QUESTIONS) {
   const out = mkdtempSync(join(tmpdir(), 'medlocal-serverbench-'));
+  const dataset = nextDataset(questions, out);
   const started = performance.now();
-  const result = spawnSync(process.execPath, [cli, 'bench', '--dataset', 'sample', '--backend', 'openai', '--base-url', baseUrl, '--scoring', SCORING, '--limit', String(questions), '--parallel', String(parallel), '--out', join(out, 'run'), '--json'], { encoding: 'utf8', timeout: 600_000 });
+  const result = spawnSync(process.execPath, [cli, 'bench', '--dataset', dataset, '--backend', 'openai', '--base-url', baseUrl, '--scoring', SCORING, '--limit', String(questions), '--parallel', String(parallel), '--out', join(out, 'run'), '--json'], { encoding: 'utf8', timeout: 600_000 });
   const seconds = (performance.now() - started) / 1000;
   rmSync(out, { recursive: true, force: true });
   if (result.status !== 0) throw new Error(`medlocal bench failed (N=${parallel}):\n${result.stderr}`);
@@ -91,10 +110,12 @@ function benchOnce(baseUrl, parallel, questions = QUESTIONS) {
 }
 
 console.log(`machine: ${availableParallelism()} CPUs (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the start)`);
-console.log(`server bench: ${QUESTIONS} sample questions per measurement, --scoring ${SCORING}, llama-server ${THREADS} threads, ${CONTEXT_PER_SLOT} context tokens per slot, ${ROUNDS} interleaved rounds (best of), ${modelPath}`);
+console.log(`server bench: ${QUESTIONS} ${pool.length > 0 ? 'IgakuQA 2018 (new to the server each run)' : 'sample'} questions per measurement, --scoring ${SCORING}, llama-server ${THREADS} threads, ${CONTEXT_PER_SLOT} context tokens per slot, ${ROUNDS} interleaved rounds (best of), ${modelPath}`);
 // One server per level, all started up front (an idle one costs no CPU), then the levels in turns,
 // round after round: a change in the machine's load falls on every level alike.
 const servers = new Map();
+const stopAll = () => Promise.all([...servers.values()].map((server) => server.stop()));
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void stopAll().then(() => process.exit(130)));
 try {
   for (const n of LEVELS) servers.set(n, await startServer(n));
   for (const n of LEVELS) benchOnce(servers.get(n).baseUrl, n, n); // warm-up (one question per slot): page cache, first prompts
@@ -110,5 +131,5 @@ try {
   console.log(`\n| --parallel N (= llama-server --parallel) | questions/s | vs N=1 |\n|---|---|---|`);
   for (const n of LEVELS) console.log(`| ${n} | ${best.get(n).toFixed(2)} | ${(best.get(n) / base).toFixed(2)}× |`);
 } finally {
-  await Promise.all([...servers.values()].map((server) => server.stop()));
+  await stopAll();
 }
