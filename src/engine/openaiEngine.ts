@@ -56,6 +56,8 @@ export { isLoopbackHost } from './openaiErrors';
 const DEFAULT_TIMEOUT_MS = 120_000;
 /** Alternatives to ask llama-server for when the top 20 miss a candidate and it did not say its vocabulary size (it caps at the vocabulary). */
 const WIDE_TOP_LOGPROBS = 262_144;
+/** The first, cheaper widening for llama-server. */
+const MIDDLE_TOP_LOGPROBS = 1000;
 
 export class OpenAiEngine implements InferenceEngine {
   /** Things the user should know before sending patient text (shown next to the server setting). */
@@ -213,25 +215,29 @@ export class OpenAiEngine implements InferenceEngine {
   // Scoring
 
   async scoreNextTokens(prompt: Prompt, candidates: string[], options: RequestOptions = {}): Promise<CandidateScore[]> {
-    const top = this.options.topLogprobs ?? 20;
+    let top = this.options.topLogprobs ?? 20;
     if (this.llamaVocab === undefined) {
       // vLLM, OpenAI: at most ~20 alternatives; a candidate outside them counts as probability 0.
       const byText = topByText(await this.nextToken(prompt, top, options.signal));
       return candidates.map((candidate) => ({ candidate, logProb: byText.get(candidate) ?? -Infinity }));
     }
     // llama-server: candidates matched by token id (what /tokenize makes of them, as a local engine
-    // would), and no cap on alternatives: when the top 20 miss a candidate, ask again for the whole
-    // vocabulary, so every candidate gets its own probability (a small model's letters are often far
+    // would), and no cap on alternatives: when the top 20 miss a candidate, ask again for more, up
+    // to the whole vocabulary, so every candidate gets its own probability (a small model's letters are often far
     // down the list; counting them as 0 would misstate its choice).
     const ids = await this.llamaTokenIds(candidates, options.signal);
     let token = await this.nextToken(prompt, top, options.signal);
     let byId = topById(token);
     let byText = topByText(token);
     const covered = (c: string) => (ids.get(c) !== undefined ? byId.has(ids.get(c) as number) : byText.has(c));
-    if (!candidates.every(covered) && this.llamaVocab > top) {
-      token = await this.nextToken(prompt, this.llamaVocab, options.signal);
+    // 1000 alternatives first (a reply of ~100 kB), the whole vocabulary (megabytes for 150k
+    // tokens, which llama-server takes a while to write) only when a candidate is further down.
+    for (const wide of [MIDDLE_TOP_LOGPROBS, this.llamaVocab]) {
+      if (candidates.every(covered) || wide <= top || wide > this.llamaVocab) continue;
+      token = await this.nextToken(prompt, wide, options.signal);
       byId = topById(token);
       byText = topByText(token);
+      top = wide;
     }
     return candidates.map((candidate) => {
       const id = ids.get(candidate);
