@@ -1,14 +1,15 @@
 // Filling a server: `medlocal bench --backend openai --parallel N` against llama.cpp's own
 // llama-server started with N slots (--parallel N, the same context per slot), on the synthetic
-// benchmark model perf/engine.mjs uses, for N = 1, 2, 4, 8. Prints questions/s for each N and the
-// ratio to N = 1, all measured in this run on this machine. Without the llama-server binary it is
+// benchmark model perf/engine.mjs uses, for N = 1, 2, 4, 8, in interleaved rounds. Prints
+// questions/s for each N (best round) and the ratio to N = 1, all measured in this run on this
+// machine. Without the llama-server binary it is
 // skipped by name (build it with `npm run bench:llama-cpp`).
 //
-//   node --import tsx perf/server.mjs [--questions Q] [--scoring letter|generate] [--threads T]
+//   node --import tsx perf/server.mjs [--questions Q] [--rounds R] [--scoring letter|generate] [--threads T]
 //   (part of `npm run bench`; needs `npm run build` first for dist/cli.js)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { llamaToolPath } from './llama-cpp.mjs';
@@ -19,7 +20,8 @@ const option = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
-const QUESTIONS = Number(option('--questions', '24'));
+const QUESTIONS = Number(option('--questions', '8'));
+const ROUNDS = Number(option('--rounds', '2'));
 const SCORING = option('--scoring', 'letter');
 const THREADS = Number(option('--threads', String(availableParallelism())));
 const CONTEXT_PER_SLOT = 2048;
@@ -75,32 +77,59 @@ async function startServer(parallel) {
   };
 }
 
+// Every measurement gets questions no server has seen: llama-server keeps each slot's last prompt
+// (and more in its RAM prompt cache), so repeating questions would favour the levels with more
+// slots. Text-only IgakuQA 2018 questions (../shared/data), a fresh slice per run; without them,
+// the built-in sample (36 questions, repeated).
+const IGAKUQA_2018 = join(root, '..', 'shared', 'data', 'igakuqa', '2018');
+const pool = existsSync(IGAKUQA_2018)
+  ? readdirSync(IGAKUQA_2018).filter((f) => /^\d+-[A-Z]\.jsonl$/.test(f)).sort().flatMap((f) => readFileSync(join(IGAKUQA_2018, f), 'utf8').split('\n').filter((line) => line.includes('"text_only": true')))
+  : [];
+let taken = 0;
+function nextDataset(questions, out) {
+  if (pool.length < taken + questions) return 'sample';
+  const dir = join(out, 'questions');
+  mkdirSync(dir);
+  writeFileSync(join(dir, '112-A.jsonl'), pool.slice(taken, taken + questions).join('\n') + '\n');
+  taken += questions;
+  return `igakuqa:${dir}`;
+}
+
 /** One `medlocal bench` run through the openai backend; returns questions/s over the CLI's wall time. */
-function benchOnce(baseUrl, parallel) {
+function benchOnce(baseUrl, parallel, questions = QUESTIONS) {
   const out = mkdtempSync(join(tmpdir(), 'medlocal-serverbench-'));
+  const dataset = nextDataset(questions, out);
   const started = performance.now();
-  const result = spawnSync(process.execPath, [cli, 'bench', '--dataset', 'sample', '--backend', 'openai', '--base-url', baseUrl, '--scoring', SCORING, '--limit', String(QUESTIONS), '--parallel', String(parallel), '--out', join(out, 'run'), '--json'], { encoding: 'utf8', timeout: 600_000 });
+  const result = spawnSync(process.execPath, [cli, 'bench', '--dataset', dataset, '--backend', 'openai', '--base-url', baseUrl, '--scoring', SCORING, '--limit', String(questions), '--parallel', String(parallel), '--out', join(out, 'run'), '--json'], { encoding: 'utf8', timeout: 600_000 });
   const seconds = (performance.now() - started) / 1000;
   rmSync(out, { recursive: true, force: true });
   if (result.status !== 0) throw new Error(`medlocal bench failed (N=${parallel}):\n${result.stderr}`);
   const answered = JSON.parse(result.stdout).answered;
-  if (answered !== QUESTIONS) throw new Error(`answered ${answered} of ${QUESTIONS}`);
+  if (answered !== questions) throw new Error(`answered ${answered} of ${questions}`);
   return { seconds, qps: answered / seconds };
 }
 
-console.log(`server bench: ${QUESTIONS} sample questions, --scoring ${SCORING}, llama-server ${THREADS} threads, ${CONTEXT_PER_SLOT} context tokens per slot, ${modelPath}`);
-const rows = [];
-for (const n of LEVELS) {
-  const llama = await startServer(n);
-  try {
-    benchOnce(llama.baseUrl, n); // warm-up: page cache, first prompt
-    const { seconds, qps } = benchOnce(llama.baseUrl, n);
-    rows.push({ n, seconds, qps });
-    console.log(`N=${n}: ${qps.toFixed(2)} questions/s (${seconds.toFixed(1)} s)`);
-  } finally {
-    await llama.stop();
+console.log(`machine: ${availableParallelism()} CPUs (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the start)`);
+console.log(`server bench: ${QUESTIONS} ${pool.length > 0 ? 'IgakuQA 2018 (new to the server each run)' : 'sample'} questions per measurement, --scoring ${SCORING}, llama-server ${THREADS} threads, ${CONTEXT_PER_SLOT} context tokens per slot, ${ROUNDS} interleaved rounds (best of), ${modelPath}`);
+// One server per level, all started up front (an idle one costs no CPU), then the levels in turns,
+// round after round: a change in the machine's load falls on every level alike.
+const servers = new Map();
+const stopAll = () => Promise.all([...servers.values()].map((server) => server.stop()));
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void stopAll().then(() => process.exit(130)));
+try {
+  for (const n of LEVELS) servers.set(n, await startServer(n));
+  for (const n of LEVELS) benchOnce(servers.get(n).baseUrl, n, n); // warm-up (one question per slot): page cache, first prompts
+  const best = new Map();
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const n of LEVELS) {
+      const { seconds, qps } = benchOnce(servers.get(n).baseUrl, n);
+      console.log(`round ${round}, N=${n}: ${qps.toFixed(2)} questions/s (${seconds.toFixed(1)} s)`);
+      if (!best.has(n) || qps > best.get(n)) best.set(n, qps);
+    }
   }
+  const base = best.get(LEVELS[0]);
+  console.log(`\n| --parallel N (= llama-server --parallel) | questions/s | vs N=1 |\n|---|---|---|`);
+  for (const n of LEVELS) console.log(`| ${n} | ${best.get(n).toFixed(2)} | ${(best.get(n) / base).toFixed(2)}× |`);
+} finally {
+  await stopAll();
 }
-const base = rows[0].qps;
-console.log(`\n| --parallel N (= llama-server --parallel) | questions/s | vs N=1 |\n|---|---|---|`);
-for (const row of rows) console.log(`| ${row.n} | ${row.qps.toFixed(2)} | ${(row.qps / base).toFixed(2)}× |`);

@@ -3,19 +3,23 @@
 //
 // * generate: POST /chat/completions (ChatPrompt) or /completions (string), streamed as SSE.
 //   Aborting the signal closes the HTTP connection, which is how these servers learn to stop.
-// * scoreNextTokens: one token with top_logprobs (20). Servers return only the top alternatives,
-//   so a candidate outside them gets logProb -Infinity (probability 0): an underestimate that is
-//   harmless when one of the candidates is the model's clear choice, and visible when none is.
+// * scoreNextTokens: one token with top_logprobs (20). vLLM and OpenAI return only the top
+//   alternatives, so a candidate outside them gets logProb -Infinity (probability 0): an
+//   underestimate that is harmless when one of the candidates is the model's clear choice, and
+//   visible when none is. llama-server has no cap: it is asked again for the whole vocabulary when
+//   the top 20 miss a candidate, and candidates are matched by token id (POST /tokenize), which
+//   gives the same probabilities as local scoring of the same model.
 // * scoreContinuations: /completions with echo + logprobs + max_tokens 0, i.e. the log-probability
 //   of every prompt token (vLLM and OpenAI's legacy API support it; llama-server does not).
 //
 // The API key travels only in the Authorization header and is scrubbed from every message this
 // file produces; nothing here logs. Priority is not forwarded: the server schedules on its own.
-import { codePoints, isRecord, parseLogprobs, serverMessage, sseData, sumAfterBoundary, TLS_TRUST_CODES, topByText, type WireToken } from './models/openaiWire';
-import { checkApiKey, redactSecrets } from '../shared/secrets';
+import { BASE_URL_HINT, httpError, isOpenAiError, noLogprobsError, openAiError, parseBaseUrl, streamError, transportWarnings, unreachableError, usableKey, type ScoringMode } from './openaiErrors';
+import { codePoints, isRecord, parseLogprobs, serverMessage, sseData, sumAfterBoundary, tokenizeIds, topById, topByText, type WireToken } from './models/openaiWire';
+import { redactSecrets } from '../shared/secrets';
 import { abortError } from './scheduler';
 import { msg, type Message } from '../shared/messages/index';
-import { errorText, UserError } from '../shared/userError';
+import type { UserError } from '../shared/userError';
 import type {
   CandidateScore,
   ChatPrompt,
@@ -46,30 +50,14 @@ export interface OpenAiEngineOptions {
   renderChat?: (prompt: ChatPrompt) => string;
 }
 
-export type OpenAiErrorKind =
-  | 'badUrl'
-  | 'unreachable'
-  | 'tls'
-  | 'unauthorized'
-  | 'notOpenAi'
-  | 'noLogprobs'
-  | 'badRequest'
-  | 'contextOverflow'
-  | 'tooLarge'
-  | 'loading'
-  | 'server';
-
-/** A failure of the server or its URL: a UserError whose code is the kind of failure. */
-export const openAiError = (text: Message, kind: OpenAiErrorKind, next: Message): UserError => new UserError(text, next, kind);
-
-export function isOpenAiError(error: unknown, kind: OpenAiErrorKind): error is UserError {
-  return error instanceof UserError && error.code === kind;
-}
+export { isOpenAiError, openAiError, type OpenAiErrorKind } from './openaiErrors';
+export { isLoopbackHost } from './openaiErrors';
 
 const DEFAULT_TIMEOUT_MS = 120_000;
-/** How many alternatives to ask llama-server for when the top 20 miss a candidate. */
-const WIDE_TOP_LOGPROBS = 1000;
-const BASE_URL_HINT = msg('nextServerApiRoot', 'http://127.0.0.1:8080/v1', 'http://127.0.0.1:8000/v1');
+/** Alternatives to ask llama-server for when the top 20 miss a candidate and it did not say its vocabulary size (it caps at the vocabulary). */
+const WIDE_TOP_LOGPROBS = 262_144;
+/** The first, cheaper widening for llama-server. */
+const MIDDLE_TOP_LOGPROBS = 1000;
 
 export class OpenAiEngine implements InferenceEngine {
   /** Things the user should know before sending patient text (shown next to the server setting). */
@@ -81,6 +69,8 @@ export class OpenAiEngine implements InferenceEngine {
   private readonly rawKey: string | undefined;
   /** Vocabulary size when the server is llama.cpp's llama-server (which allows more than 20 alternatives). */
   private llamaVocab: number | undefined;
+  /** llama-server: each scored candidate's token id, or undefined when it is not one token. */
+  private readonly tokenIds = new Map<string, number | undefined>();
 
   constructor(options: OpenAiEngineOptions) {
     this.rawKey = options.apiKey;
@@ -212,7 +202,8 @@ export class OpenAiEngine implements InferenceEngine {
       throw openAiError(msg('serverEventNotJson', this.serverName, path, this.redact(data.slice(0, 80))), 'notOpenAi', BASE_URL_HINT);
     }
     if (!isRecord(event)) throw openAiError(msg('serverEventNotObject', this.serverName, path), 'notOpenAi', BASE_URL_HINT);
-    if (isRecord(event.error)) throw openAiError(msg('serverReportedError', this.serverName, typeof event.error.message === 'string' ? this.redact(event.error.message) : msg('unknownError')), 'server', msg('nextCheckServerLog'));
+    // llama-server sends a failure after the stream began as an event: data: {"error":{…}}.
+    if (isRecord(event.error)) throw streamError(this.serverName, event.error, (text) => this.redact(text));
     return event;
   }
 
@@ -224,25 +215,70 @@ export class OpenAiEngine implements InferenceEngine {
   // Scoring
 
   async scoreNextTokens(prompt: Prompt, candidates: string[], options: RequestOptions = {}): Promise<CandidateScore[]> {
-    const top = this.options.topLogprobs ?? 20;
-    let alternatives = await this.nextTokenAlternatives(prompt, top, options.signal);
-    // A candidate outside the top 20 would count as probability 0, which misstates a small model's
-    // choice (the top letter at 1, every other at 0). llama-server has no cap: ask it again for
-    // enough alternatives to cover the candidates (at most the vocabulary, or WIDE_TOP_LOGPROBS).
-    if (this.llamaVocab !== undefined && candidates.some((c) => !alternatives.has(c))) {
-      const wide = Math.min(this.llamaVocab, WIDE_TOP_LOGPROBS);
-      if (wide > top) alternatives = await this.nextTokenAlternatives(prompt, wide, options.signal);
+    let top = this.options.topLogprobs ?? 20;
+    if (this.llamaVocab === undefined) {
+      // vLLM, OpenAI: at most ~20 alternatives; a candidate outside them counts as probability 0.
+      const byText = topByText(await this.nextToken(prompt, top, options.signal));
+      return candidates.map((candidate) => ({ candidate, logProb: byText.get(candidate) ?? -Infinity }));
     }
-    return candidates.map((candidate) => ({ candidate, logProb: alternatives.get(candidate) ?? -Infinity }));
+    // llama-server: candidates matched by token id (what /tokenize makes of them, as a local engine
+    // would), and no cap on alternatives: when the top 20 miss a candidate, ask again for more, up
+    // to the whole vocabulary, so every candidate gets its own probability (a small model's letters are often far
+    // down the list; counting them as 0 would misstate its choice).
+    const ids = await this.llamaTokenIds(candidates, options.signal);
+    let token = await this.nextToken(prompt, top, options.signal);
+    let byId = topById(token);
+    let byText = topByText(token);
+    const covered = (c: string) => (ids.get(c) !== undefined ? byId.has(ids.get(c) as number) : byText.has(c));
+    // 1000 alternatives first (a reply of ~100 kB), the whole vocabulary (megabytes for 150k
+    // tokens, which llama-server takes a while to write) only when a candidate is further down.
+    for (const wide of [MIDDLE_TOP_LOGPROBS, this.llamaVocab]) {
+      if (candidates.every(covered) || wide <= top || wide > this.llamaVocab) continue;
+      token = await this.nextToken(prompt, wide, options.signal);
+      byId = topById(token);
+      byText = topByText(token);
+      top = wide;
+    }
+    return candidates.map((candidate) => {
+      const id = ids.get(candidate);
+      return { candidate, logProb: (id !== undefined ? byId.get(id) : byText.get(candidate)) ?? -Infinity };
+    });
   }
 
   /**
-   * The next token's `top` most likely alternatives with their log-probabilities. Greedy
+   * Each candidate's token id on llama-server (POST /tokenize at the server's root), when it is one
+   * token; cached. A server without /tokenize (or a candidate of several tokens) leaves the
+   * candidate to matching by text.
+   */
+  private async llamaTokenIds(candidates: string[], signal: AbortSignal | undefined): Promise<Map<string, number | undefined>> {
+    const missing = candidates.filter((c) => !this.tokenIds.has(c));
+    await Promise.all(
+      missing.map(async (content) => {
+        let ids: number[] | undefined;
+        try {
+          ids = tokenizeIds(await this.request('POST', '/tokenize', { content, add_special: false, parse_special: false }, signal, this.llamaRoot()));
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          ids = undefined;
+        }
+        this.tokenIds.set(content, ids?.length === 1 ? ids[0] : undefined);
+      }),
+    );
+    return new Map(candidates.map((c) => [c, this.tokenIds.get(c)]));
+  }
+
+  /** llama-server's own endpoints (/tokenize) sit at the root, beside the /v1 of the base URL. */
+  private llamaRoot(): string {
+    return this.base.href.replace(/\/+$/, '').replace(/\/v1$/, '');
+  }
+
+  /**
+   * The next token, with its `top` most likely alternatives and their log-probabilities. Greedy
    * (temperature 0) and, for llama-server, explicitly the probabilities before sampling
    * (`post_sampling_probs: false`; after sampling at temperature 0 the top token would have 1 and
    * every other 0); vLLM returns the model's own log-probabilities by default.
    */
-  private async nextTokenAlternatives(prompt: Prompt, top: number, signal: AbortSignal | undefined): Promise<Map<string, number>> {
+  private async nextToken(prompt: Prompt, top: number, signal: AbortSignal | undefined): Promise<WireToken> {
     const chat = typeof prompt !== 'string';
     const path = chat ? '/chat/completions' : '/completions';
     const body = {
@@ -254,8 +290,8 @@ export class OpenAiEngine implements InferenceEngine {
     };
     const choice = await this.firstChoice(path, body, signal, 'next-token');
     const tokens = parseLogprobs(choice.logprobs);
-    if (!tokens || tokens.length === 0 || tokens[0]?.top.length === 0) throw this.noLogprobs('next-token', path);
-    return topByText(tokens[0]);
+    if (!tokens?.[0] || tokens[0].top.length === 0) throw this.noLogprobs('next-token', path);
+    return tokens[0];
   }
 
   async scoreContinuations(prompt: Prompt, continuations: string[], options: RequestOptions = {}): Promise<ContinuationScore[]> {
@@ -346,8 +382,8 @@ export class OpenAiEngine implements InferenceEngine {
   // -------------------------------------------------------------------------------------------
   // HTTP
 
-  private async request(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined): Promise<unknown> {
-    const { response, done } = await this.send(method, path, body, signal, false);
+  private async request(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined, root?: string): Promise<unknown> {
+    const { response, done } = await this.send(method, path, body, signal, false, root);
     let text: string;
     try {
       text = await response.text();
@@ -370,7 +406,7 @@ export class OpenAiEngine implements InferenceEngine {
    * Sends a request. The timeout covers the answer's headers, and for non-streams also the body
    * (until `done`); a stream may then run as long as the generation does.
    */
-  private async send(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined, stream: boolean): Promise<{ response: Response; done: () => void }> {
+  private async send(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined, stream: boolean, root?: string): Promise<{ response: Response; done: () => void }> {
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
@@ -380,7 +416,7 @@ export class OpenAiEngine implements InferenceEngine {
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     let response: Response;
     try {
-      response = await fetch(this.url(path), {
+      response = await fetch(root !== undefined ? `${root}${path}` : this.url(path), {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -406,44 +442,15 @@ export class OpenAiEngine implements InferenceEngine {
 
   private async httpError(response: Response, path: string): Promise<UserError> {
     const said = await serverMessage(response);
-    const detail = this.redact(said.message);
-    const status = response.status;
-    const server = this.serverName;
-    if (status === 401 || status === 403) {
-      const text = !this.options.apiKey ? msg('serverNeedsKey', server, status) : detail ? msg('serverRejectedKeyDetail', server, status, detail) : msg('serverRejectedKey', server, status);
-      return openAiError(text, 'unauthorized', msg('nextSetApiKey'));
-    }
-    if (status === 404 || status === 405) return openAiError(msg('serverNoEndpoint', server, path, status), 'notOpenAi', BASE_URL_HINT);
-    // llama-server answers 503 {"error":{"message":"Loading model","type":"unavailable_error"}} until the model is in.
-    if (status === 503) return openAiError(msg('serverLoading', server, detail ? `: ${detail}` : ''), 'loading', msg('nextWaitServerLoaded'));
-    if (status === 413) return openAiError(msg('serverRequestTooLarge', server, detail ? `: ${detail}` : ''), 'tooLarge', msg('nextRaiseRequestLimit'));
-    // llama-server: 400 type exceed_context_size_error; vLLM: 400 "This model's maximum context length is N tokens…".
-    if (status === 400 && (said.type === 'exceed_context_size_error' || /context (size|length)|max(imum)? context/i.test(said.message))) {
-      return openAiError(msg('serverContextOverflow', server, detail || `HTTP ${status}`), 'contextOverflow', msg('nextRaiseServerContext'));
-    }
-    if (status >= 400 && status < 500) {
-      return openAiError(detail ? msg('serverRefusedDetail', server, path, status, detail) : msg('serverRefused', server, path, status), 'badRequest', msg('nextCheckModelLimits'));
-    }
-    return openAiError(detail ? msg('serverFailedDetail', server, path, status, detail) : msg('serverFailed', server, path, status), 'server', msg('nextCheckServerLogLoading'));
+    return httpError(this.serverName, response.status, path, { message: this.redact(said.message), ...(said.type ? { type: said.type } : {}) }, Boolean(this.options.apiKey));
   }
 
   private unreachable(error: unknown, timedOut: boolean, timeoutMs: number): UserError {
-    const next = msg('nextCheckServerRunning', BASE_URL_HINT);
-    if (timedOut) return openAiError(msg('serverUnreachableTimeout', this.serverName, Math.round(timeoutMs / 1000)), 'unreachable', next);
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    // An untrusted certificate is never worked around (no verification off, no retry over http).
-    if (cause?.code && TLS_TRUST_CODES.has(cause.code)) return openAiError(msg('serverTlsUntrusted', this.serverName, cause.code), 'tls', msg('nextTrustServerCa'));
-    return openAiError(msg('serverUnreachable', this.serverName, this.redact(cause?.code ?? cause?.message ?? errorText(error))), 'unreachable', next);
+    return unreachableError(this.serverName, error, timedOut, timeoutMs, (text) => this.redact(text));
   }
 
   private noLogprobs(mode: ScoringMode, path: string, detail?: Message): UserError {
-    const server = this.serverName;
-    const needed = msg('logprobsNeeded');
-    const text =
-      mode === 'next-token'
-        ? detail ? msg('serverNoNextTokenLogprobsDetail', server, path, detail, needed) : msg('serverNoNextTokenLogprobs', server, path, needed)
-        : detail ? msg('serverNoPromptLogprobsDetail', server, detail, needed) : msg('serverNoPromptLogprobs', server, needed);
-    return openAiError(text, 'noLogprobs', msg('nextServerWithLogprobs'));
+    return noLogprobsError(this.serverName, mode, path, detail);
   }
 
   /** Removes the API key (as given and trimmed) from any text that may reach a message or a log. */
@@ -454,8 +461,6 @@ export class OpenAiEngine implements InferenceEngine {
 
 // ---------------------------------------------------------------------------------------------
 
-type ScoringMode = 'next-token' | 'continuation';
-
 interface StreamState {
   text: string;
   chunks: number;
@@ -464,38 +469,6 @@ interface StreamState {
   stopReason?: unknown;
   usageTokens?: number;
   stopString?: boolean;
-}
-
-/** The key trimmed; one that cannot travel in an HTTP header is refused without quoting it. */
-function usableKey(raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  const checked = checkApiKey(raw);
-  if (!checked.ok) {
-    throw openAiError(msg('apiKeyInvalid', checked.reason), 'unauthorized', msg('nextSetApiKey'));
-  }
-  return checked.key || undefined;
-}
-
-function parseBaseUrl(baseUrl: string): URL {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw openAiError(msg('serverUrlInvalid', baseUrl), 'badUrl', BASE_URL_HINT);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw openAiError(msg('serverUrlScheme', url.protocol), 'badUrl', BASE_URL_HINT);
-  if (url.username || url.password) throw openAiError(msg('serverUrlCredentials'), 'badUrl', msg('nextKeyInSetting'));
-  return url;
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
-function transportWarnings(url: URL, withKey: boolean): Message[] {
-  if (url.protocol !== 'http:' || isLoopbackHost(url.hostname)) return [];
-  return [withKey ? msg('plainHttpWarningKey', url.origin) : msg('plainHttpWarning', url.origin)];
 }
 
 function mapFinish(finish: string | undefined, stopReason: unknown, stopStrings: string[] | undefined): StopReason {

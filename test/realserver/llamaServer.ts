@@ -35,8 +35,27 @@ export interface LlamaServerOptions {
   extraArgs?: string[];
   /** How long to wait for /health (default 120 s: the machine may be loaded). */
   timeoutMs?: number;
-  /** Do not wait for /health (the test polls it itself, e.g. to see the 503 while loading). */
+  /**
+   * Do not wait for /health (the test polls it itself, e.g. to see the 503 while loading). With a
+   * `port`, not even for the "listening" line: llama-server prints it only once the model is
+   * loaded, though it accepts connections (answering 503) from before it starts loading.
+   */
   noWait?: boolean;
+  /** A fixed port (default: one the OS picks, read from the log). */
+  port?: number;
+}
+
+/** A port free right now on 127.0.0.1 (for a server whose address must be known before it logs it). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /**
@@ -71,7 +90,7 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
   const args = [
     '--model', options.model,
     '--host', '127.0.0.1',
-    '--port', '0',
+    '--port', String(options.port ?? 0),
     '--parallel', String(parallel),
     '--ctx-size', String(options.contextSize ?? 2048 * parallel),
     '--threads', String(options.threads ?? 1),
@@ -89,7 +108,7 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
   };
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
-  const origin = await listeningOrigin(child, () => output, options.timeoutMs ?? 120_000);
+  const origin = options.port !== undefined && options.noWait ? `http://127.0.0.1:${options.port}` : await listeningOrigin(child, () => output, options.timeoutMs ?? 120_000);
   const server: LlamaServer = {
     origin,
     baseUrl: `${origin}/v1`,
@@ -165,6 +184,21 @@ function stopChild(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * The synthetic ~250 MB benchmark GGUF (the one perf/engine.mjs and perf/server.mjs use, in
+ * $TMPDIR/medlocal-bench), written once when missing (~5–8 s): big enough that llama-server takes
+ * a visible while to load it.
+ */
+export async function syntheticModel(): Promise<string> {
+  const { tmpdir } = await import('node:os');
+  const file = path.join(tmpdir(), 'medlocal-bench', 'synthetic-238M-q8_0.gguf');
+  if (!existsSync(file)) {
+    const { writeSyntheticModel } = await import('../fixtures/gguf/tinyModel');
+    await writeSyntheticModel(file);
+  }
+  return file;
 }
 
 /** GET /slots: each slot's id and whether it is processing a task. */

@@ -12,8 +12,8 @@ export interface WireToken {
   text: string;
   /** null for a token nothing predicts (the first token of a text without BOS). */
   logprob: number | null;
-  /** Alternatives at this position, best first; empty when not asked for. */
-  top: Array<{ text: string; logprob: number }>;
+  /** Alternatives at this position, best first; empty when not asked for. llama-server adds each one's token id. */
+  top: Array<{ text: string; logprob: number; id?: number }>;
   /** Offset of the token in the returned text, in code points, when the server says. */
   offset?: number;
 }
@@ -34,7 +34,7 @@ function chatToken(entry: Record<string, unknown>): WireToken {
   return {
     text: tokenText(entry),
     logprob: typeof entry.logprob === 'number' ? entry.logprob : null,
-    top: top.map((t) => ({ text: tokenText(t), logprob: typeof t.logprob === 'number' ? t.logprob : -Infinity })).sort(byLogprob),
+    top: top.map((t) => ({ text: tokenText(t), logprob: typeof t.logprob === 'number' ? t.logprob : -Infinity, ...(typeof t.id === 'number' ? { id: t.id } : {}) })).sort(byLogprob),
   };
 }
 
@@ -75,6 +75,24 @@ export function topByText(token: WireToken | undefined): Map<string, number> {
     if (known === undefined || alternative.logprob > known) map.set(alternative.text, alternative.logprob);
   }
   return map;
+}
+
+/**
+ * Alternatives by token id (llama-server sends `id`). Matching by id is exact where matching by
+ * text is not: a vocabulary may hold two tokens with the same text (llama-server renders the byte
+ * token <0x41> as "A", like the token "A"), and only one of them is what the candidate tokenizes to.
+ */
+export function topById(token: WireToken | undefined): Map<number, number> {
+  const map = new Map<number, number>();
+  for (const alternative of token?.top ?? []) if (alternative.id !== undefined) map.set(alternative.id, alternative.logprob);
+  return map;
+}
+
+/** The token ids of llama-server's POST /tokenize answer ({"tokens":[1,2]}); undefined otherwise. */
+export function tokenizeIds(json: unknown): number[] | undefined {
+  if (!isRecord(json) || !Array.isArray(json.tokens)) return undefined;
+  const ids = json.tokens.map((t) => (typeof t === 'number' ? t : isRecord(t) && typeof t.id === 'number' ? t.id : NaN));
+  return ids.every(Number.isInteger) ? ids : undefined;
 }
 
 /**

@@ -254,7 +254,7 @@ export const en = {
   planFormatAndTemplate: 'Give a prompt format or a template file, not both.',
   planBadLimit: 'The limit must be a whole number of at least 1, not "{0}".',
   planBadNumber: 'The {0} must be a whole number, not "{1}".',
-  runFailedInARow: '{0} questions in a row failed (last: {1}). Fix the engine, then continue with --resume {2}.',
+  runFailedInARow: '{0} questions in a row failed (last: {1}). Fix the engine (with a server: check that it is running and reachable again), then continue with --resume {2}.',
   runAlreadyThere: '{0} already holds a run; continue it with --resume {1}, or choose another --out folder.',
   runNoManifest: '{0} has no {1}, so it is not a run MedLocal can resume; start a new run with --out.',
   runOtherFormat: '{0} was run with format {1} ({2}), not {3} ({4}); resume with the same --format, or start a new run with --out.',

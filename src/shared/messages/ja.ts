@@ -241,7 +241,7 @@ export const ja: Record<keyof typeof en, string> = {
   planFormatAndTemplate: 'プロンプト形式とテンプレート ファイルは、どちらか一方だけを指定してください。',
   planBadLimit: 'limit には 1 以上の整数を指定してください（指定値: 「{0}」）。',
   planBadNumber: '{0} には整数を指定してください（指定値: 「{1}」）。',
-  runFailedInARow: '{0} 問続けて失敗しました（最後のエラー: {1}）。エンジンの問題を解決してから、--resume {2} で続行してください。',
+  runFailedInARow: '{0} 問続けて失敗しました（最後のエラー: {1}）。エンジンの問題を解決してから（サーバーを使う場合は、サーバーが動いていて接続できることを確認してから）、--resume {2} で続行してください。',
   runAlreadyThere: '{0} には既に実行結果があります。--resume {1} で続行するか、別の --out フォルダーを選んでください。',
   runNoManifest: '{0} に {1} がないため、MedLocal で再開できる実行ではありません。--out で新しい実行を開始してください。',
   runOtherFormat: '{0} は形式 {1}（{2}）で実行されたもので、{3}（{4}）ではありません。同じ --format で再開するか、--out で新しい実行を開始してください。',

@@ -65,6 +65,19 @@ test('400 exceed_context_size_error (a prompt longer than the slot): says so and
   await expectKind(engine.generate({ user: 'long question' }, { maxTokens: 4 }), 'contextOverflow', /does not fit/, /--max-model-len/);
 });
 
+test('a context overflow reported inside the event stream (llama-server\'s data: {"error":…} after the stream began) is the same message', async () => {
+  const message = 'request (2100 tokens) exceeds the available context size (2048 tokens), try increasing it';
+  const baseUrl = await replay((req, res) => {
+    if (req.url === '/v1/models') return json(res, 200, { object: 'list', data: [{ id: 'tiny', object: 'model' }] });
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'The' }, finish_reason: null }] })}\n\n`);
+    // The shape of server-context.cpp's format_error: the error object under "error", in an event.
+    res.end(`data: ${JSON.stringify({ error: { code: 400, message, type: 'exceed_context_size_error', n_prompt_tokens: 2100, n_ctx: 2048 } })}\n\n`);
+  });
+  const engine = await OpenAiEngine.connect({ baseUrl });
+  await expectKind(engine.generate({ user: 'long question' }, { maxTokens: 4 }), 'contextOverflow', /does not fit .*2100 tokens.*2048 tokens/, /--ctx-size/);
+});
+
 test("vLLM's context overflow (400, \"maximum context length\") is the same message", async () => {
   const message = "This model's maximum context length is 2048 tokens. However, you requested 2100 tokens (2096 in the messages, 4 in the completion). Please reduce the length of the messages or completion.";
   const baseUrl = await replay((req, res) => {

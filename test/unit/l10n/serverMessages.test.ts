@@ -469,7 +469,7 @@ test('benchmarks at the edge: start errors, a run that fails on a server without
   writeFileSync(join(damagedDir, 'manifest.json'), '{ not json');
   const listing: { runs: Array<{ runDir: string; problem?: string }> } = await fake.request(BenchListRequest.type, { resultsDir });
   assert.equal(finished?.status, 'failed', JSON.stringify(finished));
-  const englishFailure = `5 questions in a row failed (last: ${readRun(started.runDir).manifest?.error ?? ''}). Fix the engine, then continue with --resume ${started.runDir}.`;
+  const englishFailure = `5 questions in a row failed (last: ${readRun(started.runDir).manifest?.error ?? ''}). Fix the engine (with a server: check that it is running and reachable again), then continue with --resume ${started.runDir}.`;
   assertTranslated(englishFailure, [started.runDir, openai.origin, '/completions', 'top_logprobs', '--resume'], finished?.error);
 
   const english = readRun(started.runDir);
