@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { llamaBenchPath, runLlamaBench } from './llama-cpp.mjs';
+import { cpuHasAmx, llamaBenchPath, runLlamaBench } from './llama-cpp.mjs';
 import { ensureBenchModel } from './bench-model.mjs';
 
 const args = process.argv.slice(2);
@@ -223,4 +223,5 @@ if (llamaCpp) {
   const ppRatio = auto.pp / llamaCpp.pp;
   const tgRatio = auto.tg / llamaCpp.tg;
   console.log(`  vs best llama.cpp (llama-bench): pp ${ppRatio.toFixed(2)}x, tg ${tgRatio.toFixed(2)}x; goal within 5% (>= 0.95x): ${ppRatio >= 0.95 && tgRatio >= 0.95 ? 'met' : 'not met'}`);
+  if (cpuHasAmx()) console.log('  NOT like-for-like on this CPU: node-llama-cpp\'s CPU variant uses AMX (Q8_0 weights repacked for it); llama-bench built here runs without AMX, whose kernel dies with SIGILL in the static build (perf/llama-cpp.mjs). The engine\'s own overhead is the parity row "decode only" vs raw.');
 }

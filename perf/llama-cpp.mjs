@@ -49,6 +49,12 @@ export function buildLlamaBench(log = (line) => process.stderr.write(`${line}\n`
  * bundled llama.cpp source into the cache; returns { tool: path }. The source checkout is kept, so
  * a later call that needs one more tool only builds that one.
  */
+/** Whether this CPU has AMX, which node-llama-cpp's CPU variant uses and the tools built here do not. */
+export function cpuHasAmx() {
+  if (process.platform !== 'linux' || !existsSync('/proc/cpuinfo')) return false;
+  return /^flags\s*:.*\bamx_tile\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+}
+
 export function buildLlamaCppTools(log = (line) => process.stderr.write(`${line}\n`), tools = llamaCppTools) {
   const paths = Object.fromEntries(tools.map((tool) => [tool, llamaToolPath(tool)]));
   const options = buildOptions();
@@ -82,18 +88,25 @@ export function buildLlamaCppTools(log = (line) => process.stderr.write(`${line}
 
 /**
  * CPU only, no OpenMP (like node-llama-cpp's prebuilt CPU binaries), no curl (nothing downloads),
- * the server without TLS (it listens on 127.0.0.1), tuned for this machine (GGML_NATIVE) but
- * without AMX on x86-64: -march=native turns AMX on where the CPU reports it, and on this
- * project's VMs AMX tile instructions died with SIGILL inside llama-bench. GCC and Clang let an
- * explicit -mno-amx-* win over what -march=native implies, whatever the order. (Listing the
- * instruction sets by hand instead, GGML_NATIVE=OFF, gave a llama-bench 3-4x slower than
- * node-llama-cpp's own CPU variant on the same VM: not a fair baseline.)
+ * the server without TLS (it listens on 127.0.0.1). On x86-64 Linux: the instruction sets of the
+ * CPU variants node-llama-cpp loads (ggml's list: haswell, skylakex, icelake, sapphirerapids…),
+ * read from /proc/cpuinfo, WITHOUT AMX. node-llama-cpp's sapphirerapids variant does use AMX (it
+ * repacks Q8_0 weights for it), but in these statically linked tools the AMX kernel dies with
+ * SIGILL on the development VM (gdb: `tilezero` in tinygemm_kernel_amx), with GGML_NATIVE and with
+ * the sets named explicitly alike. So on a CPU with AMX, llama-bench here is NOT like-for-like:
+ * perf/engine.mjs and perf/parity.mjs print that next to the ratio. Elsewhere: GGML_NATIVE.
  */
 function buildOptions() {
-  const common = ['-DCMAKE_BUILD_TYPE=Release', '-DGGML_NATIVE=ON', '-DGGML_OPENMP=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_CURL=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_SERVER=ON', '-DLLAMA_BUILD_TOOLS=ON'];
-  if (process.arch !== 'x64' || process.platform === 'win32') return common;
-  const noAmx = '-mno-amx-tile -mno-amx-int8 -mno-amx-bf16';
-  return [...common, `-DCMAKE_C_FLAGS=${noAmx}`, `-DCMAKE_CXX_FLAGS=${noAmx}`];
+  const common = ['-DCMAKE_BUILD_TYPE=Release', '-DGGML_OPENMP=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_CURL=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_SERVER=ON', '-DLLAMA_BUILD_TOOLS=ON'];
+  if (process.platform !== 'linux' || process.arch !== 'x64' || !existsSync('/proc/cpuinfo')) return [...common, '-DGGML_NATIVE=ON'];
+  const flags = new Set((readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/));
+  const has = (...names) => names.every((name) => flags.has(name));
+  const avx512 = has('avx512f', 'avx512cd', 'avx512vl', 'avx512dq', 'avx512bw');
+  const sets = {
+    AVX: has('avx'), AVX2: has('avx2'), BMI2: has('bmi2'), FMA: has('fma'), F16C: has('f16c'),
+    AVX512: avx512, AVX512_VBMI: avx512 && has('avx512vbmi'), AVX512_VNNI: avx512 && has('avx512_vnni'), AVX512_BF16: avx512 && has('avx512_bf16'),
+  };
+  return [...common, '-DGGML_NATIVE=OFF', '-DCMAKE_C_FLAGS=', '-DCMAKE_CXX_FLAGS=', '-DGGML_AVX_VNNI=OFF', '-DGGML_AMX_TILE=OFF', '-DGGML_AMX_INT8=OFF', '-DGGML_AMX_BF16=OFF', ...Object.entries(sets).map(([name, on]) => `-DGGML_${name}=${on ? 'ON' : 'OFF'}`)];
 }
 
 /**

@@ -26,7 +26,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ensureBenchModel } from './bench-model.mjs';
-import { llamaBenchPath } from './llama-cpp.mjs';
+import { cpuHasAmx, llamaBenchPath } from './llama-cpp.mjs';
 
 const script = fileURLToPath(import.meta.url);
 const loadTs = async (path) => {
@@ -200,6 +200,7 @@ export async function measureParity({ quick = false, rounds = quick ? 1 : 2, log
     }
   }
   const ref = best.get('llama-bench (default, --poll 50)');
+  if (cpuHasAmx()) log('  (this CPU has AMX: node-llama-cpp uses it, llama-bench built here cannot, so the llama-bench ratios overstate node-llama-cpp; compare the variants with "decode only")');
   log('  variant | pp tok/s | tg tok/s | vs llama-bench pp | tg');
   for (const [label, r] of best) {
     log(`  ${label} | ${r.pp.toFixed(1)} | ${r.tg.toFixed(1)} | ${ref ? `${(r.pp / ref.pp).toFixed(2)}x | ${(r.tg / ref.tg).toFixed(2)}x` : '- | -'}`);
