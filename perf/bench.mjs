@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ensureBenchModel } from './bench-model.mjs';
+import { cpuHasAmx } from './llama-cpp.mjs';
 import { measureMc } from './mc.mjs';
 import { measureParity } from './parity.mjs';
 import { measureParallel } from './eval.mjs';
@@ -41,7 +42,7 @@ const parallel = await measureParallel({ quick, model, ...(smoke ? { maxTokens: 
 // ---------------------------------------------------------------------------------------------
 console.log(`\nsummary (${availableParallelism()} cores; vocabulary: ${model.vocabulary})`);
 const engineLine = (engine.stdout ?? '').split('\n').find((line) => line.includes('vs best llama.cpp (llama-bench)'));
-console.log(`  engine vs llama-bench: ${engineLine ? engineLine.trim().replace(/^vs best llama\.cpp \(llama-bench\): /, '') : 'no llama-bench row (not built, failed, or --smoke)'}`);
+console.log(`  engine vs llama-bench: ${engineLine ? engineLine.trim().replace(/^vs best llama\.cpp \(llama-bench\): /, '') : 'no llama-bench row (not built, failed, or --smoke)'}${engineLine && cpuHasAmx() ? ' (NOT like-for-like: node-llama-cpp uses AMX here, llama-bench built here cannot)' : ''}`);
 const ref = parity.best.get('llama-bench (default, --poll 50)');
 if (ref) {
   const rawRow = parity.best.get('node-llama-cpp raw (pool 1)');
