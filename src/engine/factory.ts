@@ -34,18 +34,8 @@ export function createEngine(target: EngineTarget, options: CreateEngineOptions)
     const reserve = options.reserveForInteractive ?? target.remote.reserveForInteractive;
     return RemoteEngine.connect({ ...target.remote, slots: Math.max(target.remote.slots ?? 0, options.sequences), ...(reserve !== undefined ? { reserveForInteractive: reserve } : {}) });
   }
-  if (!options.inProcess) {
-    return ProcessEngine.load({
-      settings: target.model,
-      cores: options.cores ?? availableParallelism(),
-      sequences: options.sequences,
-      ...(options.reserveForInteractive !== undefined ? { reserveForInteractive: options.reserveForInteractive } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.log ? { log: options.log } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
-  }
-  return LlamaEngine.load({
+  // The same load options for the engine process and for this process.
+  const load = {
     settings: target.model,
     cores: options.cores ?? availableParallelism(),
     sequences: options.sequences,
@@ -53,7 +43,8 @@ export function createEngine(target: EngineTarget, options: CreateEngineOptions)
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
+  };
+  return options.inProcess ? LlamaEngine.load(load) : ProcessEngine.load(load);
 }
 
 /** An engine for a headless benchmark run, with the model facts a run manifest records. */
