@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AskRequest, ScoreChoicesRequest } from '../../src/protocol/protocol';
+import { childPids } from '../process/syntheticModel';
 import { ensureTinyModel } from '../fixtures/gguf/tinyModel';
 import { startTestServer, type TestServer } from '../process/harness';
 import { extractZip, hostTarget } from '../../scripts/package/vsix.mjs';
@@ -62,7 +63,10 @@ describe('the unpacked linux-x64 vsix with network access blocked', () => {
       assert.equal(scores.length, 2);
       const answer = await server.connection.sendRequest(AskRequest.type, { question: 'What is heart failure?', maxTokens: 8 });
       assert.ok(answer.tokens > 0);
-      maps = readFileSync(`/proc/${server.child.pid}/maps`, 'utf8');
+      // The model runs in the server's engine process (dist/engine.js): read the native libraries
+      // mapped by the server and by its children.
+      const pids = [server.child.pid!, ...((await childPids(server.child.pid!)) ?? [])];
+      maps = pids.map((pid) => readFileSync(`/proc/${pid}/maps`, 'utf8')).join('\n');
     } finally {
       await server.stop();
     }
