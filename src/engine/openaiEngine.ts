@@ -414,14 +414,24 @@ export class OpenAiEngine implements InferenceEngine {
     const headers: Record<string, string> = { accept: stream ? 'text/event-stream' : 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
+    const init: RequestInit = {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
+    };
+    const target = root !== undefined ? `${root}${path}` : this.url(path);
     let response: Response;
     try {
-      response = await fetch(root !== undefined ? `${root}${path}` : this.url(path), {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
-      });
+      try {
+        response = await fetch(target, init);
+      } catch (error) {
+        // A kept-alive connection the server closed just as this request went out (llama-server's
+        // HTTP threads close idle or finished connections): no answer has begun, so the request
+        // goes once more, on a new connection. Anything else (refused, timeout, TLS) is reported.
+        if (signal?.aborted || timeout.signal.aborted || !isClosedConnection(error)) throw error;
+        response = await fetch(target, init);
+      }
     } catch (error) {
       done();
       if (signal?.aborted) throw abortError(signal);
@@ -460,6 +470,14 @@ export class OpenAiEngine implements InferenceEngine {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** Socket-level codes of a connection closed under a request before any answer arrived. */
+const CLOSED_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE']);
+
+function isClosedConnection(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  return typeof cause?.code === 'string' && CLOSED_CONNECTION_CODES.has(cause.code);
+}
 
 interface StreamState {
   text: string;

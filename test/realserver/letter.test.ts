@@ -27,6 +27,9 @@ after(async () => {
   await llama?.stop();
 });
 
+/** The end of llama-server's own log, printed with a failure so its side of the story is there too. */
+const serverLogTail = () => `llama-server log (last 30 lines):\n${llama.log().trim().split('\n').slice(-30).join('\n')}`;
+
 interface Answer { id: string; predicted: number[]; choiceProbs?: number[]; error?: string; mode: string }
 
 /** Runs the CLI asynchronously (the test process must stay responsive) and reads answers.jsonl. */
@@ -53,7 +56,7 @@ test('letter scoring: llama-server and the local engine give the same prediction
   for (const [i, mine] of local.entries()) {
     const theirs = remote[i] as Answer;
     assert.equal(theirs.id, mine.id);
-    assert.equal(theirs.error, undefined, theirs.error);
+    assert.equal(theirs.error, undefined, `${theirs.error}\n${serverLogTail()}`);
     if (JSON.stringify(theirs.predicted) !== JSON.stringify(mine.predicted)) differing++;
     for (const [c, p] of (mine.choiceProbs ?? []).entries()) maxDifference = Math.max(maxDifference, Math.abs(p - (theirs.choiceProbs?.[c] ?? NaN)));
   }
@@ -68,7 +71,7 @@ test('generate scoring through llama-server answers every question', { skip, tim
   const answers = await bench(['--backend', 'openai', '--base-url', llama.baseUrl, '--scoring', 'generate', '--parallel', '2']);
   assert.equal(answers.length, QUESTIONS);
   for (const answer of answers) {
-    assert.equal(answer.error, undefined, answer.error);
+    assert.equal(answer.error, undefined, `${answer.error}\n${serverLogTail()}`);
     assert.equal(answer.mode, 'generate');
   }
 });

@@ -129,3 +129,34 @@ test('HTTPS with a self-signed certificate: refused with a clear message, no fal
   assert.equal(child.stdout.trim(), '["tiny"]');
   assert.deepEqual(requests, ['/v1/models', '/v1/models']);
 });
+
+test('a connection the server closes under a request before answering (a kept-alive socket llama-server dropped) is retried once on a new connection; a second close is reported', async () => {
+  let completions = 0;
+  let closeEvery = 1;
+  const baseUrl = await replay((req, res) => {
+    if (req.url === '/v1/models') return json(res, 200, { object: 'list', data: [{ id: 'tiny', object: 'model' }] });
+    completions++;
+    // No status line, no body: the socket just closes (undici: UND_ERR_SOCKET, "other side closed").
+    if (completions <= closeEvery) return req.socket.destroy();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'Fine' }, finish_reason: null }] })}\n\n`);
+    res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
+    res.end('data: [DONE]\n\n');
+  });
+  const engine = await OpenAiEngine.connect({ baseUrl });
+  const answer = await engine.generate({ user: 'question' }, { maxTokens: 4 });
+  assert.equal(answer.text, 'Fine');
+  assert.equal(completions, 2, 'the closed request went once more');
+  // Closed twice in a row: no endless retrying, the user reads that the server cannot be reached.
+  completions = 0;
+  closeEvery = 2;
+  await expectKind(engine.generate({ user: 'question' }, { maxTokens: 4 }), 'unreachable', /Cannot reach .*UND_ERR_SOCKET/, /running/);
+  assert.equal(completions, 2);
+});
+
+test('a refused connection is not retried: reported at once as unreachable', async () => {
+  const baseUrl = await replay((_req, res) => json(res, 200, { object: 'list', data: [{ id: 'tiny', object: 'model' }] }));
+  const engine = await OpenAiEngine.connect({ baseUrl });
+  closers.forEach((close) => close());
+  await expectKind(engine.generate({ user: 'question' }, { maxTokens: 4 }), 'unreachable', /Cannot reach .*ECONNREFUSED/, /running/);
+});
