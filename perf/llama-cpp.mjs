@@ -131,6 +131,9 @@ function buildOptions() {
  */
 export function runLlamaBench(binary, { model, threads, pp, tg, repeats }) {
   const output = execFileSync(binary, ['-m', model, '-t', threads.join(','), '-p', String(pp), '-n', String(tg), '-r', String(repeats), '-o', 'json'], {
+    // The like-for-like set loads its CPU backend from its own folder (ggml also looks in the
+    // working directory: make that the same folder).
+    cwd: dirname(binary),
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
     maxBuffer: 16 * 1024 * 1024,
