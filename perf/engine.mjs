@@ -10,7 +10,15 @@
 //   raw node-llama-cpp        what node-llama-cpp gives out of the box (libuv's default pool of 4)
 //   raw, pool of 1            the same with the pool MedLocal uses: the cause, isolated
 //   engine                    MedLocal's LlamaEngine in the environment the server and CLI set up
-//   llama.cpp                 llama-bench, when built (npm run bench:llama-cpp; skipped otherwise)
+//   llama-bench with node-llama-cpp's CPU backend (<variant>)
+//                             the like-for-like baseline: llama-bench run on node-llama-cpp's own
+//                             prebuilt libllama, libggml and CPU variant (perf/llama-cpp.mjs,
+//                             build-dl), so it runs the same kernels; the summary's ratio is
+//                             against it. Skipped, with the reason, when not built or not Linux.
+//   llama.cpp                 llama-bench statically built without AMX (the older reference),
+//                             when built (npm run bench:llama-cpp; skipped otherwise)
+// The header says which CPU variant and weight buffer types (e.g. AMX) node-llama-cpp and the
+// like-for-like llama-bench use, from their own load logs.
 //
 // Run: npm run bench (or node --import tsx perf/engine.mjs [--quick] [--rounds N])
 import { execFileSync } from 'node:child_process';
@@ -18,7 +26,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { cpuHasAmx, llamaBenchPath, runLlamaBench } from './llama-cpp.mjs';
+import { cpuHasAmx, likeForLikeLlamaBench, llamaBenchPath, runLlamaBench } from './llama-cpp.mjs';
 import { ensureBenchModel } from './bench-model.mjs';
 
 const args = process.argv.slice(2);
@@ -136,12 +144,31 @@ function probeFileReads() {
   };
 }
 
+/**
+ * What node-llama-cpp runs on, from its own load log: the CPU variant file ggml loaded and the
+ * buffer types the weights went to ("AMX" only if AMX holds weights).
+ */
+async function describeNodeLlamaCpp() {
+  const { getLlama } = await import('node-llama-cpp');
+  const lines = [];
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'debug', logger: (_level, message) => lines.push(message) });
+  const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
+  await model.dispose();
+  await llama.dispose();
+  const text = lines.join('\n');
+  const loaded = text.match(/loaded CPU backend from (\S+)/)?.[1];
+  const { realpathSync } = await import('node:fs');
+  const variantFile = loaded ? realpathSync(loaded) : undefined;
+  const buffers = [...new Set([...text.matchAll(/load_tensors:\s+(\S+) model buffer size/g)].map((m) => m[1]))];
+  return { variant: variantFile?.match(/libggml-cpu-([\w-]+)\.so$/)?.[1] ?? (loaded ? 'cpu' : undefined), variantFile, buffers, amx: buffers.includes('AMX') };
+}
+
 const childArg = args.indexOf('--child');
 let modelPath;
 if (childArg >= 0) {
   const config = JSON.parse(args[childArg + 1]);
   modelPath = config.modelPath;
-  const result = config.kind === 'raw' ? await measureRaw(config.threads) : await measureEngine(config.threads);
+  const result = config.kind === 'describe' ? await describeNodeLlamaCpp() : config.kind === 'raw' ? await measureRaw(config.threads) : await measureEngine(config.threads);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }
@@ -179,7 +206,16 @@ function runChild(config) {
 }
 
 console.log(`engine benchmark (${benchModel.description}): ${availableParallelism()} cores, pp ${PP_TOKENS} tokens, tg ${TG_TOKENS} tokens, ${ROUNDS} round(s) x ${REPEATS} repeats, best of all`);
-if (!llamaBench) console.log(`llama.cpp reference: not built (npm run bench:llama-cpp builds ${llamaBenchPath()}); skipped`);
+const showBackend = (d) => `CPU backend ${d.variant ?? 'unknown'}${d.variantFile ? ` (${d.variantFile})` : ''}, weights in ${d.buffers.join(' + ') || 'unknown'} buffers, AMX ${d.amx ? 'used' : 'not used'}`;
+const nlc = runChild({ kind: 'describe', threads: 1, env: defaultEnv });
+console.log(`node-llama-cpp: ${showBackend(nlc)}${cpuHasAmx() ? '' : ' (this CPU has no AMX)'}`);
+const likeForLike = likeForLikeLlamaBench(modelPath);
+if (likeForLike.skipped) console.log(`llama-bench with node-llama-cpp's CPU backend (like-for-like baseline): skipped: ${likeForLike.skipped}`);
+else {
+  console.log(`${likeForLike.label}: ${showBackend(likeForLike)}; libllama, libggml and libggml-base are node-llama-cpp's too (${likeForLike.binary})`);
+  if (likeForLike.variantFile !== nlc.variantFile) console.log(`  WARNING: not the variant node-llama-cpp loaded (${nlc.variantFile}): not like-for-like`);
+}
+if (!llamaBench) console.log(`llama.cpp reference (static, no AMX): not built (npm run bench:llama-cpp builds ${llamaBenchPath()}); skipped`);
 const best = new Map();
 const record = (label, result) => {
   const seen = best.get(label) ?? { pp: 0, tg: 0 };
@@ -189,6 +225,16 @@ const record = (label, result) => {
 for (let round = 1; round <= ROUNDS; round++) {
   const started = performance.now();
   for (const config of configs) record(config.label, runChild(config));
+  if (likeForLike.binary) {
+    try {
+      const results = runLlamaBench(likeForLike.binary, { model: modelPath, threads: THREADS, pp: PP_TOKENS, tg: TG_TOKENS, repeats: REPEATS });
+      for (const [threads, result] of results) record(`${likeForLike.label}, ${threads} thread${threads > 1 ? 's' : ''}`, result);
+    } catch (error) {
+      console.log(`${likeForLike.label} failed (${error.signal ?? `exit ${error.status}`}); its rows are skipped`);
+      likeForLike.skipped = `failed (${error.signal ?? `exit ${error.status}`})`;
+      likeForLike.binary = undefined;
+    }
+  }
   if (llamaBench) {
     try {
       const results = runLlamaBench(llamaBench, { model: modelPath, threads: THREADS, pp: PP_TOKENS, tg: TG_TOKENS, repeats: REPEATS });
@@ -216,12 +262,21 @@ const plan = planThreads('auto', availableParallelism());
 const auto = best.get('engine, auto (default)');
 const raw = bestOf('raw node-llama-cpp');
 const llamaCpp = bestOf('llama.cpp');
+const sameKernels = likeForLike.label ? bestOf(likeForLike.label) : undefined;
 console.log('');
 console.log(`engine auto (${plan.contextThreads} threads, worker pool ${pool.size}): pp ${auto.pp.toFixed(1)} tok/s, tg ${auto.tg.toFixed(1)} tok/s`);
 console.log(`  vs best raw node-llama-cpp: pp ${(auto.pp / raw.pp).toFixed(2)}x, tg ${(auto.tg / raw.tg).toFixed(2)}x`);
+const goal = (pp, tg) => `goal within 5% (>= 0.95x): ${pp >= 0.95 && tg >= 0.95 ? 'met' : 'not met'}`;
+if (sameKernels) {
+  const ppRatio = auto.pp / sameKernels.pp;
+  const tgRatio = auto.tg / sameKernels.tg;
+  console.log(`  vs best ${likeForLike.label}, like-for-like: pp ${ppRatio.toFixed(2)}x, tg ${tgRatio.toFixed(2)}x; ${goal(ppRatio, tgRatio)}`);
+} else {
+  console.log(`  vs llama-bench with node-llama-cpp's CPU backend (like-for-like): skipped: ${likeForLike.skipped ?? 'no rows'}`);
+}
 if (llamaCpp) {
   const ppRatio = auto.pp / llamaCpp.pp;
   const tgRatio = auto.tg / llamaCpp.tg;
-  console.log(`  vs best llama.cpp (llama-bench): pp ${ppRatio.toFixed(2)}x, tg ${tgRatio.toFixed(2)}x; goal within 5% (>= 0.95x): ${ppRatio >= 0.95 && tgRatio >= 0.95 ? 'met' : 'not met'}`);
-  if (cpuHasAmx()) console.log('  NOT like-for-like on this CPU: node-llama-cpp\'s CPU variant uses AMX (Q8_0 weights repacked for it); llama-bench built here runs without AMX, whose kernel dies with SIGILL in the static build (perf/llama-cpp.mjs). The engine\'s own overhead is the parity row "decode only" vs raw.');
+  console.log(`  vs best llama.cpp (llama-bench), static build without AMX: pp ${ppRatio.toFixed(2)}x, tg ${tgRatio.toFixed(2)}x; ${goal(ppRatio, tgRatio)}`);
+  if (cpuHasAmx() && nlc.amx) console.log('  the static build is NOT like-for-like on this CPU: node-llama-cpp\'s CPU variant uses AMX (Q8_0 weights repacked for it); llama-bench built statically here runs without AMX, whose kernel dies with SIGILL there (perf/llama-cpp.mjs). The like-for-like line above is the one to read.');
 }

@@ -12,7 +12,13 @@
 //   raw, 2 seq immediate      the same with batching.dispatchSchedule = run at once
 //   decode only               one token per decode with its logits, no sample job: what
 //                             llama-bench's tg measures (it never samples); internal API
-//   llama-bench               default (its threadpool polls, --poll 50), and --poll 0
+//   llama-bench with node-llama-cpp's CPU backend (<variant>)
+//                             the like-for-like reference (perf/llama-cpp.mjs, build-dl: llama-bench
+//                             on node-llama-cpp's own libllama, libggml and CPU variant), default
+//                             and --poll 0; the ratios are against its default row. Skipped, with
+//                             the reason, when not built.
+//   llama-bench               the static build without AMX: default (its threadpool polls,
+//                             --poll 50), and --poll 0
 //
 // Profile: decodeBatch and sampleToken of the context's native object timed from JavaScript
 // (internal fields, read only for this measurement): decode ms, sample ms and the two hops
@@ -22,11 +28,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ensureBenchModel } from './bench-model.mjs';
-import { cpuHasAmx, llamaBenchPath } from './llama-cpp.mjs';
+import { cpuHasAmx, likeForLikeLlamaBench, llamaBenchPath } from './llama-cpp.mjs';
 
 const script = fileURLToPath(import.meta.url);
 const loadTs = async (path) => {
@@ -141,7 +147,7 @@ function timeNativeCalls(context) {
 
 function llamaBenchRows(binary, { model, threads, pp, tg, repeats, poll }) {
   const args = ['-m', model, '-t', String(threads), '-p', String(pp), '-n', String(tg), '-r', String(repeats), '-o', 'json', ...(poll === undefined ? [] : ['--poll', String(poll)])];
-  const rows = JSON.parse(execFileSync(binary, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 * 1024 * 1024 }));
+  const rows = JSON.parse(execFileSync(binary, args, { cwd: dirname(binary), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 * 1024 * 1024 }));
   const out = { pp: 0, tg: 0 };
   for (const row of rows) {
     const best = Math.max(...(row.samples_ts ?? [row.avg_ts]));
@@ -174,7 +180,10 @@ export async function measureParity({ quick = false, rounds = quick ? 1 : 2, log
   pinWorkerPool(productEnv);
   let bench = existsSync(llamaBenchPath()) ? llamaBenchPath() : undefined;
   log(`parity with llama-bench: ${threads} threads, pp ${pp}, tg ${tg}, ${rounds} round(s) x ${repeats}, best of all; model: ${benchModel.description}`);
-  if (!bench) log(`  llama-bench not built (npm run bench:llama-cpp builds ${llamaBenchPath()}); ratios skipped`);
+  if (!bench) log(`  llama-bench (static, no AMX) not built (npm run bench:llama-cpp builds ${llamaBenchPath()}); its rows skipped`);
+  const likeForLike = likeForLikeLlamaBench(benchModel.path);
+  if (likeForLike.skipped) log(`  llama-bench with node-llama-cpp's CPU backend (like-for-like) skipped: ${likeForLike.skipped}`);
+  else log(`  ${likeForLike.label}: weights in ${likeForLike.buffers.join(' + ')} buffers, AMX ${likeForLike.amx ? 'used' : 'not used'}`);
   const best = new Map();
   const record = (label, r) => {
     const seen = best.get(label) ?? { pp: 0, tg: 0 };
@@ -188,6 +197,15 @@ export async function measureParity({ quick = false, rounds = quick ? 1 : 2, log
       });
       record(v.label, JSON.parse(out.trim().split('\n').pop()));
     }
+    if (likeForLike.binary) {
+      try {
+        record(likeForLike.label, llamaBenchRows(likeForLike.binary, { model: benchModel.path, threads, pp, tg, repeats }));
+        record(`${likeForLike.label} --poll 0`, llamaBenchRows(likeForLike.binary, { model: benchModel.path, threads, pp, tg, repeats, poll: 0 }));
+      } catch (error) {
+        log(`  ${likeForLike.label} failed (${error.signal ?? `exit ${error.status}`}); its rows skipped`);
+        likeForLike.binary = undefined;
+      }
+    }
     if (bench) {
       try {
         record('llama-bench (default, --poll 50)', llamaBenchRows(bench, { model: benchModel.path, threads, pp, tg, repeats }));
@@ -199,9 +217,11 @@ export async function measureParity({ quick = false, rounds = quick ? 1 : 2, log
       }
     }
   }
-  const ref = best.get('llama-bench (default, --poll 50)');
-  if (cpuHasAmx()) log('  (this CPU has AMX: node-llama-cpp uses it, llama-bench built here cannot, so the llama-bench ratios overstate node-llama-cpp; compare the variants with "decode only")');
-  log('  variant | pp tok/s | tg tok/s | vs llama-bench pp | tg');
+  // The reference: the like-for-like llama-bench when it ran, else the static one.
+  const refLabel = best.has(likeForLike.label) ? likeForLike.label : best.has('llama-bench (default, --poll 50)') ? 'llama-bench (default, --poll 50)' : undefined;
+  const ref = refLabel ? best.get(refLabel) : undefined;
+  if (cpuHasAmx() && refLabel === 'llama-bench (default, --poll 50)') log('  (this CPU has AMX: node-llama-cpp uses it, the static llama-bench cannot, so these ratios overstate node-llama-cpp; compare the variants with "decode only")');
+  log(`  variant | pp tok/s | tg tok/s | vs ${refLabel ?? 'llama-bench'} pp | tg`);
   for (const [label, r] of best) {
     log(`  ${label} | ${r.pp.toFixed(1)} | ${r.tg.toFixed(1)} | ${ref ? `${(r.pp / ref.pp).toFixed(2)}x | ${(r.tg / ref.tg).toFixed(2)}x` : '- | -'}`);
   }
@@ -209,9 +229,9 @@ export async function measureParity({ quick = false, rounds = quick ? 1 : 2, log
   if (profile) {
     const total = profile.decodeMs + profile.sampleMs + profile.decodeToSampleMs + profile.sampleToDecodeMs;
     log(`  per generated token (raw, last round, ${profile.tokens} tokens): decode job ${profile.decodeMs.toFixed(2)} ms, sample job ${profile.sampleMs.toFixed(2)} ms, hop decode→sample ${profile.decodeToSampleMs.toFixed(2)} ms, hop sample→next decode ${profile.sampleToDecodeMs.toFixed(2)} ms; total ${total.toFixed(2)} ms` +
-      (ref ? `; llama-bench ${(1000 / ref.tg).toFixed(2)} ms per token` : ''));
+      (ref ? `; ${refLabel} ${(1000 / ref.tg).toFixed(2)} ms per token` : ''));
   }
-  return { best, threads };
+  return { best, threads, refLabel };
 }
 
 const childArg = process.argv.indexOf('--child');
