@@ -99,7 +99,9 @@ export class LlamaEngine implements InferenceEngine {
       });
       const sequences = Array.from({ length: options.sequences }, () => context.getSequence());
       const info = { ...describe(inspected, context, model, resolved, threads.contextThreads, options.sequences), loraAdapters: adapters, runtime };
-      return new LlamaEngine(nlc, resolved.llama, model, context, new SequenceScheduler(sequences, options.reserveForInteractive), info, runtime.scoringPath);
+      const engine = new LlamaEngine(nlc, resolved.llama, model, context, new SequenceScheduler(sequences, options.reserveForInteractive), info, runtime.scoringPath);
+      engine.prepareChatWrapper(options.log);
+      return engine;
     } catch (error) {
       // The Llama stays: it is the process's, shared with later loads (llamaRuntime.ts says why).
       await model?.dispose().catch(() => undefined);
@@ -218,6 +220,25 @@ export class LlamaEngine implements InferenceEngine {
   }
 
   private chatWrapperCache: ReturnType<NodeLlamaCpp['resolveChatWrapper']> | undefined;
+
+  /**
+   * Resolves the model's chat template while the model loads. node-llama-cpp's resolveChatWrapper
+   * renders the Jinja template against its known formats, synchronously: 0.3–0.6 s of the engine
+   * process's only JavaScript thread on the test and benchmark models. Done lazily, it stalled the
+   * first ask after every load (cancel, progress and replies waited behind it, and with the decode
+   * thread it held both cores of a 2-core machine). A template it cannot resolve is left to the
+   * first chat prompt, which reports it as before.
+   */
+  private prepareChatWrapper(log: ((message: string) => void) | undefined): void {
+    const started = performance.now();
+    try {
+      this.chatWrapper();
+      log?.(`engine: chat template resolved in ${Math.round(performance.now() - started)} ms`);
+    } catch {
+      this.chatWrapperCache = undefined;
+    }
+  }
+
   private chatWrapper() {
     this.chatWrapperCache ??= this.nlc.resolveChatWrapper(this.model);
     return this.chatWrapperCache;

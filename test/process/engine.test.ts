@@ -31,3 +31,15 @@ test('continuation scores do not depend on order or on the KV cache, and match a
   assert.ok(facts.forward.every((s) => s.tokens >= 1));
   facts.letters.forEach((s, i) => assert.ok(Math.abs(s.logProb - (facts.lettersAgain[i]?.logProb ?? NaN)) < 1e-6, 'a cached prompt gives the same letter scores'));
 });
+
+test("the chat template is resolved while the model loads, not at the first chat prompt (it holds the engine's JavaScript thread for tenths of a second)", async () => {
+  const model = await ensureTinyModel();
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(__dirname, 'chatWrapperProbe.ts'), model], { timeout: 60000 });
+  const facts = JSON.parse(stdout) as { afterLoad: number; afterAsk: number; tokens: number; log: string[] };
+  assert.equal(facts.afterLoad, 1, 'resolveChatWrapper ran during LlamaEngine.load');
+  assert.equal(facts.afterAsk, 1, 'the first chat prompt reused it');
+  assert.ok(facts.tokens > 0, 'the chat prompt generated');
+  const line = facts.log.find((l) => /chat template resolved in \d+ ms/.test(l));
+  assert.ok(line, `the load log says how long it took: ${facts.log.join(' | ')}`);
+  console.log(line);
+});
