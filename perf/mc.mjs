@@ -22,11 +22,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ensureBenchModel } from './bench-model.mjs';
-import { llamaToolPath } from './llama-cpp.mjs';
+import { llamaDlToolPath, llamaToolPath } from './llama-cpp.mjs';
 
 const loadTs = async (path) => {
   const mod = await import(path);
@@ -86,7 +86,8 @@ export function encodeMcTasks(tasks) {
 function runPerplexity(binary, args) {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // (The like-for-like build loads its CPU backend from its own folder.)
+    const child = spawn(binary, args, { cwd: dirname(binary), stdio: ['ignore', 'pipe', 'pipe'] });
     let scoringFrom;
     let out = '';
     let err = '';
@@ -220,19 +221,25 @@ export async function measureMc({ count, log = console.log, model }) {
   const batch = Math.min(512, np * perSequence);
 
   const rows = [];
-  const binary = llamaToolPath('llama-perplexity');
+  // The like-for-like build (node-llama-cpp's own libllama, ggml and CPU variant: perf/llama-cpp.mjs,
+  // build-dl) when it is built, else the static one.
+  const likeForLike = llamaDlToolPath('llama-perplexity');
+  const binary = existsSync(likeForLike) ? likeForLike : llamaToolPath('llama-perplexity');
+  const which = binary === likeForLike ? "on node-llama-cpp's own libraries (like-for-like)" : 'static build (npm run bench:llama-cpp builds the like-for-like one)';
   let perplexity;
   if (existsSync(binary)) {
     const dir = mkdtempSync(join(tmpdir(), 'medlocal-mc-'));
     const taskFile = join(dir, 'tasks.bin');
     writeFileSync(taskFile, encodeMcTasks(tasks));
-    // Weight repacking stays on, as in node-llama-cpp; perf/llama-cpp.mjs builds without AMX, whose
-    // tile instructions died with SIGILL on the 2-vCPU VMs.
+    // Weight repacking stays on, as in node-llama-cpp. The static build has no AMX (its tile
+    // instructions died with SIGILL on an earlier 2-vCPU VM); the like-for-like one runs whatever
+    // node-llama-cpp's CPU variant runs.
     const args = ['-m', benchModel.path, '-bf', taskFile, '--multiple-choice', '-np', String(np), '-c', String(perSequence), '-b', String(batch), '-t', String(threads), '-tb', String(threads)];
     perplexity = await runPerplexity(binary, args);
     rmSync(dir, { recursive: true, force: true });
     const r = { label: 'llama-perplexity --multiple-choice', perSecond: questions.length / perplexity.seconds, peakRss: perplexity.peakRss, accuracy: rate(perplexity.correct) };
     rows.push(r);
+    log(`  llama-perplexity, ${which}: ${binary}`);
     log(`  llama-perplexity -np ${np} -c ${perSequence} (context ${np * perSequence}) -b ${batch}: ${r.perSecond.toFixed(3)} q/s (${perplexity.seconds.toFixed(1)} s scoring, ${perplexity.totalSeconds.toFixed(1)} s with load), peak RSS ${gb(r.peakRss)}, accuracy ${pct(r.accuracy)} (mean token log-prob)`);
   } else {
     log(`  llama-perplexity: not built (npm run bench:llama-cpp builds ${binary}); skipped`);
