@@ -2,6 +2,12 @@
 // node-llama-cpp version MedLocal ships:
 //   logits-filter  3.22+: only the wanted tokens' raw logits, plus the maximum logit and
 //                  totalLogitWeight = Σ exp(logit − max) over the whole vocabulary (computed natively).
+//                  The maximum comes in as the greedily sampled token's logit (includeSelected, at
+//                  temperature 0 the argmax: found by one pass over the logits). includeTop: 1 gave
+//                  the same value but made the addon sort the whole vocabulary at every scored
+//                  position: 13 ms each with a 151,936-token vocabulary on 2 vCPUs, more than the
+//                  decode of a short continuation (includeMax is no help: 3.22.1 adds the maximum
+//                  only when it is already in the list).
 //   probabilities  3.21.1 (the last version with Windows and macOS binaries): the whole vocabulary's
 //                  probabilities as a Map. With temperature 0 the addon's sampler chain is greedy
 //                  only (no top-k/top-p/min-p/temperature stage, no penalties unless asked for), so
@@ -28,7 +34,7 @@ export function scoringPathFor(version: string): ScoringPath {
 /** What a controlledEvaluate input position asks for under each path. */
 export interface NextTokenRequest {
   generateNext: {
-    logits?: { filter: { tokens: Token[]; includeTop: number } };
+    logits?: { filter: { tokens: Token[]; includeSelected: boolean } };
     totalLogitWeight?: boolean;
     probabilities?: boolean;
     options?: { temperature: number };
@@ -44,7 +50,7 @@ export interface NextTokenResult {
 
 export function nextTokenRequest(path: ScoringPath, wanted: Token[]): NextTokenRequest {
   return path === 'logits-filter'
-    ? { generateNext: { logits: { filter: { tokens: wanted, includeTop: 1 } }, totalLogitWeight: true } }
+    ? { generateNext: { logits: { filter: { tokens: wanted, includeSelected: true } }, totalLogitWeight: true, options: { temperature: 0 } } }
     : { generateNext: { probabilities: true, options: { temperature: 0 } } };
 }
 
