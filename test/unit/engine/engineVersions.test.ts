@@ -150,6 +150,12 @@ test('scoringPathFor: the logits filter from 3.22.0 on, the probability map befo
   assert.equal(scoringPathFor('3.21.1'), 'probabilities');
   assert.equal(scoringPathFor('3.4.0'), 'probabilities');
   assert.deepEqual(nextTokenRequest('probabilities', [5 as Token]), { generateNext: { probabilities: true, options: { temperature: 0 } } });
+  // The maximum logit comes from the greedily selected token, never from includeTop (which makes
+  // the addon sort the whole vocabulary at every scored position); the scores' exactness is checked
+  // against a raw-logit softmax in the first test.
+  const filtered = nextTokenRequest('logits-filter', [5 as Token]);
+  assert.deepEqual(filtered, { generateNext: { logits: { filter: { tokens: [5], includeSelected: true } }, totalLogitWeight: true, options: { temperature: 0 } } });
+  assert.ok(!('includeTop' in (filtered.generateNext.logits?.filter ?? {})));
 });
 
 test('both result shapes give the same log-probabilities for the same distribution', () => {
