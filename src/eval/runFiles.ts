@@ -10,13 +10,12 @@
 // answers.jsonl is read in chunks with a bound on each line (a 700 MB file streams, it is never
 // one string), and every record is checked and its verdict recomputed (recordCheck).
 
-import { closeSync, ftruncateSync, lstatSync, readSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, ftruncateSync, lstatSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { summariseAnswers, type RunSummary } from './metrics';
 import type { Question } from './question';
 import { checkAnswerRecord } from './recordCheck';
-import { openRunFileForRead, openRunFileForReadAsync, openRunFileForRepair, RunFileError } from './runFileAccess';
+import { openRunFileForRead, openRunFileForReadAsync, openRunFileForReadFdAsync, openRunFileForRepair, RunFileError } from './runFileAccess';
 import { answerKey, type AnswerRecord } from './records';
 
 export { writeJsonAtomic, writeTextAtomic, RunFileError } from './runFileAccess';
@@ -81,7 +80,8 @@ class AnswersParser {
       this.contents.validBytes = this.consumed + newline + 1;
       start = newline + 1;
     }
-    this.keep(chunk.subarray(start));
+    // The unfinished line is copied: the caller reads the next chunk into the same buffer.
+    if (start < chunk.length) this.keep(Buffer.from(chunk.subarray(start)));
     this.consumed += chunk.length;
   }
 
@@ -135,9 +135,9 @@ function emptyContents(): AnswersFileContents {
 
 function readAnswersFd(fd: number, path: string, questions: ReadonlyMap<string, Question> | undefined): AnswersFileContents {
   const parser = new AnswersParser(path, questions);
+  const chunk = readBuffer(fd, CHUNK_BYTES);
   for (;;) {
-    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-    const read = readSync(fd, chunk, 0, CHUNK_BYTES, null);
+    const read = readSync(fd, chunk, 0, chunk.length, null);
     if (read <= 0) break;
     parser.push(chunk.subarray(0, read));
   }
@@ -161,9 +161,9 @@ export async function readAnswersFileAsync(path: string, questions?: ReadonlyMap
   if (handle === undefined) return emptyContents();
   try {
     const parser = new AnswersParser(path, questions);
+    const chunk = readBuffer(handle.fd, CHUNK_BYTES);
     for (;;) {
-      const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-      const { bytesRead } = await handle.read(chunk, 0, CHUNK_BYTES, null);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead <= 0) break;
       parser.push(chunk.subarray(0, bytesRead));
     }
@@ -215,17 +215,37 @@ export function latestById(records: readonly AnswerRecord[]): Map<string, Answer
 }
 
 function readSmallFd(fd: number, path: string): string {
-  const chunks: Buffer[] = [];
+  let buffer = readBuffer(fd, MAX_MANIFEST_BYTES + 1);
   let total = 0;
   for (;;) {
-    const chunk = Buffer.allocUnsafe(64 << 10);
-    const read = readSync(fd, chunk, 0, chunk.length, null);
+    if (total === buffer.length) {
+      // The file grew since fstat: a bigger buffer, up to one byte over the limit.
+      const bigger = Buffer.allocUnsafe(Math.min(MAX_MANIFEST_BYTES + 1, buffer.length * 2));
+      buffer.copy(bigger, 0, 0, total);
+      buffer = bigger;
+    }
+    const read = readSync(fd, buffer, total, buffer.length - total, null);
     if (read <= 0) break;
     total += read;
     if (total > MAX_MANIFEST_BYTES) throw new RunFileError(msg('runManifestTooLarge', path, MAX_MANIFEST_BYTES >> 20), path);
-    chunks.push(chunk.subarray(0, read));
   }
-  return Buffer.concat(chunks, total).toString('utf8');
+  return buffer.toString('utf8', 0, total);
+}
+
+/**
+ * One read buffer per file, sized by the file (plus a byte, so the first read can reach the end),
+ * at most `max`. Small files come from Node's shared pool; a new megabyte per chunk (as before) made
+ * external memory churn, which sets off full garbage collections in the language server, pauses of
+ * several milliseconds while it lists runs (perf/io-latency.mjs).
+ */
+function readBuffer(fd: number, max: number): Buffer {
+  let size = 0;
+  try {
+    size = fstatSync(fd).size;
+  } catch {
+    // size unknown: start small, grow as needed
+  }
+  return Buffer.allocUnsafe(Math.min(max, Math.max(1024, size + 1)));
 }
 
 function parseManifest(text: string, path: string): RunManifest {
@@ -254,13 +274,13 @@ export function readManifest(runDir: string): RunManifest | undefined {
 
 async function readManifestAsync(runDir: string): Promise<RunManifest | undefined> {
   const path = join(runDir, MANIFEST_FILE);
-  const handle: FileHandle | undefined = await openRunFileForReadAsync(path);
-  if (handle === undefined) return undefined;
+  const fd = await openRunFileForReadFdAsync(path);
+  if (fd === undefined) return undefined;
   let text: string;
   try {
-    text = readSmallFd(handle.fd, path);
+    text = readSmallFd(fd, path);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   return parseManifest(text, path);
 }

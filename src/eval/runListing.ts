@@ -1,6 +1,7 @@
 // The run folders under a results folder, as the panel's history lists them: status, model,
 // dataset, accuracy. Each folder's files are opened so that a FIFO or a device cannot block
 // (runFileAccess): a hostile folder is listed as damaged with the reason.
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { wilsonInterval } from './metrics';
@@ -16,23 +17,46 @@ import { describeError } from '../shared/userError';
  * and hovers go on being answered meanwhile.
  */
 export async function listRuns(resultsDir: string, running: ReadonlySet<string> = new Set(), locale: Locale = 'en'): Promise<RunListing[]> {
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = await readdir(resultsDir);
+    entries = await readdir(resultsDir, { withFileTypes: true });
   } catch {
     return [];
   }
-  const listings: RunListing[] = [];
-  for (const name of names) {
-    const runDir = join(resultsDir, name);
-    try {
-      if (!(await stat(runDir)).isDirectory()) continue;
-    } catch {
-      continue;
+  // The folder's entry types come with the listing; only a link (or a file system that does not
+  // say) costs a stat. Runs are then read a few at a time rather than one after another.
+  const folders: string[] = [];
+  await eachLimited(entries, LISTING_CONCURRENCY, async (entry) => {
+    const runDir = join(resultsDir, entry.name);
+    if (entry.isDirectory()) folders.push(runDir);
+    else if (entry.isSymbolicLink() || isUnknown(entry)) {
+      try {
+        if ((await stat(runDir)).isDirectory()) folders.push(runDir);
+      } catch {
+        // gone, or a dangling link: not a run
+      }
     }
+  });
+  const listings: RunListing[] = [];
+  await eachLimited(folders, LISTING_CONCURRENCY, async (runDir) => {
     listings.push(await describeRun(runDir, running.has(runDir), locale));
-  }
-  return listings.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
+  });
+  return listings.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? '') || a.runDir.localeCompare(b.runDir));
+}
+
+/** Runs read at once while listing: enough to overlap the opens, few enough not to flood the pool. */
+const LISTING_CONCURRENCY = 4;
+
+function isUnknown(entry: Dirent): boolean {
+  return !entry.isFile() && !entry.isDirectory() && !entry.isSymbolicLink() && !entry.isFIFO() && !entry.isSocket() && !entry.isCharacterDevice() && !entry.isBlockDevice();
+}
+
+async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** The listing's status of a manifest status: an interrupted run (disk full) is resumable like a failed one. */
