@@ -1,14 +1,17 @@
 // I/O latency in the language server during inference (issue #17): p50/p99 of a file read
 // (medlocal/bench/list over a results folder: a directory read and a file read on libuv's pool)
-// and of a hover (textDocument/hover, dictionary lookup), through the BUILT server, while
+// and of a hover (textDocument/hover, dictionary lookup), through the BUILT server, over Node IPC
+// (the transport the VS Code client uses; --transport stdio for the one other editors use), while
 //   * nothing runs (baseline),
 //   * the engine process evaluates a long prompt (~480 tokens, a prompt batch),
 //   * the engine process generates tokens.
 // Goals: p99 ≤ 5 ms for the read, ≤ 10 ms for the hover, during inference.
+// A third column, "empty", is a request the server has no handler for (answered at once with
+// "method not found"): the round trip of the protocol itself, the floor under the other two.
 // Model: the synthetic 238M llama (Q8_0, 16 layers), written once into the test models folder.
 // MEDLOCAL_COMPARE_SERVER_JS=path/to/other/dist/server.js adds the same rows for another build
 // (e.g. main's in-process engine) measured in the same run.
-// Run: npm run build && node --import tsx perf/io-latency.mjs [--samples N] [--threads N]
+// Run: npm run build && node --import tsx perf/io-latency.mjs [--samples N] [--threads N] [--transport ipc|stdio]
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,8 +30,10 @@ const argValue = (name, fallback) => {
   const index = process.argv.indexOf(name);
   return index >= 0 ? Number(process.argv[index + 1]) : fallback;
 };
-const SAMPLES = argValue('--samples', 60);
+const SAMPLES = argValue('--samples', 240);
 const THREADS = argValue('--threads', 1);
+const TRANSPORT = process.argv.includes('--transport') ? process.argv[process.argv.indexOf('--transport') + 1] : 'ipc';
+if (TRANSPORT !== 'ipc' && TRANSPORT !== 'stdio') throw new Error(`--transport ${TRANSPORT}: use ipc or stdio`);
 const PACE_MS = 20;
 const LONG_QUESTION = 'The patient with chest pain and shortness of breath was admitted. '.repeat(40);
 const NOTE = '既往歴: 急性心筋梗塞（2019年 PCI後）。心不全の増悪あり。\n';
@@ -49,7 +54,7 @@ function resultsFolder() {
 }
 
 async function measure(label, serverPath, model) {
-  const server = await startTestServer({ model: { path: model, threads: THREADS, contextSize: 4096 } }, serverPath ? { serverPath } : {});
+  const server = await startTestServer({ model: { path: model, threads: THREADS, contextSize: 4096 } }, { transport: TRANSPORT, ...(serverPath ? { serverPath } : {}) });
   const resultsDir = resultsFolder();
   const uri = 'file:///tmp/medlocal-io-bench.md';
   try {
@@ -59,6 +64,16 @@ async function measure(label, serverPath, model) {
     const read = async () => {
       const started = performance.now();
       await server.connection.sendRequest(BenchListRequest.type, { resultsDir });
+      return performance.now() - started;
+    };
+    const empty = async () => {
+      const started = performance.now();
+      try {
+        await server.connection.sendRequest('medlocal/ioLatencyNoSuchMethod', {});
+        throw new Error('the server answered a request it has no handler for');
+      } catch (error) {
+        if (error?.code !== -32601) throw error;
+      }
       return performance.now() - started;
     };
     const hover = async () => {
@@ -79,18 +94,21 @@ async function measure(label, serverPath, model) {
           if (took < PACE_MS) await sleep(PACE_MS - took);
         }
       };
-      await Promise.all([loop(read, samples.read), loop(hover, samples.hover)]);
+      await Promise.all([loop(read, samples.read), loop(hover, samples.hover), loop(empty, samples.empty)]);
     };
     const rows = {};
     // Idle baseline.
-    rows.idle = { read: [], hover: [] };
-    for (let i = 0; i < SAMPLES * 2; i++) {
-      const took = await (i % 2 ? hover() : read());
-      (i % 2 ? rows.idle.hover : rows.idle.read).push(took);
+    // Idle baseline (after a warm-up, so that the first calls' compilation is not counted).
+    rows.idle = { read: [], hover: [], empty: [] };
+    for (let i = 0; i < 20; i++) await Promise.all([read(), hover(), empty()]);
+    for (let i = 0; i < SAMPLES; i++) {
+      rows.idle.read.push(await read());
+      rows.idle.hover.push(await hover());
+      rows.idle.empty.push(await empty());
       await sleep(PACE_MS);
     }
     // Prompt batches: asks with a long question and one token out; sampled until the answer.
-    rows.prompt = { read: [], hover: [] };
+    rows.prompt = { read: [], hover: [], empty: [] };
     let promptMs = 0;
     let asks = 0;
     while ((rows.prompt.read.length < SAMPLES || rows.prompt.hover.length < SAMPLES) && asks < 20) {
@@ -103,7 +121,7 @@ async function measure(label, serverPath, model) {
       asks++;
     }
     // Generation: sampled between the first and the last streamed chunk.
-    rows.generation = { read: [], hover: [] };
+    rows.generation = { read: [], hover: [], empty: [] };
     let generated = 0;
     let generationMs = 0;
     for (let round = 0; (rows.generation.read.length < SAMPLES || rows.generation.hover.length < SAMPLES) && round < 10; round++) {
@@ -123,20 +141,25 @@ async function measure(label, serverPath, model) {
       generated += result.tokens;
       generationMs += performance.now() - firstAt;
     }
-    console.log(`\n${label}: ${asks} long prompts (${(promptMs / asks).toFixed(0)} ms each), ${generated} tokens generated (${((generated / generationMs) * 1000).toFixed(1)} tok/s while sampled), threads ${THREADS}`);
-    console.log('phase        read p50   read p99   hover p50  hover p99  samples (read/hover)');
+    console.log(
+      `\n${label}, over ${TRANSPORT === 'ipc' ? 'Node IPC (as from VS Code)' : 'stdio'}: ${asks} long prompts (${(promptMs / asks).toFixed(0)} ms each), ` +
+        `${generated} tokens generated (${((generated / generationMs) * 1000).toFixed(1)} tok/s while sampled), threads ${THREADS}`,
+    );
+    console.log('phase        read p50   read p99   hover p50  hover p99  empty p50  empty p99  samples (read/hover/empty)');
     for (const [phase, values] of Object.entries(rows)) {
-      const cells = [percentile(values.read, 50), percentile(values.read, 99), percentile(values.hover, 50), percentile(values.hover, 99)].map((v) => `${v.toFixed(1)} ms`.padStart(9));
-      console.log(`${phase.padEnd(12)} ${cells.join('  ')}  ${values.read.length}/${values.hover.length}`);
+      const cells = [values.read, values.hover, values.empty].flatMap((v) => [percentile(v, 50), percentile(v, 99)]).map((v) => `${v.toFixed(1)} ms`.padStart(9));
+      console.log(`${phase.padEnd(12)} ${cells.join('  ')}  ${values.read.length}/${values.hover.length}/${values.empty.length}`);
     }
     const during = [rows.prompt, rows.generation];
     const readP99 = Math.max(...during.map((r) => percentile(r.read, 99)));
     const hoverP99 = Math.max(...during.map((r) => percentile(r.hover, 99)));
     const idleRead = percentile(rows.idle.read, 99);
     const idleHover = percentile(rows.idle.hover, 99);
+    const emptyP99 = Math.max(...during.map((r) => percentile(r.empty, 99)));
     console.log(
       `during inference: read p99 ${readP99.toFixed(1)} ms (goal ≤ ${GOAL.read}; ${(readP99 / idleRead).toFixed(2)}× idle) ${readP99 <= GOAL.read ? 'MET' : 'NOT MET'}, ` +
-        `hover p99 ${hoverP99.toFixed(1)} ms (goal ≤ ${GOAL.hover}; ${(hoverP99 / idleHover).toFixed(2)}× idle) ${hoverP99 <= GOAL.hover ? 'MET' : 'NOT MET'}`,
+        `hover p99 ${hoverP99.toFixed(1)} ms (goal ≤ ${GOAL.hover}; ${(hoverP99 / idleHover).toFixed(2)}× idle) ${hoverP99 <= GOAL.hover ? 'MET' : 'NOT MET'}; ` +
+        `the protocol's own round trip (empty request) p99 ${emptyP99.toFixed(1)} ms`,
     );
   } finally {
     await server.stop();

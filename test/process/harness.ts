@@ -14,7 +14,7 @@ import {
   LogMessageNotification,
   type ProtocolConnection,
 } from 'vscode-languageserver-protocol';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
+import { createProtocolConnection, IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
 import { DictionariesNotification, StatusNotification, type DictionaryReport, type ModelStatus } from '../../src/protocol/protocol';
 
 export interface DictionariesEvent {
@@ -50,15 +50,24 @@ export interface TestServerOptions {
   serverPath?: string;
   /** The server process's environment (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** How client and server talk: `stdio` (default; other editors, the CLI) or `ipc` (Node's IPC channel, what the VS Code client uses). */
+  transport?: 'stdio' | 'ipc';
 }
 
 export async function startTestServer(settings: Record<string, unknown> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const serverPath = options.serverPath ?? SERVER_JS;
   if (!existsSync(serverPath)) throw new Error(`${serverPath} is missing: run \`npm run build\` first.`);
-  const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) });
+  const ipc = options.transport === 'ipc';
+  const child = spawn(process.execPath, [serverPath, ipc ? '--node-ipc' : '--stdio'], {
+    stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
+    ...(options.env ? { env: options.env } : {}),
+  });
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  if (ipc) child.stdout?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const connection = ipc
+    ? createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child))
+    : createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const statuses: ModelStatus[] = [];
   const messages: string[] = [];
   const logs: string[] = [];

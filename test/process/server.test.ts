@@ -256,4 +256,20 @@ describe('bad input', () => {
       await server.stop();
     }
   });
+  test('over Node IPC (the transport the VS Code client uses): ready, then an ask is answered with streamed chunks', async () => {
+    const server = await startTestServer(tinySettings(), { transport: 'ipc' });
+    try {
+      await server.waitForStatus((s) => s.state === 'ready');
+      const chunks: string[] = [];
+      const token = 'ipc-ask';
+      const subscription = server.connection.onProgress(AskRequest.partialResult, token, (chunk) => chunks.push(chunk.text));
+      const result = await server.connection.sendRequest(AskRequest.type, { question: 'What is aspirin?', maxTokens: 8, partialResultToken: token });
+      subscription.dispose();
+      assert.ok(result.tokens > 0);
+      assert.equal(chunks.join(''), result.text);
+      assert.equal(server.child.spawnargs.at(-1), '--node-ipc');
+    } finally {
+      await server.stop();
+    }
+  });
 });
