@@ -16,7 +16,6 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 
 const loadTs = async (path) => {
   const mod = await import(path);
@@ -58,11 +57,11 @@ const now = () => performance.timeOrigin + performance.now();
 
 async function measure(label, serverPath, model) {
   const resultsDir = resultsFolder();
-  // perf/io-probe.cjs in the server: a file read every 20 ms in the server process itself.
+  // perf/io-probe.mjs in the server: a file read every 20 ms in the server process itself.
   const probeOut = join(resultsDir, 'server-reads.json');
   const env = {
     ...process.env,
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require "${fileURLToPath(new URL('./io-probe.cjs', import.meta.url))}"`.trim(),
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import "${new URL('./io-probe.mjs', import.meta.url).href}"`.trim(),
     MEDLOCAL_IO_PROBE_OUT: probeOut,
   };
   const server = await startTestServer({ model: { path: model, threads: THREADS, contextSize: 4096 } }, { transport: TRANSPORT, env, ...(serverPath ? { serverPath } : {}) });
@@ -149,7 +148,10 @@ async function measure(label, serverPath, model) {
       let from = 0;
       let to = 0;
       const subscription = server.connection.onProgress(AskRequest.partialResult, token, () => {
-        if (!streaming) (firstAt = performance.now()), (from = now());
+        if (!streaming) {
+          firstAt = performance.now();
+          from = now();
+        }
         streaming = true;
       });
       const ask = server.connection
