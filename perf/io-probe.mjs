@@ -26,5 +26,5 @@ if (out && /(^|[\\/])server\.js$/.test(process.argv[1] ?? '')) {
     setTimeout(tick, 20).unref();
   };
   setTimeout(tick, 20).unref();
-  process.on("exit", () => { writeFileSync(out, JSON.stringify(samples)); if (process.env.IOPROBE_COPY) writeFileSync(process.env.IOPROBE_COPY, JSON.stringify(samples)); });
+  process.on('exit', () => writeFileSync(out, JSON.stringify(samples)));
 }
