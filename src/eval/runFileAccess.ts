@@ -11,7 +11,6 @@
 //   their temporary file exclusively (O_EXCL).
 
 import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, open as openCallback, openSync, realpathSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
-import { open as openAsync, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { basename, dirname, relative, isAbsolute } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -105,32 +104,14 @@ export function openRunFileForRead(path: string): number | undefined {
   return fd;
 }
 
-// The asynchronous openers below make one trip to libuv's pool, the open (the call that can wait on
+// The asynchronous opener below makes one trip to libuv's pool, the open (the call that can wait on
 // a slow or network drive); the regular-file check is an fstat of the descriptor already open. Each
 // trip wakes a pool thread and then the event loop, and under load each wake can wait for a CPU:
 // fewer trips, shorter tails (perf/io-latency.mjs).
 const openFd = promisify(openCallback);
 
-/** The same, for asynchronous readers (the language server): a FileHandle, for reading in chunks. */
-export async function openRunFileForReadAsync(path: string): Promise<FileHandle | undefined> {
-  const target = readablePath(path);
-  if (target === undefined) return undefined;
-  let handle: FileHandle;
-  try {
-    handle = await openAsync(target, constants.O_RDONLY | NOFOLLOW | NONBLOCK);
-  } catch (error) {
-    throw openError(error, path);
-  }
-  const stats = fstatSync(handle.fd);
-  if (!stats.isFile()) {
-    await handle.close();
-    throw notRegular(path, kindOf(stats));
-  }
-  return handle;
-}
-
-/** A descriptor, opened asynchronously, for a small file read at once (the caller closes it). */
-export async function openRunFileForReadFdAsync(path: string): Promise<number | undefined> {
+/** The same, for asynchronous readers (the language server); the caller closes the descriptor. */
+export async function openRunFileForReadAsync(path: string): Promise<number | undefined> {
   const target = readablePath(path);
   if (target === undefined) return undefined;
   let fd: number;

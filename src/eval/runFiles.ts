@@ -10,12 +10,13 @@
 // answers.jsonl is read in chunks with a bound on each line (a 700 MB file streams, it is never
 // one string), and every record is checked and its verdict recomputed (recordCheck).
 
-import { closeSync, fstatSync, ftruncateSync, lstatSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, lstatSync, read, readSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { summariseAnswers, type RunSummary } from './metrics';
 import type { Question } from './question';
 import { checkAnswerRecord } from './recordCheck';
-import { openRunFileForRead, openRunFileForReadAsync, openRunFileForReadFdAsync, openRunFileForRepair, RunFileError } from './runFileAccess';
+import { openRunFileForRead, openRunFileForReadAsync, openRunFileForRepair, RunFileError } from './runFileAccess';
 import { answerKey, type AnswerRecord } from './records';
 
 export { writeJsonAtomic, writeTextAtomic, RunFileError } from './runFileAccess';
@@ -155,21 +156,23 @@ export function readAnswersFile(path: string, questions?: ReadonlyMap<string, Qu
   }
 }
 
+const readAsync = promisify(read);
+
 /** The same, reading one chunk per turn of the event loop (the language server stays responsive). */
 export async function readAnswersFileAsync(path: string, questions?: ReadonlyMap<string, Question>): Promise<AnswersFileContents> {
-  const handle = await openRunFileForReadAsync(path);
-  if (handle === undefined) return emptyContents();
+  const fd = await openRunFileForReadAsync(path);
+  if (fd === undefined) return emptyContents();
   try {
     const parser = new AnswersParser(path, questions);
-    const chunk = readBuffer(handle.fd, CHUNK_BYTES);
+    const chunk = readBuffer(fd, CHUNK_BYTES);
     for (;;) {
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      const { bytesRead } = await readAsync(fd, chunk, 0, chunk.length, null);
       if (bytesRead <= 0) break;
       parser.push(chunk.subarray(0, bytesRead));
     }
     return parser.finish();
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -274,7 +277,7 @@ export function readManifest(runDir: string): RunManifest | undefined {
 
 async function readManifestAsync(runDir: string): Promise<RunManifest | undefined> {
   const path = join(runDir, MANIFEST_FILE);
-  const fd = await openRunFileForReadFdAsync(path);
+  const fd = await openRunFileForReadAsync(path);
   if (fd === undefined) return undefined;
   let text: string;
   try {

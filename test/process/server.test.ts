@@ -262,7 +262,9 @@ describe('bad input', () => {
       await server.waitForStatus((s) => s.state === 'ready');
       const chunks: string[] = [];
       const token = 'ipc-ask';
-      const subscription = server.connection.onProgress(AskRequest.partialResult, token, (chunk) => chunks.push(chunk.text));
+      const subscription = server.connection.onProgress(AskRequest.partialResult, token, (chunk) => {
+        chunks.push(chunk.text);
+      });
       const result = await server.connection.sendRequest(AskRequest.type, { question: 'What is aspirin?', maxTokens: 8, partialResultToken: token });
       subscription.dispose();
       assert.ok(result.tokens > 0);
