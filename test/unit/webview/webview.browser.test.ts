@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import * as esbuild from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
@@ -50,7 +51,9 @@ describe('the panel webview in Chromium, under its CSP', { skip }, () => {
 
   before(async () => {
     if (!existsSync(CHROMIUM)) {
-      const { ensureSystemPackages } = (await import('../../../scripts/integration/install-code-server.mjs')) as {
+      // The in-editor suite's installer (an untyped .mjs script), reached through a variable.
+      const installer: string = join(ROOT, 'scripts', 'integration', 'install-code-server.mjs');
+      const { ensureSystemPackages } = (await import(pathToFileURL(installer).href)) as {
         ensureSystemPackages(options: { needBuild: boolean; needChromium: boolean }): void;
       };
       ensureSystemPackages({ needBuild: false, needChromium: true });
