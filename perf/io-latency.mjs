@@ -8,10 +8,14 @@
 // Goals: p99 ≤ 5 ms for the read, ≤ 10 ms for the hover, during inference.
 // A third column, "empty", is a request the server has no handler for (answered at once with
 // "method not found"): the round trip of the protocol itself, the floor under the other two.
+// Two same-run baselines for the machine itself: a bare Node process (perf/io-probe.mjs on its own)
+// doing the same read loop beside the server, and the share of CPU time the hypervisor took from
+// this VM ("steal" in /proc/stat) in each phase. A tail the bare process shares is the machine's.
 // Model: the synthetic 238M llama (Q8_0, 16 layers), written once into the test models folder.
 // MEDLOCAL_COMPARE_SERVER_JS=path/to/other/dist/server.js adds the same rows for another build
 // (e.g. main's in-process engine) measured in the same run.
 // Run: npm run build && node --import tsx perf/io-latency.mjs [--samples N] [--threads N] [--transport ipc|stdio]
+import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +59,33 @@ function resultsFolder() {
 
 const now = () => performance.timeOrigin + performance.now();
 
+/** All CPUs' time from /proc/stat (Linux), as [total, stolen by the hypervisor]; null elsewhere. */
+function cpuTimes() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    return [fields.reduce((a, b) => a + b, 0), fields[7] ?? 0];
+  } catch {
+    return null;
+  }
+}
+
+/** The same run's control: perf/io-probe.mjs in a bare Node process, reading on its own. */
+async function startControl(out) {
+  const child = fork(new URL('./io-probe.mjs', import.meta.url), [], {
+    env: { ...process.env, NODE_OPTIONS: '', MEDLOCAL_IO_PROBE_OUT: out, MEDLOCAL_IO_PROBE_STANDALONE: '1' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`the control process exited (${code}) before it started`)));
+  });
+  return async () => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
+}
+
 async function measure(label, serverPath, model) {
   const resultsDir = resultsFolder();
   // perf/io-probe.mjs in the server: a file read every 20 ms in the server process itself.
@@ -67,6 +98,15 @@ async function measure(label, serverPath, model) {
   const server = await startTestServer({ model: { path: model, threads: THREADS, contextSize: 4096 } }, { transport: TRANSPORT, env, ...(serverPath ? { serverPath } : {}) });
   /** Each phase's time spans (absolute ms), for the server's own reads. */
   const spans = { idle: [], prompt: [], generation: [] };
+  /** CPU time (all CPUs) and the part the hypervisor stole, summed over each phase's spans. */
+  const cpu = { idle: [0, 0], prompt: [0, 0], generation: [0, 0] };
+  const addCpu = (phase, before, after) => {
+    if (!before || !after) return;
+    cpu[phase][0] += after[0] - before[0];
+    cpu[phase][1] += after[1] - before[1];
+  };
+  const controlOut = join(resultsDir, 'control-reads.json');
+  const stopControl = await startControl(controlOut);
   const rows = {};
   let summary = '';
   const uri = 'file:///tmp/medlocal-io-bench.md';
@@ -113,6 +153,7 @@ async function measure(label, serverPath, model) {
     rows.idle = { read: [], hover: [], empty: [] };
     for (let i = 0; i < 20; i++) await Promise.all([read(), hover(), empty()]);
     const idleFrom = now();
+    const idleCpu = cpuTimes();
     for (let i = 0; i < SAMPLES; i++) {
       rows.idle.read.push(await read());
       rows.idle.hover.push(await hover());
@@ -120,6 +161,7 @@ async function measure(label, serverPath, model) {
       await sleep(PACE_MS);
     }
     spans.idle.push([idleFrom, now()]);
+    addCpu('idle', idleCpu, cpuTimes());
     // Prompt batches: asks with a long question and one token out; sampled until the answer.
     rows.prompt = { read: [], hover: [], empty: [] };
     let promptMs = 0;
@@ -128,11 +170,16 @@ async function measure(label, serverPath, model) {
       let done = false;
       const started = performance.now();
       const from = now();
+      const fromCpu = cpuTimes();
       let to = 0;
-      const ask = server.connection.sendRequest(AskRequest.type, { question: `${asks} ${LONG_QUESTION}`, maxTokens: 1 }).finally(() => ((done = true), (to = now())));
+      let toCpu = null;
+      const ask = server.connection
+        .sendRequest(AskRequest.type, { question: `${asks} ${LONG_QUESTION}`, maxTokens: 1 })
+        .finally(() => ((done = true), (to = now()), (toCpu = cpuTimes())));
       await sample(rows.prompt, () => !done);
       await ask;
       spans.prompt.push([from, to]);
+      addCpu('prompt', fromCpu, toCpu);
       promptMs += performance.now() - started;
       asks++;
     }
@@ -147,20 +194,26 @@ async function measure(label, serverPath, model) {
       let firstAt = 0;
       let from = 0;
       let to = 0;
+      let fromCpu = null;
+      let toCpu = null;
       const subscription = server.connection.onProgress(AskRequest.partialResult, token, () => {
         if (!streaming) {
           firstAt = performance.now();
           from = now();
+          fromCpu = cpuTimes();
         }
         streaming = true;
       });
       const ask = server.connection
         .sendRequest(AskRequest.type, { question: `Summarise case ${round}.`, maxTokens: 300, partialResultToken: token })
-        .finally(() => ((done = true), (to = now())));
+        .finally(() => ((done = true), (to = now()), (toCpu = cpuTimes())));
       while (!streaming && !done) await sleep(5);
       await sample(rows.generation, () => !done);
       const result = await ask;
-      if (from) spans.generation.push([from, to]);
+      if (from) {
+        spans.generation.push([from, to]);
+        addCpu('generation', fromCpu, toCpu);
+      }
       subscription.dispose();
       generated += result.tokens;
       generationMs += performance.now() - firstAt;
@@ -170,27 +223,44 @@ async function measure(label, serverPath, model) {
       `${generated} tokens generated (${((generated / generationMs) * 1000).toFixed(1)} tok/s while sampled), threads ${THREADS}`;
   } finally {
     await server.stop();
+    await stopControl();
   }
-  // The server's own reads (written when it exited), by the phase they started in.
-  const serverReads = { idle: [], prompt: [], generation: [] };
+  // The server's and the control's own reads (written when they exited), by the phase they started in.
+  const byPhase = (file, who) => {
+    const reads = { idle: [], prompt: [], generation: [] };
+    for (const [at, took] of JSON.parse(readFileSync(file, 'utf8'))) {
+      if (took < 0) throw new Error(`a read in ${who} failed`);
+      for (const [phase, list] of Object.entries(spans)) if (list.some(([from, to]) => at >= from && at < to)) reads[phase].push(took);
+    }
+    return reads;
+  };
+  let serverReads = { idle: [], prompt: [], generation: [] };
+  let controlReads = { idle: [], prompt: [], generation: [] };
   let probeNote = '';
   try {
-    for (const [at, took] of JSON.parse(readFileSync(probeOut, 'utf8'))) {
-      if (took < 0) throw new Error('a read in the server failed');
-      for (const [phase, list] of Object.entries(spans)) if (list.some(([from, to]) => at >= from && at < to)) serverReads[phase].push(took);
-    }
+    serverReads = byPhase(probeOut, 'the server');
   } catch (error) {
-    probeNote = ` (the server's own reads are missing: ${error.message})`;
+    probeNote += ` (the server's own reads are missing: ${error.message})`;
+  }
+  try {
+    controlReads = byPhase(controlOut, 'the control process');
+  } catch (error) {
+    probeNote += ` (the control process's reads are missing: ${error.message})`;
   }
   console.log(summary + probeNote);
-  console.log('               a file read in the server  |  round trips through the protocol, from the client:');
-  console.log('                                          |  read (bench/list)     hover                  empty request');
-  console.log('phase            p50        p99           |  p50        p99        p50        p99        p50        p99        samples (server read/read/hover/empty)');
+  console.log('               a file read in the server  | the same read in a bare |  round trips through the protocol, from the client:                 | CPU time stolen');
+  console.log('                                          | Node process (control)  |  read (bench/list)     hover                  empty request         | by the hypervisor');
+  console.log('phase            p50        p99           |  p50        p99         |  p50        p99        p50        p99        p50        p99        |             samples (server read/control/read/hover/empty)');
   const ms = (v) => `${v.toFixed(1)} ms`.padStart(9);
+  const stolen = (phase) => (cpu[phase][0] > 0 ? `${((cpu[phase][1] / cpu[phase][0]) * 100).toFixed(1)} %` : 'n/a').padStart(7);
   for (const [phase, values] of Object.entries(rows)) {
     const inServer = [percentile(serverReads[phase], 50), percentile(serverReads[phase], 99)].map(ms);
+    const control = [percentile(controlReads[phase], 50), percentile(controlReads[phase], 99)].map(ms);
     const cells = [values.read, values.hover, values.empty].flatMap((v) => [percentile(v, 50), percentile(v, 99)]).map(ms);
-    console.log(`${phase.padEnd(12)} ${inServer.join('  ')}     |  ${cells.join('  ')}  ${serverReads[phase].length}/${values.read.length}/${values.hover.length}/${values.empty.length}`);
+    console.log(
+      `${phase.padEnd(12)} ${inServer.join('  ')}     | ${control.join('  ')}     |  ${cells.join('  ')}  | ${stolen(phase)}      ` +
+        `${serverReads[phase].length}/${controlReads[phase].length}/${values.read.length}/${values.hover.length}/${values.empty.length}`,
+    );
   }
   const during = ['prompt', 'generation'];
   const worst = (pick) => Math.max(...during.map((phase) => percentile(pick(phase), 99)));
@@ -198,6 +268,7 @@ async function measure(label, serverPath, model) {
   const readP99 = worst((phase) => rows[phase].read);
   const hoverP99 = worst((phase) => rows[phase].hover);
   const emptyP99 = worst((phase) => rows[phase].empty);
+  const controlP99 = worst((phase) => controlReads[phase]);
   const idleServerRead = percentile(serverReads.idle, 99);
   const idleHover = percentile(rows.idle.hover, 99);
   const verdict = (value, goal) => (Number.isNaN(value) ? 'NOT MEASURED' : value <= goal ? 'MET' : 'NOT MET');
@@ -205,6 +276,11 @@ async function measure(label, serverPath, model) {
     `during inference: a file read in the language server p99 ${serverReadP99.toFixed(1)} ms (goal ≤ ${GOAL.read}; ${(serverReadP99 / idleServerRead).toFixed(2)}× idle) ${verdict(serverReadP99, GOAL.read)}, ` +
       `hover p99 ${hoverP99.toFixed(1)} ms (goal ≤ ${GOAL.hover}; ${(hoverP99 / idleHover).toFixed(2)}× idle) ${verdict(hoverP99, GOAL.hover)}; ` +
       `through the protocol: bench/list p99 ${readP99.toFixed(1)} ms, an empty request (the protocol's own round trip) p99 ${emptyP99.toFixed(1)} ms`,
+  );
+  console.log(
+    `the same read in a bare Node process beside them (the machine's floor) p99 ${controlP99.toFixed(1)} ms: ` +
+      `the server's read p99 is ${(serverReadP99 / controlP99).toFixed(2)}× the control's; ` +
+      `the hypervisor took ${stolen('prompt').trim()} of the CPU time during prompts, ${stolen('generation').trim()} during generation, ${stolen('idle').trim()} idle`,
   );
 }
 
