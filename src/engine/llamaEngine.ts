@@ -53,6 +53,8 @@ interface ResolvedLlama {
 
 export class LlamaEngine implements InferenceEngine {
   private tokensGeneratedCount = 0;
+  private tokensEvaluatedCount = 0;
+  private positionsScoredCount = 0;
   private disposed = false;
 
   private constructor(
@@ -119,6 +121,16 @@ export class LlamaEngine implements InferenceEngine {
     return this.model.tokenize(text, false).length;
   }
 
+  /** Tokens that scoring has put through the model (prompts and continuations), since load. */
+  get tokensEvaluated(): number {
+    return this.tokensEvaluatedCount;
+  }
+
+  /** Positions whose next-token distribution scoring has read (one sample job each), since load. */
+  get positionsScored(): number {
+    return this.positionsScoredCount;
+  }
+
   get tokensGenerated(): number {
     return this.tokensGeneratedCount;
   }
@@ -128,29 +140,23 @@ export class LlamaEngine implements InferenceEngine {
   }
 
   async scoreNextTokens(prompt: Prompt, candidates: string[], options: RequestOptions = {}): Promise<CandidateScore[]> {
+    // A candidate of one token is a continuation of one token: log P(token | prompt). A candidate
+    // of several tokens is scored as a continuation (the sum over its tokens), as before.
     const promptTokens = this.renderPrompt(prompt);
     const candidateTokens = candidates.map((c) => this.model.tokenize(c, false));
-    const single = candidateTokens.map((tokens) => (tokens.length === 1 ? tokens[0] : undefined));
-    const multi = candidates.filter((_, i) => single[i] === undefined);
     return this.withSequence(options, async (sequence) => {
-      const singleIds = single.filter((t): t is Token => t !== undefined);
-      const logProbs = singleIds.length > 0 ? await this.nextTokenLogProbs(sequence, promptTokens, singleIds) : new Map<Token, number>();
-      const multiScores = new Map<string, number>();
-      for (const candidate of multi) {
-        const [score] = await this.continuationLogProbs(sequence, promptTokens, [candidate]);
-        multiScores.set(candidate, score?.logProb ?? -Infinity);
-      }
-      return candidates.map((candidate, i) => {
-        const token = single[i];
-        const logProb = token !== undefined ? (logProbs.get(token) ?? -Infinity) : (multiScores.get(candidate) ?? -Infinity);
-        return { candidate, logProb };
-      });
+      const logProbs = await this.continuationLogProbs(sequence, promptTokens, candidateTokens);
+      return candidates.map((candidate, i) => ({ candidate, logProb: logProbs[i] ?? -Infinity }));
     });
   }
 
   async scoreContinuations(prompt: Prompt, continuations: string[], options: RequestOptions = {}): Promise<ContinuationScore[]> {
     const promptTokens = this.renderPrompt(prompt);
-    return this.withSequence(options, (sequence) => this.continuationLogProbs(sequence, promptTokens, continuations));
+    const tokens = continuations.map((c) => this.model.tokenize(c, false));
+    return this.withSequence(options, async (sequence) => {
+      const logProbs = await this.continuationLogProbs(sequence, promptTokens, tokens);
+      return continuations.map((continuation, i) => ({ continuation, logProb: logProbs[i] ?? -Infinity, tokens: tokens[i]?.length ?? 0 }));
+    });
   }
 
   async generate(prompt: Prompt, options: GenerateOptions): Promise<GenerateResult> {
@@ -271,6 +277,8 @@ export class LlamaEngine implements InferenceEngine {
     const last = pending.length - 1;
     const request = nextTokenRequest(this.scoringPath, wanted);
     const input = pending.map((token, i) => (i === last ? ([token, request] as const) : token));
+    this.tokensEvaluatedCount += input.length;
+    this.positionsScoredCount += 1;
     const output = await this.evaluate(sequence, input);
     const logProbs = logProbsFromResult(this.scoringPath, output[last]?.next, wanted);
     if (!logProbs) throw new UserError(msg('engineNoLogitsPrompt'));
@@ -283,37 +291,68 @@ export class LlamaEngine implements InferenceEngine {
     return output as Array<{ next?: NextTokenResult } | undefined>;
   }
 
-  private async continuationLogProbs(sequence: LlamaContextSequence, promptTokens: Token[], continuations: string[]): Promise<ContinuationScore[]> {
-    const scores: ContinuationScore[] = [];
-    for (const continuation of continuations) {
-      const contTokens = this.model.tokenize(continuation, false);
-      if (contTokens.length === 0) {
-        scores.push({ continuation, logProb: 0, tokens: 0 });
-        continue;
+  /**
+   * log P(continuation | prompt) for each continuation (token lists; an empty one scores 0), with
+   * every position evaluated once:
+   *   * the distribution after the prompt is read once, for all first tokens together, in the
+   *     pass that evaluates the prompt (no per-continuation re-evaluation of its last token);
+   *   * a continuation's last token is never evaluated (nothing is scored after it);
+   *   * continuations that share leading tokens share those positions (a trie over token paths):
+   *     each position is asked, in one request, for every token that follows it in some
+   *     continuation, and a continuation starts from the KV cache the previous one left.
+   * Same numbers as scoring each continuation alone; fewer rows through the model and fewer
+   * sample jobs (one per scored position, each a pass over the whole vocabulary in node-llama-cpp).
+   */
+  private async continuationLogProbs(sequence: LlamaContextSequence, promptTokens: Token[], continuations: readonly Token[][]): Promise<number[]> {
+    if (promptTokens.length === 0) throw new UserError(msg('promptEmpty'));
+    // log P(path[j] | prompt, path[0..j-1]), keyed by the token path up to and including path[j].
+    const known = new Map<string, number>();
+    const key = (tokens: readonly Token[], end: number) => tokens.slice(0, end + 1).join(',');
+    // The tokens that follow each path in some continuation: a position is asked for all of them.
+    const following = new Map<string, Set<Token>>();
+    for (const tokens of continuations) {
+      for (let j = 1; j < tokens.length; j++) {
+        const path = key(tokens, j - 1);
+        following.set(path, (following.get(path) ?? new Set()).add(tokens[j] as Token));
       }
-      const all = [...promptTokens, ...contTokens];
-      // Positions whose next-token distribution we need: the last prompt token .. second-to-last
-      // continuation token. The last prompt token is evaluated again even when it is cached, since
-      // its logits were not kept.
-      const firstNeeded = promptTokens.length - 1;
-      const pending = await this.alignSequence(sequence, all, firstNeeded);
-      const offset = all.length - pending.length;
-      const input = pending.map((token, i) => {
-        const position = offset + i;
-        const next = all[position + 1];
-        return position >= firstNeeded && next !== undefined ? ([token, nextTokenRequest(this.scoringPath, [next])] as const) : token;
-      });
-      const output = await this.evaluate(sequence, input);
+    }
+    const firsts = [...new Set(continuations.filter((c) => c.length > 0).map((c) => c[0] as Token))];
+    if (firsts.length > 0) {
+      const first = await this.nextTokenLogProbs(sequence, promptTokens, firsts);
+      for (const token of firsts) known.set(String(token), first.get(token) ?? -Infinity);
+    }
+    const scores: number[] = [];
+    for (const tokens of continuations) {
+      // The first position not yet known (position j predicts tokens[j]; j = 0 is known).
+      let missing = 1;
+      while (missing < tokens.length && known.has(key(tokens, missing))) missing++;
+      if (missing < tokens.length) {
+        // Evaluate tokens[missing-1 .. n-2], each asking for the next token; the KV cache keeps
+        // the prompt and whatever leading tokens of this continuation it already holds.
+        const target = [...promptTokens, ...tokens.slice(0, tokens.length - 1)];
+        const firstNeeded = promptTokens.length + missing - 1;
+        const pending = await this.alignSequence(sequence, target, firstNeeded);
+        const offset = target.length - pending.length;
+        // Position p (p ≥ firstNeeded) holds tokens[p - prompt]; it is asked for every token that
+        // follows tokens[0..p - prompt] in this call.
+        const wantedAt = (position: number) => [...(following.get(key(tokens, position - promptTokens.length)) ?? [])];
+        const input = pending.map((token, i) => (offset + i >= firstNeeded ? ([token, nextTokenRequest(this.scoringPath, wantedAt(offset + i))] as const) : token));
+        this.tokensEvaluatedCount += input.length;
+        this.positionsScoredCount += target.length - firstNeeded;
+        const output = await this.evaluate(sequence, input);
+        for (let i = 0; i < pending.length; i++) {
+          const position = offset + i;
+          if (position < firstNeeded) continue;
+          const wanted = wantedAt(position);
+          const logProbs = logProbsFromResult(this.scoringPath, output[i]?.next, wanted);
+          if (!logProbs) throw new UserError(msg('engineNoLogitsContinuation'));
+          const path = tokens.slice(0, position - promptTokens.length + 1);
+          for (const next of wanted) known.set([...path, next].join(','), logProbs.get(next) ?? -Infinity);
+        }
+      }
       let logProb = 0;
-      for (let i = 0; i < pending.length; i++) {
-        const position = offset + i;
-        const next = all[position + 1];
-        if (position < firstNeeded || next === undefined) continue;
-        const logProbs = logProbsFromResult(this.scoringPath, output[i]?.next, [next]);
-        if (!logProbs) throw new UserError(msg('engineNoLogitsContinuation'));
-        logProb += logProbs.get(next) ?? -Infinity;
-      }
-      scores.push({ continuation, logProb, tokens: contTokens.length });
+      for (let j = 0; j < tokens.length; j++) logProb += known.get(key(tokens, j)) ?? -Infinity;
+      scores.push(logProb);
     }
     return scores;
   }

@@ -28,6 +28,8 @@ const VERSIONS = [
 /** float32 logits: ~1e-6 per token; a continuation sums up to ~30 of them. */
 const NEXT_TOLERANCE = 2e-5;
 const CONTINUATION_TOLERANCE = 1e-4;
+/** The same against targets scored alone (other batches): float32 batch effects only. */
+const FRESH_TOLERANCE = 0.1;
 
 let model: string;
 let scratch: string;
@@ -46,12 +48,27 @@ interface Call {
   promptTokens: number[];
   targets: number[][];
   logProbs: number[];
+  evaluated: number;
+  scored: number;
 }
 interface ProbeResult {
   runtime: { nodeLlamaCpp: string; llamaCpp: string; scoringPath: string };
   logs: string[];
   predictions: { letter: number[][]; likelihood: number[][] };
   calls: Call[];
+}
+
+/** Each distinct target's scored positions once, its last token never: Σ max(0, n − 1). */
+function neededPositions(targets: readonly number[][]): number {
+  const distinct = new Map(targets.map((t) => [t.join(','), t]));
+  return [...distinct.values()].reduce((sum, t) => sum + Math.max(0, t.length - 1), 0);
+}
+
+/** Distinct token paths after the prompt whose next token some target needs: the trie's inner nodes. */
+function trieNodes(targets: readonly number[][]): number {
+  const paths = new Set<string>();
+  for (const t of targets) for (let j = 1; j < t.length; j++) paths.add(t.slice(0, j).join(','));
+  return paths.size;
 }
 
 const argmax = (values: readonly number[]) => values.reduce((best, v, i) => (v > (values[best] ?? -Infinity) ? i : best), 0);
@@ -62,6 +79,22 @@ test('scoring paths: each matches a full-vocabulary softmax of the raw logits, a
     const probe = JSON.parse(await child(['--import', 'tsx', join(HELPERS, 'scoringProbe.ts'), v.module, model])) as ProbeResult;
     assert.deepEqual(probe.runtime, { nodeLlamaCpp: v.version, llamaCpp: v.llamaCpp, scoringPath: v.path });
     assert.ok(probe.logs.some((line) => line.includes(`scoring from ${v.path}`)), 'the engine logs the path it uses');
+    // Calls 0 and 1 (scoringProbe.ts): continuations that share leading tokens and repeat, then
+    // mixed one- and many-token candidates, on a fresh sequence. The prompt goes through the
+    // model once (its last token once more for the second call, whose prompt is cached), no
+    // continuation's last token does, and a repeated continuation costs nothing.
+    const [shared, mixed] = probe.calls;
+    assert.ok(shared && mixed && shared.kind === 'continuation' && mixed.kind === 'next');
+    const firstTokens = shared.targets.filter((t) => t.length > 0).map((t) => t[0]);
+    assert.ok(new Set(firstTokens).size < firstTokens.length && new Set(shared.targets.map((t) => t.join(','))).size < shared.targets.length, 'the shared-prefix call has shared and repeated continuations');
+    assert.ok(shared.targets.some((t) => t.length === 0) && shared.targets.some((t) => t.length === 1), 'the shared-prefix call has an empty and a one-token continuation');
+    // One read of the distribution after the prompt, then one per inner trie node.
+    assert.equal(shared.scored, 1 + trieNodes(shared.targets), `${v.module}: positions read in the shared-prefix call`);
+    assert.equal(mixed.scored, 1 + trieNodes(mixed.targets), `${v.module}: positions read for mixed candidates`);
+    assert.ok(trieNodes(shared.targets) < neededPositions(shared.targets), 'the shared-prefix call has positions to share');
+    assert.ok(shared.evaluated <= shared.promptTokens.length + neededPositions(shared.targets), `${v.module}: shared-prefix call evaluated ${shared.evaluated} tokens, more than prompt ${shared.promptTokens.length} + positions ${neededPositions(shared.targets)}`);
+    assert.ok(mixed.evaluated <= 1 + neededPositions(mixed.targets), `${v.module}: mixed candidates evaluated ${mixed.evaluated} tokens, more than 1 + ${neededPositions(mixed.targets)}`);
+    t.diagnostic(`${v.module}: shared-prefix call ${shared.evaluated} tokens through the model, ${shared.scored} positions read (prompt ${shared.promptTokens.length}, inner trie nodes ${trieNodes(shared.targets)}, each distinct continuation's positions ${neededPositions(shared.targets)}); mixed candidates ${mixed.evaluated} tokens, ${mixed.scored} read`);
     const callsFile = join(scratch, `calls-${v.module}.json`);
     writeFileSync(callsFile, JSON.stringify(probe.calls));
     // The reference always runs on 3.22.1's raw logits (no sampler); the 3.21.1 path is checked against it too.
@@ -77,6 +110,14 @@ test('scoring paths: each matches a full-vocabulary softmax of the raw logits, a
     t.diagnostic(`${v.module} (${v.path}): ${probe.calls.length} calls, max |Δ logP| vs raw-logit softmax: next token ${worst.next.toExponential(2)}, continuation ${worst.continuation.toExponential(2)}`);
     assert.ok(worst.next < NEXT_TOLERANCE, `${v.module}: next-token |Δ logP| ${worst.next}`);
     assert.ok(worst.continuation < CONTINUATION_TOLERANCE, `${v.module}: continuation |Δ logP| ${worst.continuation}`);
+    // Independent of the batching the reference mirrors: each target on its own in a cleared
+    // sequence. Only float32 batch effects may differ (~1e-3 per continuation); a log-probability
+    // read at the wrong position or for the wrong token differs by whole nats.
+    const fresh = JSON.parse(await child([join(HELPERS, 'rawLogProbs.mjs'), model, callsFile, 'fresh'])) as number[][];
+    let worstFresh = 0;
+    probe.calls.forEach((call, i) => call.logProbs.forEach((logProb, j) => (worstFresh = Math.max(worstFresh, Math.abs(logProb - (fresh[i]?.[j] ?? NaN))))));
+    t.diagnostic(`${v.module}: max |Δ logP| vs each target scored alone in a cleared sequence: ${worstFresh.toExponential(2)}`);
+    assert.ok(worstFresh < FRESH_TOLERANCE, `${v.module}: |Δ logP| ${worstFresh} vs each target alone`);
     results.set(v.module, probe);
   }
   const [a, b] = VERSIONS.map((v) => results.get(v.module));

@@ -17,11 +17,25 @@ interface Call {
   /** Token sequence of each candidate or continuation. */
   targets: number[][];
   logProbs: number[];
+  /** Tokens the engine put through the model for this call. */
+  evaluated: number;
+  /** Positions whose next-token distribution it read (sample jobs). */
+  scored: number;
 }
+
+/**
+ * Continuations that share leading tokens, repeat, are empty or one token long (the trie and the
+ * shared first-token pass in LlamaEngine.continuationLogProbs); scored first, on a fresh sequence.
+ */
+const SHARED_PROMPT = '質問：急性の胸痛で来院した患者の診断として最も考えられるのはどれか。\n答え：';
+const SHARED_CONTINUATIONS = [' 急性心筋梗塞', ' 急性膵炎', ' 急性', '', ' 慢性心不全', ' 急性心筋梗塞', ' 急性心筋炎', ' a'];
+const MIXED_CANDIDATES = ['a', 'b', ' 急性心筋梗塞', 'c', ' 急性膵炎'];
 
 /** The engine's private tokenizer-side helpers, read for the record (TypeScript privacy only). */
 interface EngineInternals {
   renderPrompt(prompt: Prompt): number[];
+  tokensEvaluated: number;
+  positionsScored: number;
   model: { tokenize(text: string, special: boolean): number[] };
 }
 
@@ -40,8 +54,11 @@ async function main(): Promise<void> {
   const calls: Call[] = [];
   const recording: InferenceEngine = {
     async scoreNextTokens(prompt, candidates, options): Promise<CandidateScore[]> {
+      const [before, scoredBefore] = [internals.tokensEvaluated, internals.positionsScored];
       const result = await engine.scoreNextTokens(prompt, candidates, options);
       calls.push({
+        evaluated: internals.tokensEvaluated - before,
+        scored: internals.positionsScored - scoredBefore,
         kind: 'next',
         promptTokens: internals.renderPrompt(prompt),
         targets: candidates.map((c) => internals.model.tokenize(c, false)),
@@ -50,8 +67,11 @@ async function main(): Promise<void> {
       return result;
     },
     async scoreContinuations(prompt, continuations, options): Promise<ContinuationScore[]> {
+      const [before, scoredBefore] = [internals.tokensEvaluated, internals.positionsScored];
       const result = await engine.scoreContinuations(prompt, continuations, options);
       calls.push({
+        evaluated: internals.tokensEvaluated - before,
+        scored: internals.positionsScored - scoredBefore,
         kind: 'continuation',
         promptTokens: internals.renderPrompt(prompt),
         targets: continuations.map((c) => internals.model.tokenize(c, false)),
@@ -61,6 +81,9 @@ async function main(): Promise<void> {
     },
     generate: (prompt, options) => engine.generate(prompt, options),
   };
+  // calls[0] and calls[1]: on a fresh sequence, so the prompt is evaluated in full exactly once.
+  await recording.scoreContinuations(SHARED_PROMPT, SHARED_CONTINUATIONS);
+  await recording.scoreNextTokens(SHARED_PROMPT, MIXED_CANDIDATES);
   const { questions } = loadSampleSet('ja');
   const predictions: Record<string, number[][]> = { letter: [], likelihood: [] };
   for (const question of questions) {
