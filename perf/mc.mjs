@@ -17,6 +17,9 @@
 // process. Accuracy of each is printed, and for likelihood also with MedLocal's sums turned into
 // means per token, as llama-perplexity ranks.
 //
+// Two more rows break likelihood's time down: node-llama-cpp alone on likelihood's schedule, with
+// and without reading the scored positions (rawLikelihoodChild).
+//
 // Run: node --import tsx perf/mc.mjs [--quick] [--questions N]     (npm run bench runs it)
 // Exports measureMc() for perf/bench.mjs.
 import { execFileSync, spawn } from 'node:child_process';
@@ -121,6 +124,49 @@ function runPerplexity(binary, args) {
       resolvePromise({ seconds: (ended - (scoringFrom ?? started)) / 1000, totalSeconds: (ended - started) / 1000, correct, peakRss: peak });
     });
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where likelihood's time goes: node-llama-cpp alone, on likelihood's schedule (each question's
+// prompt once, reading the distribution after it; then each choice's tokens but its last from the
+// KV cache, in one decode per choice), with and without the per-position reads (the output layer's
+// rows and node-llama-cpp's sample job for each scored position). No trie here: every choice's
+// positions are read, a few more than the engine reads.
+
+async function rawLikelihoodChild({ modelPath, count, reads, threads }) {
+  const bench = await loadTs('../src/eval/index.ts');
+  const { continuationFor } = await loadTs('../src/eval/scoring.ts');
+  const { getLlama } = await import('node-llama-cpp');
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+  const model = await llama.loadModel({ modelPath });
+  const context = await model.createContext({ contextSize: 4096, threads });
+  const sequence = context.getSequence();
+  const format = bench.getPromptFormat('jmedbench_mcqa');
+  const tasks = (await mcQuestions(count)).map((q) => {
+    const prompt = format.render(q);
+    return { prompt: model.tokenize(prompt, false), choices: q.choices.map((c) => model.tokenize(continuationFor(prompt, c), false)) };
+  });
+  const read = (tokens) => ({ generateNext: { logits: { filter: { tokens, includeSelected: true } }, totalLogitWeight: true, options: { temperature: 0 } } });
+  let positions = 0;
+  const started = performance.now();
+  for (const { prompt, choices } of tasks) {
+    const { firstDifferentIndex } = sequence.compareContextTokens(prompt);
+    const keep = Math.min(firstDifferentIndex, prompt.length - 1);
+    if (keep < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
+    const pending = prompt.slice(sequence.nextTokenIndex);
+    await sequence.controlledEvaluate(pending.map((t, i) => (i === pending.length - 1 ? [t, read(choices.filter((c) => c.length > 0).map((c) => c[0]))] : t)));
+    positions += 1;
+    for (const choice of choices) {
+      if (choice.length < 2) continue;
+      if (sequence.nextTokenIndex > prompt.length) await sequence.eraseContextTokenRanges([{ start: prompt.length, end: sequence.nextTokenIndex }]);
+      const body = choice.slice(0, -1);
+      await sequence.controlledEvaluate(body.map((t, i) => (reads ? [t, read([choice[i + 1]])] : t)));
+      if (reads) positions += body.length;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await llama.dispose();
+  return { questions: tasks.length, seconds, positions, peakRss: ownPeakRss() };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,6 +301,13 @@ export async function measureMc({ count, log = console.log, model }) {
       log(`  likelihood ranked by mean vs llama-perplexity: same verdict on ${same}/${m.meanCorrect.length} questions`);
     }
   }
+  // The breakdown: the same decodes in node-llama-cpp alone, with and without reading positions.
+  for (const reads of [true, false]) {
+    const m = await runMedlocalChild({ raw: true, modelPath: benchModel.path, count, reads, threads });
+    const r = { label: `node-llama-cpp, likelihood's decodes ${reads ? 'with' : 'without'} reads`, perSecond: m.questions / m.seconds, peakRss: m.peakRss };
+    rows.push(r);
+    log(`  ${r.label}: ${r.perSecond.toFixed(3)} q/s (${m.seconds.toFixed(1)} s, ${(m.positions / m.questions).toFixed(1)} positions read per question)`);
+  }
   if (perplexity) {
     const ref = rows[0];
     for (const r of rows.slice(1)) log(`  ${r.label} vs llama-perplexity: ${(r.perSecond / ref.perSecond).toFixed(2)}x questions/s, ${(r.peakRss / ref.peakRss).toFixed(2)}x peak memory${r.label.endsWith('likelihood') ? ' (goal >= 1.0x q/s)' : ''}`);
@@ -264,7 +317,8 @@ export async function measureMc({ count, log = console.log, model }) {
 
 const childArg = process.argv.indexOf('--child');
 if (childArg >= 0) {
-  const result = await medlocalChild(JSON.parse(process.argv[childArg + 1]));
+  const config = JSON.parse(process.argv[childArg + 1]);
+  const result = config.raw ? await rawLikelihoodChild(config) : await medlocalChild(config);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 } else if (process.argv[1] && resolve(process.argv[1]) === script) {
