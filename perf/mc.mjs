@@ -141,6 +141,25 @@ async function rawLikelihoodChild({ modelPath, count, reads, threads }) {
   const model = await llama.loadModel({ modelPath });
   const context = await model.createContext({ contextSize: 4096, threads });
   const sequence = context.getSequence();
+  // Time of node-llama-cpp's native sample jobs (one per read position), by wrapping its addon
+  // context's sampleToken: measurement only, an internal the product never touches.
+  let sampleMs = 0;
+  const addon = context._ctx;
+  const sampleToken = addon?.sampleToken?.bind(addon);
+  if (sampleToken) {
+    // An own property over the prototype's read-only method.
+    Object.defineProperty(addon, 'sampleToken', {
+      configurable: true,
+      value: async (...args) => {
+        const t0 = performance.now();
+        try {
+          return await sampleToken(...args);
+        } finally {
+          sampleMs += performance.now() - t0;
+        }
+      },
+    });
+  }
   const format = bench.getPromptFormat('jmedbench_mcqa');
   const tasks = (await mcQuestions(count)).map((q) => {
     const prompt = format.render(q);
@@ -166,7 +185,7 @@ async function rawLikelihoodChild({ modelPath, count, reads, threads }) {
   }
   const seconds = (performance.now() - started) / 1000;
   await llama.dispose();
-  return { questions: tasks.length, seconds, positions, peakRss: ownPeakRss() };
+  return { questions: tasks.length, seconds, positions, sampleSeconds: sampleToken ? sampleMs / 1000 : undefined, peakRss: ownPeakRss() };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,11 +321,21 @@ export async function measureMc({ count, log = console.log, model }) {
     }
   }
   // The breakdown: the same decodes in node-llama-cpp alone, with and without reading positions.
+  const breakdown = {};
   for (const reads of [true, false]) {
     const m = await runMedlocalChild({ raw: true, modelPath: benchModel.path, count, reads, threads });
     const r = { label: `node-llama-cpp, likelihood's decodes ${reads ? 'with' : 'without'} reads`, perSecond: m.questions / m.seconds, peakRss: m.peakRss };
     rows.push(r);
-    log(`  ${r.label}: ${r.perSecond.toFixed(3)} q/s (${m.seconds.toFixed(1)} s, ${(m.positions / m.questions).toFixed(1)} positions read per question)`);
+    const sample = m.sampleSeconds === undefined ? '' : `; sample jobs ${(m.sampleSeconds * 1000 / m.questions).toFixed(0)} ms per question, ${((m.sampleSeconds * 1000) / m.positions).toFixed(2)} ms each`;
+    log(`  ${r.label}: ${r.perSecond.toFixed(3)} q/s (${m.seconds.toFixed(1)} s, ${(m.positions / m.questions).toFixed(1)} positions read per question${sample})`);
+    breakdown[reads ? 'with' : 'without'] = m;
+  }
+  const { with: w, without: wo } = breakdown;
+  if (w && wo && w.sampleSeconds !== undefined && wo.sampleSeconds !== undefined) {
+    const perQuestion = (x) => (x * 1000) / w.questions;
+    const readsMs = perQuestion(w.seconds - wo.seconds);
+    const sampleMsQ = perQuestion(w.sampleSeconds - wo.sampleSeconds);
+    log(`  reading ${((w.positions - wo.positions) / w.questions).toFixed(1)} positions costs ${readsMs.toFixed(0)} ms per question: sample jobs ${sampleMsQ.toFixed(0)} ms, the rest (their rows through the output layer, decode-side) ${(readsMs - sampleMsQ).toFixed(0)} ms`);
   }
   if (perplexity) {
     const ref = rows[0];
